@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// Warbler: bird-call detection in Swift. Target layout follows shared/guides/architecture.md;
+// dependencies point down only. Release code is built for Haswell-class x86-64 (AVX2 + FMA):
+// without it SIMD FMA lowers to `fmaf` calls and the numeric kernels run 10-20x slower.
+import PackageDescription
+
+let releaseCPU: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
+]
+let strict: [SwiftSetting] = releaseCPU
+
+let package = Package(
+    name: "Warbler",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "warbler", targets: ["warbler"]),
+        .library(name: "WarblerAudio", targets: ["WarblerAudio"]),
+        .library(name: "WarblerFeatures", targets: ["WarblerFeatures"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System-library shims over Debian packages.
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        // File formats every layer needs: .npy/.npz, PNG, atomic writes.
+        .target(name: "WarblerIO", dependencies: ["CPNG"], swiftSettings: strict),
+        .target(name: "WarblerAudio", dependencies: ["CSndFile", "CSoxr"], swiftSettings: strict),
+        .target(name: "WarblerFeatures", dependencies: ["CFFTW"], swiftSettings: strict),
+        .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: strict),
+        .executableTarget(
+            name: "warbler",
+            dependencies: [
+                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        // Fixture loading and array comparison shared by the test targets (not a product).
+        .target(name: "WarblerTestSupport", dependencies: ["WarblerIO"], path: "Tests/WarblerTestSupport"),
+        .testTarget(name: "WarblerIOTests", dependencies: ["WarblerIO"]),
+        .testTarget(name: "WarblerAudioTests", dependencies: ["WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
+    ]
+)

@@ -1,0 +1,164 @@
+// Long recordings in bounded memory: decode, downmix and resample block by block and hand out
+// fixed-size chunks of mono audio at the target rate. Concatenated, the chunks equal what
+// `AudioLoader.load` returns for the whole file (which is built on this stream).
+import Foundation
+
+/// How audio is brought to the model's input: target rate and resampling quality.
+public struct AudioConfig: Sendable, Codable, Equatable {
+    /// Target sample rate, Hz; `nil` keeps each file's native rate.
+    public var sampleRate: Int?
+    public var quality: ResampleQuality
+
+    public init(sampleRate: Int? = 32_000, quality: ResampleQuality = .high) {
+        self.sampleRate = sampleRate
+        self.quality = quality
+    }
+}
+
+/// Reads a file as consecutive chunks of `chunkSize` mono samples at the target rate
+/// (the last chunk may be shorter). Channels are averaged as librosa's `to_mono` does,
+/// and the total length is librosa's `ceil(frames * target / native)`.
+public final class AudioStream {
+    public let info: AudioFileInfo
+    public let sampleRate: Int
+    public let chunkSize: Int
+    private let file: SoundFile
+    private let resampler: Resampler?
+    private let blockFrames = 65_536
+    private var interleaved: [Float]
+    private var mono: [Float]
+    private var pending: [Float] = []
+    private var pendingStart = 0
+    private var inputFrames = 0
+    private var emitted = 0
+    private var finished = false
+
+    public init(path: String, config: AudioConfig = AudioConfig(), chunkSize: Int = 320_000) throws {
+        precondition(chunkSize > 0, "AudioStream: chunkSize must be positive")
+        if let sr = config.sampleRate, sr <= 0 {
+            throw AudioError(.invalidOption, path: path, "the target sample rate must be positive, not \(sr).")
+        }
+        file = try SoundFile(path: path)
+        info = file.info
+        sampleRate = config.sampleRate ?? info.sampleRate
+        self.chunkSize = chunkSize
+        resampler = sampleRate == info.sampleRate ? nil
+            : try Resampler(inputRate: Double(info.sampleRate), outputRate: Double(sampleRate), quality: config.quality)
+        interleaved = [Float](repeating: 0, count: blockFrames * info.channels)
+        mono = [Float](repeating: 0, count: blockFrames)
+        pending.reserveCapacity(chunkSize + blockFrames * 2)
+    }
+
+    /// Samples handed out so far.
+    public var samplesEmitted: Int { emitted }
+
+    /// The next chunk, or nil at the end of the file.
+    public func nextChunk() throws -> [Float]? {
+        while pending.count - pendingStart < chunkSize && !finished {
+            try decodeBlock()
+        }
+        let available = pending.count - pendingStart
+        if available == 0 { return nil }
+        let n = min(chunkSize, available)
+        let chunk = Array(pending[pendingStart..<pendingStart + n])
+        pendingStart += n
+        emitted += n
+        if pendingStart > chunkSize * 4 || pendingStart == pending.count {
+            pending.removeFirst(pendingStart)
+            pendingStart = 0
+        }
+        return chunk
+    }
+
+    /// Reads every remaining chunk into one array.
+    public func readAll() throws -> [Float] {
+        var all: [Float] = []
+        if info.frames > 0 {
+            all.reserveCapacity(Resampler.outputCount(inputCount: info.frames, inputRate: Double(info.sampleRate), outputRate: Double(sampleRate)) + 1024)
+        }
+        while let c = try nextChunk() { all.append(contentsOf: c) }
+        return all
+    }
+
+    private func decodeBlock() throws {
+        let n = try interleaved.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, frames: blockFrames) }
+        if n == 0 {
+            finishStream()
+            return
+        }
+        inputFrames += n
+        let channels = info.channels
+        if channels == 1 {
+            if let r = resampler {
+                interleaved.withUnsafeBufferPointer { r.process(UnsafeBufferPointer(rebasing: $0[0..<n]), into: &pending) }
+            } else {
+                pending.append(contentsOf: interleaved[0..<n])
+            }
+            return
+        }
+        downmix(frames: n, channels: channels)
+        if let r = resampler {
+            mono.withUnsafeBufferPointer { r.process(UnsafeBufferPointer(rebasing: $0[0..<n]), into: &pending) }
+        } else {
+            pending.append(contentsOf: mono[0..<n])
+        }
+    }
+
+    /// Averages channels in float32 as numpy's `mean(axis=0)` does: sum in channel order,
+    /// then divide by the channel count.
+    private func downmix(frames n: Int, channels: Int) {
+        interleaved.withUnsafeBufferPointer { src in
+            mono.withUnsafeMutableBufferPointer { dst in
+                let s = src.baseAddress!, d = dst.baseAddress!
+                let c = Float(channels)
+                if channels == 2 {
+                    for i in 0..<n { d[i] = (s[2 * i] + s[2 * i + 1]) / 2 }
+                } else {
+                    for i in 0..<n {
+                        var acc = s[i * channels]
+                        for k in 1..<channels { acc += s[i * channels + k] }
+                        d[i] = acc / c
+                    }
+                }
+            }
+        }
+    }
+
+    /// Flushes the resampler and fixes the length to librosa's `ceil(frames * ratio)`
+    /// (trimming the filter's tail or padding with zeros).
+    private func finishStream() {
+        finished = true
+        file.close()
+        guard let r = resampler else { return }
+        r.flush(into: &pending)
+        let target = Resampler.outputCount(inputCount: inputFrames, inputRate: r.inputRate, outputRate: r.outputRate)
+        let total = emitted + (pending.count - pendingStart)
+        if total > target {
+            pending.removeLast(total - target)
+        } else if total < target {
+            pending.append(contentsOf: repeatElement(0, count: target - total))
+        }
+    }
+}
+
+/// A whole recording in memory at one rate.
+public struct AudioClip: Sendable {
+    public var samples: [Float]
+    public var sampleRate: Int
+    public var duration: Double { Double(samples.count) / Double(sampleRate) }
+
+    public init(samples: [Float], sampleRate: Int) {
+        self.samples = samples
+        self.sampleRate = sampleRate
+    }
+}
+
+public enum AudioLoader {
+    /// Decodes, downmixes and resamples a whole file: the equivalent of
+    /// `librosa.load(path, sr=config.sampleRate, mono=True, res_type="soxr_hq")`.
+    public static func load(_ path: String, config: AudioConfig = AudioConfig()) throws -> AudioClip {
+        let stream = try AudioStream(path: path, config: config, chunkSize: 1 << 20)
+        let samples = try stream.readAll()
+        return AudioClip(samples: samples, sampleRate: stream.sampleRate)
+    }
+}

@@ -1,0 +1,91 @@
+// A decoder over libsndfile: opens any format it knows (WAV, FLAC, OGG Vorbis/Opus, MP3, ...)
+// and reads interleaved float32 frames scaled to [-1, 1) as soundfile/librosa do.
+import CSndFile
+import Foundation
+
+/// An open audio file. Not thread-safe; one reader per file.
+public final class SoundFile {
+    public let info: AudioFileInfo
+    private var handle: OpaquePointer?
+    private var sfInfo = SF_INFO()
+    /// Interleaved frames decoded so far.
+    public private(set) var framesRead = 0
+
+    /// Opens `path`, turning every libsndfile failure into one sentence about the file.
+    public init(path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw AudioError(.missing, path: path, "no such file.")
+        }
+        guard !isDir.boolValue else { throw AudioError(.unreadable, path: path, "is a directory, not an audio file.") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if size == 0 { throw AudioError(.empty, path: path, "the file is empty (0 bytes).") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw AudioError(.unreadable, path: path, "permission denied.")
+        }
+        guard let h = sf_open(path, Int32(SFM_READ), &sfInfo) else {
+            let why = String(cString: sf_strerror(nil))
+            if why.contains("unknown format") || why.contains("not recognised") || why.contains("Format not recognised") {
+                throw AudioError(.unsupportedFormat, path: path,
+                                 "not a recognised audio format (Warbler reads WAV, FLAC, OGG Vorbis, Opus, MP3 and the other formats of libsndfile).")
+            }
+            throw AudioError(.corrupt, path: path, "cannot be decoded (\(Self.clean(why))).")
+        }
+        handle = h
+        info = AudioFileInfo(path: path, sfInfo: sfInfo, handle: h)
+        guard sfInfo.channels > 0, sfInfo.samplerate > 0 else {
+            sf_close(h); handle = nil
+            throw AudioError(.corrupt, path: path, "the header gives \(sfInfo.channels) channels at \(sfInfo.samplerate) Hz.")
+        }
+        if !info.frameCountIsEstimate && sfInfo.frames == 0 {
+            sf_close(h); handle = nil
+            throw AudioError(.empty, path: path, "the file holds no audio frames.")
+        }
+        if let cut = Self.truncationNote(handle: h) {
+            sf_close(h); handle = nil
+            throw AudioError(.truncated, path: path, "the file is truncated (\(cut)).")
+        }
+    }
+
+    deinit { if let h = handle { sf_close(h) } }
+
+    /// Reads up to `frames` interleaved frames into `buffer` (capacity frames*channels).
+    /// Returns the number of frames read; 0 means the end of the stream.
+    /// Throws when the decoder reports an error, or when a file whose header states its
+    /// length ends early (a truncated FLAC or WAV).
+    public func read(into buffer: UnsafeMutablePointer<Float>, frames: Int) throws -> Int {
+        guard let h = handle else { return 0 }
+        let n = Int(sf_readf_float(h, buffer, sf_count_t(frames)))
+        framesRead += n
+        let err = sf_error(h)
+        if err != 0 {
+            throw AudioError(.corrupt, path: info.path,
+                             "decoding failed after \(framesRead) frames (\(Self.clean(String(cString: sf_strerror(h))))).")
+        }
+        if n == 0 && !info.frameCountIsEstimate && framesRead < info.frames {
+            throw AudioError(.truncated, path: info.path,
+                             "the file is truncated or corrupt: the header promises \(info.frames) frames but only \(framesRead) could be decoded.")
+        }
+        return n
+    }
+
+    public func close() {
+        if let h = handle { sf_close(h); handle = nil }
+    }
+
+    /// libsndfile shortens the data length of a truncated WAV/AIFF to what the file holds and
+    /// says so only in its log; read that log so truncation is reported instead of ignored.
+    private static func truncationNote(handle: OpaquePointer) -> String? {
+        var log = [CChar](repeating: 0, count: 4096)
+        sf_command(handle, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
+        let text = String(decoding: log.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        for line in text.split(separator: "\n") where line.contains("too long") || line.contains("larger than file") || line.contains("Truncated") || line.contains("truncated") {
+            return line.trimmingCharacters(in: CharacterSet(charactersIn: " *")).lowercased()
+        }
+        return nil
+    }
+
+    private static func clean(_ s: String) -> String {
+        s.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+}

@@ -1,0 +1,40 @@
+// A time-frequency matrix: frames x bins, frame-major (each frame's bins contiguous), which is
+// the order the model reads ([B, 1, frames, mels]) and the order streaming produces.
+import Foundation
+
+public struct Spectrogram: Sendable, Equatable {
+    public var frameCount: Int
+    public var binCount: Int
+    /// [frameCount, binCount] row-major.
+    public var values: [Float]
+
+    public init(frameCount: Int, binCount: Int, values: [Float]) {
+        precondition(values.count == frameCount * binCount,
+                     "Spectrogram: \(values.count) values do not fill \(frameCount) frames x \(binCount) bins")
+        self.frameCount = frameCount
+        self.binCount = binCount
+        self.values = values
+    }
+
+    public init(frameCount: Int, binCount: Int) {
+        self.init(frameCount: frameCount, binCount: binCount, values: [Float](repeating: 0, count: frameCount * binCount))
+    }
+
+    public subscript(frame: Int, bin: Int) -> Float {
+        get { values[frame * binCount + bin] }
+        set { values[frame * binCount + bin] = newValue }
+    }
+
+    /// The values bins-major, [binCount, frameCount]: librosa's orientation.
+    public func binMajor() -> [Float] {
+        var out = [Float](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for f in 0..<frameCount {
+                    for b in 0..<binCount { dst[b * frameCount + f] = src[f * binCount + b] }
+                }
+            }
+        }
+        return out
+    }
+}

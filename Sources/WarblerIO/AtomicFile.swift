@@ -1,0 +1,121 @@
+// Atomic file output: every file Warbler writes goes to a temporary sibling first and is renamed
+// into place only when complete, so an interrupted or failed run never leaves a half-written file.
+import Foundation
+
+/// An error from writing or reading a file, phrased as one sentence that names the file.
+public struct FileError: Error, CustomStringConvertible, LocalizedError, Sendable {
+    public let path: String
+    public let reason: String
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    public var description: String { "\(path): \(reason)" }
+    public var errorDescription: String? { description }
+}
+
+/// A file being written atomically: bytes go to `temporaryPath` (same directory as the
+/// destination, so the final rename never crosses file systems); `commit()` renames it into place,
+/// `discard()` (or deinit without commit) removes it.
+public final class AtomicFile {
+    public let destination: String
+    public let temporaryPath: String
+    private var handle: UnsafeMutablePointer<FILE>?
+    private var committed = false
+
+    /// Opens a temporary file next to `destination`. The destination's directory must exist.
+    public init(destination: String) throws {
+        self.destination = destination
+        let url = URL(fileURLWithPath: destination)
+        let dir = url.deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw FileError(path: destination, reason: "the output directory \(dir) does not exist.")
+        }
+        let name = url.lastPathComponent
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        temporaryPath = dir + "/." + name + ".tmp-" + suffix
+        guard let h = fopen(temporaryPath, "w+b") else {
+            throw FileError(path: destination, reason: "cannot create a file there (\(String(cString: strerror(errno)))).")
+        }
+        handle = h
+    }
+
+    deinit {
+        if !committed { discard() }
+    }
+
+    /// Appends raw bytes.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let h = handle else { throw FileError(path: destination, reason: "the file is already closed.") }
+        guard bytes.count > 0 else { return }
+        if fwrite(bytes.baseAddress, 1, bytes.count, h) != bytes.count {
+            throw FileError(path: destination, reason: "writing failed (\(String(cString: strerror(errno)))).")
+        }
+    }
+
+    public func write(_ data: Data) throws {
+        try data.withUnsafeBytes { try write($0) }
+    }
+
+    public func write<T>(contentsOf array: [T]) throws {
+        try array.withUnsafeBytes { try write($0) }
+    }
+
+    /// Overwrites bytes at an absolute offset (used to finish a header once sizes are known),
+    /// then returns to the end of the file.
+    public func overwrite(at offset: Int, with data: Data) throws {
+        guard let h = handle else { throw FileError(path: destination, reason: "the file is already closed.") }
+        fseeko(h, off_t(offset), SEEK_SET)
+        try write(data)
+        fseeko(h, 0, SEEK_END)
+    }
+
+    /// Reads bytes back from an absolute offset (used by in-place second passes).
+    public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+        guard let h = handle else { throw FileError(path: destination, reason: "the file is already closed.") }
+        fflush(h)
+        fseeko(h, off_t(offset), SEEK_SET)
+        if fread(buffer.baseAddress, 1, buffer.count, h) != buffer.count {
+            throw FileError(path: destination, reason: "reading back the temporary file failed.")
+        }
+    }
+
+    /// Seeks to an absolute offset for the next write.
+    public func seek(to offset: Int) {
+        if let h = handle { fseeko(h, off_t(offset), SEEK_SET) }
+    }
+
+    /// Flushes, syncs and renames the temporary file onto the destination.
+    public func commit() throws {
+        guard let h = handle else { throw FileError(path: destination, reason: "the file is already closed.") }
+        handle = nil
+        let flushed = fflush(h) == 0 && fsync(fileno(h)) == 0
+        let closed = fclose(h) == 0
+        guard flushed && closed else {
+            unlink(temporaryPath)
+            throw FileError(path: destination, reason: "finishing the file failed (\(String(cString: strerror(errno)))).")
+        }
+        // Temporary files are created 0600 by some libcs; give the result ordinary permissions.
+        chmod(temporaryPath, 0o644)
+        if rename(temporaryPath, destination) != 0 {
+            let why = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw FileError(path: destination, reason: "cannot move the finished file into place (\(why)).")
+        }
+        committed = true
+    }
+
+    /// Closes and deletes the temporary file; the destination is untouched.
+    public func discard() {
+        if let h = handle { fclose(h); handle = nil }
+        unlink(temporaryPath)
+    }
+
+    /// Writes `data` to `path` atomically in one call.
+    public static func write(_ data: Data, to path: String) throws {
+        let file = try AtomicFile(destination: path)
+        try file.write(data)
+        try file.commit()
+    }
+}
