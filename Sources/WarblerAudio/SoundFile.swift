@@ -59,8 +59,12 @@ public final class SoundFile {
         framesRead += n
         let err = sf_error(h)
         if err != 0 {
-            throw AudioError(.corrupt, path: info.path,
-                             "decoding failed after \(framesRead) frames (\(Self.clean(String(cString: sf_strerror(h))))).")
+            let why = Self.clean(String(cString: sf_strerror(h)))
+            if !info.frameCountIsEstimate && framesRead < info.frames {
+                throw AudioError(.truncated, path: info.path,
+                                 "the file is truncated or corrupt: decoding stopped after \(framesRead) of the \(info.frames) frames its header promises (\(why)).")
+            }
+            throw AudioError(.corrupt, path: info.path, "decoding failed after \(framesRead) frames (\(why)).")
         }
         if n == 0 && !info.frameCountIsEstimate && framesRead < info.frames {
             throw AudioError(.truncated, path: info.path,
@@ -74,13 +78,22 @@ public final class SoundFile {
     }
 
     /// libsndfile shortens the data length of a truncated WAV/AIFF to what the file holds and
-    /// says so only in its log; read that log so truncation is reported instead of ignored.
+    /// says so only in its log ("data : 44100 (should be 22028)"); read that log so truncation
+    /// is reported instead of silently decoding half a recording. Placeholder sizes that
+    /// streaming recorders leave (0, 0xFFFFFFFF) are not truncation.
     private static func truncationNote(handle: OpaquePointer) -> String? {
-        var log = [CChar](repeating: 0, count: 4096)
+        var log = [CChar](repeating: 0, count: 8192)
         sf_command(handle, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
         let text = String(decoding: log.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        for line in text.split(separator: "\n") where line.contains("too long") || line.contains("larger than file") || line.contains("Truncated") || line.contains("truncated") {
-            return line.trimmingCharacters(in: CharacterSet(charactersIn: " *")).lowercased()
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, ["data", "SSND"].contains(parts[0]),
+                  let open = parts[1].range(of: "(should be "), parts[1].hasSuffix(")") else { continue }
+            let stated = UInt64(parts[1][..<open.lowerBound].trimmingCharacters(in: .whitespaces)) ?? 0
+            let actual = UInt64(parts[1][open.upperBound...].dropLast()) ?? 0
+            if stated > actual && stated != 0xFFFF_FFFF && stated != 0x7FFF_FFFF {
+                return "the header promises \(stated) bytes of audio data but only \(actual) are there"
+            }
         }
         return nil
     }

@@ -34,9 +34,12 @@ public final class FrontEnd: @unchecked Sendable {
 
     /// Frames produced for a signal of `sampleCount` samples (librosa's and torch.stft's count).
     public func frameCount(sampleCount n: Int) -> Int {
-        if config.center { return 1 + n / config.hopLength }
-        return n >= config.nFFT ? 1 + (n - config.nFFT) / config.hopLength : 0
+        let padded = n + 2 * padding
+        return padded >= config.nFFT ? 1 + (padded - config.nFFT) / config.hopLength : 0
     }
+
+    /// Samples of padding at each end: nFFT/2 (rounded down) when centred, else 0.
+    public var padding: Int { config.center ? config.nFFT / 2 : 0 }
 
     /// Bins per frame at `stage`.
     public func binCount(at stage: FrontEndStage) -> Int {
@@ -129,7 +132,7 @@ public final class FrontEnd: @unchecked Sendable {
         let scratch = FrameScratch(nFFT: nFFT)
         defer { scratch.free() }
         let rowWidth = binCount(at: stage)
-        let pad = config.center ? nFFT / 2 : 0
+        let pad = padding
         let power = config.power
         window.withUnsafeBufferPointer { win in
             let w = win.baseAddress!

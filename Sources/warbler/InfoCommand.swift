@@ -1,0 +1,61 @@
+// `warbler info FILE...`: format, rate, channels, duration and frames of each file.
+import ArgumentParser
+import Foundation
+import WarblerAudio
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Print format, rate, channels, duration and frames of audio files.")
+
+    @Argument(help: "Audio files.")
+    var files: [String]
+
+    @Flag(help: "One JSON object per line instead of text.")
+    var json: Bool = false
+
+    func run() throws {
+        var failed = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for path in files {
+            do {
+                let info = try AudioFileInfo(path: path)
+                if json {
+                    struct Row: Encodable {
+                        let path, format, encoding: String
+                        let sampleRate, channels, frames: Int
+                        let duration: Double
+                        let framesEstimated: Bool
+                    }
+                    let row = Row(path: info.path, format: info.format, encoding: info.encoding, sampleRate: info.sampleRate,
+                                  channels: info.channels, frames: info.frames, duration: info.duration,
+                                  framesEstimated: info.frameCountIsEstimate)
+                    print(String(decoding: try encoder.encode(row), as: UTF8.self))
+                } else {
+                    let approx = info.frameCountIsEstimate ? "~" : ""
+                    print("""
+                        \(info.path)
+                          format:   \(info.format), \(info.encoding)
+                          rate:     \(info.sampleRate) Hz
+                          channels: \(info.channels)
+                          duration: \(approx)\(formatDuration(info.duration)) (\(approx)\(String(format: "%.3f", info.duration)) s)
+                          frames:   \(approx)\(info.frames)
+                        """)
+                }
+            } catch {
+                failed += 1
+                printError(describe(error))
+            }
+        }
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// h:mm:ss.s for long durations, s.ss for short ones.
+func formatDuration(_ seconds: Double) -> String {
+    if seconds < 60 { return String(format: "%.2f s", seconds) }
+    let total = Int(seconds)
+    let h = total / 3600, m = (total % 3600) / 60
+    let s = seconds - Double(h * 3600 + m * 60)
+    return h > 0 ? String(format: "%d:%02d:%04.1f", h, m, s) : String(format: "%d:%04.1f", m, s)
+}

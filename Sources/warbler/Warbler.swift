@@ -1,0 +1,35 @@
+// The `warbler` command: one subcommand per task, sharing option groups (Options.swift).
+import ArgumentParser
+import Foundation
+
+@main
+struct Warbler: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warbler",
+        abstract: "Find bird calls in audio recordings with deep learning.",
+        discussion: """
+            Warbler reads WAV, FLAC, OGG Vorbis, Opus and MP3 at any rate and channel count, \
+            and computes librosa-exact log-mel spectrograms (the seed's front-end: 32 kHz, \
+            1024-point FFT, hop 320, 128 mels, 50-14000 Hz, dB).
+            """,
+        version: "0.1.0",
+        subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, BenchCommand.self])
+}
+
+/// Prints one line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data(("warbler: " + message + "\n").utf8))
+}
+
+/// The error text for any thrown error: our own errors already name the file and the cause.
+func describe(_ error: Error) -> String {
+    if let e = error as? LocalizedError, let d = e.errorDescription { return d }
+    return String(describing: error)
+}
+
+/// Thrown after a batch in which some inputs failed (each already reported).
+struct BatchFailure: Error, CustomStringConvertible {
+    let failed: Int
+    let total: Int
+    var description: String { "\(failed) of \(total) input\(total == 1 ? "" : "s") failed." }
+}

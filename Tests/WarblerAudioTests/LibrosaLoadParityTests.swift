@@ -1,0 +1,100 @@
+// Decoding, downmixing and resampling against soundfile and librosa.load on fixtures from
+// tools/fixtures/audio.py (every format Warbler reads, 1-6 channels, 8-96 kHz).
+import Foundation
+import WarblerAudio
+import WarblerIO
+import WarblerTestSupport
+import XCTest
+
+final class LibrosaLoadParityTests: XCTestCase {
+    struct Entry { let file: String; let sampleRate: Int; let channels: Int; let frames: Int; let lossy: Bool }
+
+    static func entries() throws -> [Entry] {
+        let list = try Fixtures.json("audio/files.json", script: "audio.py") as! [[String: Any]]
+        return list.map {
+            let subtype = $0["subtype"] as! String
+            return Entry(file: $0["file"] as! String, sampleRate: $0["sample_rate"] as! Int, channels: $0["channels"] as! Int,
+                         frames: $0["decoded_frames"] as! Int, lossy: ["VORBIS", "OPUS", "MPEG_LAYER_III"].contains(subtype))
+        }
+    }
+
+    static func stem(_ file: String) -> String { URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent }
+
+    /// Header facts equal soundfile's.
+    func testInfoMatchesSoundfile() throws {
+        for e in try Self.entries() {
+            let info = try AudioFileInfo(path: Fixtures.path("audio/" + e.file))
+            XCTAssertEqual(info.sampleRate, e.sampleRate, e.file)
+            XCTAssertEqual(info.channels, e.channels, e.file)
+            if !info.frameCountIsEstimate { XCTAssertEqual(info.frames, e.frames, e.file) }
+            XCTAssertFalse(info.format.isEmpty, e.file)
+        }
+    }
+
+    /// Decoded samples equal soundfile's. Lossless formats go through the same libsndfile
+    /// conversion, so they must be bit-identical; lossy decoders (Vorbis, Opus, MP3 from the
+    /// system's libraries vs the wheel's bundled ones) may differ in float rounding: 1e-4.
+    func testDecodingMatchesSoundfile() throws {
+        for e in try Self.entries() {
+            let file = try SoundFile(path: Fixtures.path("audio/" + e.file))
+            var decoded: [Float] = []
+            var block = [Float](repeating: 0, count: 4096 * e.channels)
+            while true {
+                let n = try block.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, frames: 4096) }
+                if n == 0 { break }
+                decoded.append(contentsOf: block[0..<n * e.channels])
+            }
+            let ref = try Fixtures.array("audio/\(Self.stem(e.file)).decoded.npy", script: "audio.py")
+            XCTAssertEqual(ref.shape, [e.frames, e.channels], e.file)
+            XCTAssertEqual(decoded.count, ref.count, "\(e.file): decoded length")
+            guard decoded.count == ref.count else { continue }
+            let d = compare(decoded, ref.floats(), atol: e.lossy ? 1e-4 : 0, rtol: 0)
+            XCTAssertEqual(d.violations, 0, "\(e.file): \(d)")
+        }
+    }
+
+    /// AudioLoader.load(sr: 32 kHz) against librosa.load(sr=32000): the same length
+    /// (librosa's ceil(frames * ratio)) and the same samples. The downmix is the same float32
+    /// arithmetic and soxr the same library (0.1.3), but the wheel's soxr may take another SIMD
+    /// path, so samples agree within 2e-6 absolute (about 2^-19 of full scale, below 16-bit
+    /// quantisation); lossy formats add their decoders' 1e-4.
+    func testLoadMatchesLibrosa() throws {
+        for e in try Self.entries() {
+            let clip = try AudioLoader.load(Fixtures.path("audio/" + e.file))
+            let ref = try Fixtures.array("audio/\(Self.stem(e.file)).librosa32k.npy", script: "audio.py").floats()
+            XCTAssertEqual(clip.sampleRate, 32_000)
+            XCTAssertEqual(clip.samples.count, ref.count, "\(e.file): length")
+            guard clip.samples.count == ref.count else { continue }
+            let d = compare(clip.samples, ref, atol: e.lossy ? 1e-4 : 2e-6, rtol: 0)
+            XCTAssertEqual(d.violations, 0, "\(e.file): \(d)")
+        }
+    }
+
+    /// Streaming in chunks of any size gives exactly the whole-file samples.
+    func testChunkedStreamEqualsWholeFile() throws {
+        for e in try Self.entries() {
+            let path = Fixtures.path("audio/" + e.file)
+            let whole = try AudioLoader.load(path).samples
+            for chunk in [1, 997, 4096, 100_000] {
+                let stream = try AudioStream(path: path, chunkSize: chunk)
+                var parts: [Float] = []
+                var sizes = Set<Int>()
+                while let c = try stream.nextChunk() { parts.append(contentsOf: c); sizes.insert(c.count) }
+                XCTAssertEqual(parts, whole, "\(e.file) in chunks of \(chunk)")
+                XCTAssertTrue(sizes.subtracting([chunk]).count <= 1, "\(e.file): only the last chunk may be short")
+            }
+        }
+    }
+
+    /// `sampleRate: nil` keeps the native rate and only downmixes.
+    func testNativeRateDownmixOnly() throws {
+        let e = try XCTUnwrap(try Self.entries().first { $0.channels == 2 && !$0.lossy })
+        let clip = try AudioLoader.load(Fixtures.path("audio/" + e.file), config: AudioConfig(sampleRate: nil))
+        XCTAssertEqual(clip.sampleRate, e.sampleRate)
+        let ref = try Fixtures.array("audio/\(Self.stem(e.file)).decoded.npy", script: "audio.py").floats()
+        XCTAssertEqual(clip.samples.count, e.frames)
+        for i in stride(from: 0, to: e.frames, by: 97) {
+            XCTAssertEqual(clip.samples[i], (ref[2 * i] + ref[2 * i + 1]) / 2, "\(e.file) frame \(i)")
+        }
+    }
+}
