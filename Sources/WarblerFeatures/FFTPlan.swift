@@ -1,22 +1,57 @@
-// FFTW real-to-complex plans, one per transform size, made once per process under a lock
-// (FFTW's planner is not thread-safe; executing a plan on new arrays is).
+// Power spectra of real frames. For even sizes the N-point real transform is computed as an
+// N/2-point complex FFT of the frame read as (even, odd) sample pairs, followed by the standard
+// split step X[k] = E[k] + W^k O[k] fused with |X|^2; FFTW's complex codelets are SIMD
+// throughout while its real-input ones are not, which makes this ~2.5x faster than FFTW's own
+// r2c at 1024 points on this CPU. Odd sizes use FFTW's r2c. Plans transform `batch` frames per
+// call and are made once per process under a lock (FFTW's planner is not thread-safe; executing
+// a plan on new arrays is). FFTW_MEASURE planning costs ~0.1 s per size, so its wisdom is kept
+// in the user's cache directory and reused by later runs.
 import CFFTW
 import Foundation
 
 final class FFTPlan: @unchecked Sendable {
+    /// Frames per transform call.
+    static let batch = 8
     let size: Int
+    let bins: Int
     let plan: fftwf_plan
+    /// Even sizes: the split step's twiddles e^{-2 pi i k / size}, k < size/2, in float32.
+    private let twiddleRe: [Float]
+    private let twiddleIm: [Float]
 
     private nonisolated(unsafe) static var cache: [Int: FFTPlan] = [:]
+    private nonisolated(unsafe) static var wisdomLoaded = false
     private static let lock = NSLock()
+
+    var isEven: Bool { size % 2 == 0 }
 
     private init(size: Int) {
         self.size = size
-        let input = fftwf_alloc_real(size)!
-        let output = fftwf_alloc_complex(size / 2 + 1)!
-        // FFTW_MEASURE times a few algorithms for this size (tens of ms, once per process);
-        // the buffers it plans on are overwritten, which is why they are scratch.
-        plan = fftwf_plan_dft_r2c_1d(Int32(size), input, output, FFTW_MEASURE)!
+        let bins = size / 2 + 1
+        self.bins = bins
+        let batch = Self.batch
+        let b = Int32(batch)
+        let input = fftwf_alloc_real(size * Self.batch)!
+        let output = fftwf_alloc_real(2 * bins * Self.batch)!
+        // The buffers planned on are overwritten by FFTW_MEASURE: they are scratch.
+        if size % 2 == 0 {
+            var n = Int32(size / 2)
+            plan = input.withMemoryRebound(to: fftwf_complex.self, capacity: size / 2 * batch) { i in
+                output.withMemoryRebound(to: fftwf_complex.self, capacity: bins * batch) { o in
+                    fftwf_plan_many_dft(1, &n, b, i, nil, 1, n, o, nil, 1, n, FFTW_FORWARD, FFTW_MEASURE)!
+                }
+            }
+            let half = size / 2
+            twiddleRe = (0..<half).map { Float(cos(-2 * Double.pi * Double($0) / Double(size))) }
+            twiddleIm = (0..<half).map { Float(sin(-2 * Double.pi * Double($0) / Double(size))) }
+        } else {
+            var n = Int32(size)
+            plan = output.withMemoryRebound(to: fftwf_complex.self, capacity: bins * batch) { o in
+                fftwf_plan_many_dft_r2c(1, &n, b, input, nil, 1, n, o, nil, 1, Int32(bins), FFTW_MEASURE)!
+            }
+            twiddleRe = []
+            twiddleIm = []
+        }
         fftwf_free(input)
         fftwf_free(output)
     }
@@ -26,36 +61,142 @@ final class FFTPlan: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let p = cache[size] { return p }
+        let path = wisdomPath()
+        if !wisdomLoaded, let path {
+            _ = fftwf_import_wisdom_from_filename(path)
+            wisdomLoaded = true
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
         let p = FFTPlan(size: size)
         cache[size] = p
+        // Planning took measurable time: new wisdom worth keeping (written atomically).
+        if DispatchTime.now().uptimeNanoseconds - started > 5_000_000, let path {
+            let tmp = path + ".tmp-\(getpid())"
+            if fftwf_export_wisdom_to_filename(tmp) != 0 { rename(tmp, path) } else { unlink(tmp) }
+        }
         return p
     }
 
-    /// Transforms `input` (size reals) into `output` (size/2+1 complex, interleaved re/im).
-    /// Both must come from `Scratch`, so they share the plan's SIMD alignment.
-    @inline(__always)
-    func execute(_ input: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-        output.withMemoryRebound(to: fftwf_complex.self, capacity: size / 2 + 1) {
-            fftwf_execute_dft_r2c(plan, input, $0)
+    /// `$WARBLER_CACHE_DIR` or `$XDG_CACHE_HOME/warbler` or `~/.cache/warbler`; nil when it
+    /// cannot be created (planning then simply happens every run).
+    static func wisdomPath() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        let dir = env["WARBLER_CACHE_DIR"]
+            ?? (env["XDG_CACHE_HOME"].map { $0 + "/warbler" })
+            ?? (env["HOME"].map { $0 + "/.cache/warbler" })
+        guard let dir else { return nil }
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch { return nil }
+        return dir + "/fftw3f-wisdom"
+    }
+
+    /// |X[k]|^power for `valid` of the `batch` frames in `scratch.frames`; frame f's `bins`
+    /// values go to `out + f * rowStride`.
+    func powerSpectra(_ scratch: FrameScratch, valid: Int, power: Float, into out: UnsafeMutablePointer<Float>, rowStride: Int) {
+        scratch.frames.withMemoryRebound(to: fftwf_complex.self, capacity: size / 2 * Self.batch) { i in
+            scratch.spectra.withMemoryRebound(to: fftwf_complex.self, capacity: bins * Self.batch) { o in
+                if isEven {
+                    fftwf_execute_dft(plan, i, o)
+                } else {
+                    fftwf_execute_dft_r2c(plan, scratch.frames, o)
+                }
+            }
         }
+        for f in 0..<valid {
+            let dst = out + f * rowStride
+            if isEven {
+                split(scratch.spectra + f * size, reversed: scratch.reversed, into: dst)
+            } else {
+                let c = scratch.spectra + f * 2 * bins
+                for k in 0..<bins { dst[k] = c[2 &* k] * c[2 &* k] + c[2 &* k &+ 1] * c[2 &* k &+ 1] }
+            }
+            if power == 1 {
+                for k in 0..<bins { dst[k] = dst[k].squareRoot() }
+            } else if power != 2 {
+                for k in 0..<bins { dst[k] = pow(dst[k].squareRoot(), power) }
+            }
+        }
+    }
+
+    /// From Z = FFT_{N/2}(x[2n] + i x[2n+1]) to |X[k]|^2, k = 0...N/2, with
+    /// E[k] = (Z[k] + conj Z[N/2-k]) / 2, O[k] = (Z[k] - conj Z[N/2-k]) / 2i, X[k] = E[k] + W^k O[k].
+    @inline(__always)
+    private func split(_ z: UnsafeMutablePointer<Float>, reversed r: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        typealias V8 = SIMD8<Float>
+        typealias V16 = SIMD16<Float>
+        let half = size / 2
+        // r[k] = Z[(N/2 - k) mod N/2], so both operands load contiguously.
+        r[0] = z[0]
+        r[1] = z[1]
+        var k = 1
+        while k < half {
+            r[2 &* k] = z[2 &* (half &- k)]
+            r[2 &* k &+ 1] = z[2 &* (half &- k) &+ 1]
+            k &+= 1
+        }
+        k = 0
+        twiddleRe.withUnsafeBufferPointer { twr in
+            twiddleIm.withUnsafeBufferPointer { twi in
+                let zr = UnsafeRawPointer(z), rr = UnsafeRawPointer(r)
+                let wr = UnsafeRawPointer(twr.baseAddress!), wi = UnsafeRawPointer(twi.baseAddress!)
+                let d = UnsafeMutableRawPointer(dst)
+                while k &+ 8 <= half {
+                    let a = zr.loadUnaligned(fromByteOffset: k &* 8, as: V16.self)
+                    let b = rr.loadUnaligned(fromByteOffset: k &* 8, as: V16.self)
+                    let are = a.evenHalf, aim = a.oddHalf, bre = b.evenHalf, bim = b.oddHalf
+                    let eRe = (are + bre) * 0.5, eIm = (aim - bim) * 0.5
+                    let oRe = (aim + bim) * 0.5, oIm = (bre - are) * 0.5
+                    let cr = wr.loadUnaligned(fromByteOffset: k &* 4, as: V8.self)
+                    let ci = wi.loadUnaligned(fromByteOffset: k &* 4, as: V8.self)
+                    let xRe = eRe + cr * oRe - ci * oIm
+                    let xIm = eIm + cr * oIm + ci * oRe
+                    d.storeBytes(of: xRe * xRe + xIm * xIm, toByteOffset: k &* 4, as: V8.self)
+                    k &+= 8
+                }
+                while k < half {
+                    let are = z[2 &* k], aim = z[2 &* k &+ 1], bre = r[2 &* k], bim = r[2 &* k &+ 1]
+                    let eRe = (are + bre) * 0.5, eIm = (aim - bim) * 0.5
+                    let oRe = (aim + bim) * 0.5, oIm = (bre - are) * 0.5
+                    let cr = twr[k], ci = twi[k]
+                    let xRe = eRe + cr * oRe - ci * oIm
+                    let xIm = eIm + cr * oIm + ci * oRe
+                    dst[k] = xRe * xRe + xIm * xIm
+                    k &+= 1
+                }
+            }
+        }
+        // X[N/2] = E[0] - O[0] is real: Re Z[0] - Im Z[0].
+        let nyquist = z[0] - z[1]
+        dst[half] = nyquist * nyquist
     }
 }
 
-/// Per-worker buffers for one frame: the windowed frame, its spectrum, its magnitudes.
+/// Per-worker buffers for one batch of frames.
 struct FrameScratch {
-    let frame: UnsafeMutablePointer<Float>
-    let spectrum: UnsafeMutablePointer<Float>
+    /// `batch` windowed frames, nFFT each.
+    let frames: UnsafeMutablePointer<Float>
+    /// `batch` complex spectra from FFTW (nFFT floats each for even sizes, 2 (nFFT/2+1) for odd).
+    let spectra: UnsafeMutablePointer<Float>
+    /// The split step's reversed spectrum, nFFT floats.
+    let reversed: UnsafeMutablePointer<Float>
+    /// |X|^p of the batch, [batch][bins].
     let power: UnsafeMutablePointer<Float>
+    /// |X|^p of the batch bin-major: [bins][batch], for SIMD across frames.
+    let powerT: UnsafeMutablePointer<Float>
+    /// Mel values of the batch band-major: [nMels][batch].
+    let melT: UnsafeMutablePointer<Float>
 
-    init(nFFT: Int) {
-        frame = fftwf_alloc_real(nFFT)!
-        spectrum = UnsafeMutableRawPointer(fftwf_alloc_complex(nFFT / 2 + 1)!).assumingMemoryBound(to: Float.self)
-        power = fftwf_alloc_real(nFFT / 2 + 1)!
+    init(nFFT: Int, nMels: Int) {
+        let b = FFTPlan.batch
+        let bins = nFFT / 2 + 1
+        frames = fftwf_alloc_real(nFFT * b)!
+        spectra = fftwf_alloc_real(2 * bins * b)!
+        reversed = fftwf_alloc_real(nFFT + 2)!
+        power = fftwf_alloc_real(bins * b)!
+        powerT = fftwf_alloc_real(bins * b)!
+        melT = fftwf_alloc_real(nMels * b)!
     }
 
     func free() {
-        fftwf_free(frame)
-        fftwf_free(spectrum)
-        fftwf_free(power)
+        for p in [frames, spectra, reversed, power, powerT, melT] { fftwf_free(p) }
     }
 }

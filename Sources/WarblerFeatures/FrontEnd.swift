@@ -60,7 +60,7 @@ public final class FrontEnd: @unchecked Sendable {
     public func compute(_ samples: [Float], stage: FrontEndStage) throws -> Spectrogram {
         try checkLength(samples.count)
         let frames = frameCount(sampleCount: samples.count)
-        var out = Spectrogram(frameCount: frames, binCount: binCount(at: stage))
+        var out = Spectrogram(uninitializedFrameCount: frames, binCount: binCount(at: stage))
         samples.withUnsafeBufferPointer { s in
             out.values.withUnsafeMutableBufferPointer { o in
                 let view = SignalView(base: s.baseAddress!, start: 0, count: s.count, total: s.count)
@@ -77,7 +77,7 @@ public final class FrontEnd: @unchecked Sendable {
         return batch.map { clip in
             // Each clip is split over the workers already; clips run one after another so
             // that a batch of short clips still uses every core through frame blocks.
-            var out = Spectrogram(frameCount: frameCount(sampleCount: clip.count), binCount: config.nMels)
+            var out = Spectrogram(uninitializedFrameCount: frameCount(sampleCount: clip.count), binCount: config.nMels)
             clip.withUnsafeBufferPointer { s in
                 out.values.withUnsafeMutableBufferPointer { o in
                     let view = SignalView(base: s.baseAddress!, start: 0, count: s.count, total: s.count)
@@ -129,34 +129,53 @@ public final class FrontEnd: @unchecked Sendable {
     private func runSerial(_ view: SignalView, frames: Range<Int>, stage: FrontEndStage, into out: UnsafeMutablePointer<Float>) {
         let nFFT = config.nFFT
         let bins = config.binCount
-        let scratch = FrameScratch(nFFT: nFFT)
+        let nMels = config.nMels
+        let batch = FFTPlan.batch
+        let scratch = FrameScratch(nFFT: nFFT, nMels: nMels)
         defer { scratch.free() }
-        let rowWidth = binCount(at: stage)
         let pad = padding
-        let power = config.power
+        let dbOffset = 10 * log10(max(config.amin, config.ref))
+        let toDB = stage == .output && config.decibels
         window.withUnsafeBufferPointer { win in
-            let w = win.baseAddress!
-            for (row, t) in frames.enumerated() {
-                let first = t * config.hopLength - pad
-                view.copyFrame(from: first, count: nFFT, padMode: config.padMode, window: w, into: scratch.frame)
-                plan.execute(scratch.frame, scratch.spectrum)
-                let dst = stage == .spectrum ? out + row * rowWidth : scratch.power
-                let c = scratch.spectrum
-                if power == 2 {
-                    for k in 0..<bins { dst[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1] }
-                } else if power == 1 {
-                    for k in 0..<bins { dst[k] = (c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1]).squareRoot() }
-                } else {
-                    for k in 0..<bins { dst[k] = pow((c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1]).squareRoot(), power) }
+            var t = frames.lowerBound
+            while t < frames.upperBound {
+                let valid = min(batch, frames.upperBound - t)
+                // 1. Window `valid` frames (zeros for the rest of the batch) and transform them.
+                for f in 0..<batch {
+                    let dst = scratch.frames + f * nFFT
+                    if f < valid {
+                        view.copyFrame(from: (t + f) * config.hopLength - pad, count: nFFT, padMode: config.padMode,
+                                       window: win.baseAddress!, into: dst)
+                    } else {
+                        dst.update(repeating: 0, count: nFFT)
+                    }
                 }
-                if stage != .spectrum { filterbank.apply(scratch.power, into: out + row * rowWidth) }
+                let row0 = t - frames.lowerBound
+                if stage == .spectrum {
+                    plan.powerSpectra(scratch, valid: valid, power: config.power, into: out + row0 * bins, rowStride: bins)
+                } else {
+                    // 2. |X|^p per frame, transposed to [bin][frame] so the mel projection runs
+                    //    SIMD across the batch's frames.
+                    plan.powerSpectra(scratch, valid: batch, power: config.power, into: scratch.power, rowStride: bins)
+                    for f in 0..<batch {
+                        let src = scratch.power + f * bins
+                        for k in 0..<bins { scratch.powerT[k &* batch &+ f] = src[k] }
+                    }
+                    filterbank.applyBatch(scratch.powerT, into: scratch.melT)
+                    // 3. dB on the whole block, then store frame-major rows.
+                    if toDB {
+                        FastMath.powerToDB(scratch.melT, count: nMels * batch, amin: config.amin, offset: dbOffset)
+                    }
+                    for f in 0..<valid {
+                        let row = out + (row0 + f) * nMels
+                        for m in 0..<nMels { row[m] = scratch.melT[m &* batch &+ f] }
+                    }
+                }
+                t += valid
             }
         }
-        if stage == .output && config.decibels {
-            let offset = 10 * log10(max(config.amin, config.ref))
-            FastMath.powerToDB(out, count: frames.count * rowWidth, amin: config.amin, offset: offset)
-        }
     }
+
 }
 
 /// A window onto a signal of `total` samples, of which `count` samples starting at absolute

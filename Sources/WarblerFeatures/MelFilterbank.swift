@@ -114,24 +114,31 @@ public struct MelFilterbank: Sendable {
     /// Bands that received no FFT bin at all (too many mels for the FFT size); librosa warns.
     public var emptyBands: [Int] { lengths.indices.filter { lengths[$0] == 0 } }
 
-    /// Projects one spectrum frame (`binCount` values) onto the bands (`melCount` values).
+    /// Projects a batch of spectra stored bin-major, `power[k * 8 + f]` for bin k of frame f,
+    /// onto the bands, `mel[m * 8 + f]`: each weight is one SIMD multiply-add across 8 frames.
     @inline(__always)
-    func apply(_ spectrum: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    func applyBatch(_ power: UnsafeMutablePointer<Float>, into mel: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        precondition(FFTPlan.batch == 8, "applyBatch assumes 8-frame batches")
+        let p = UnsafeRawPointer(power)
+        let o = UnsafeMutableRawPointer(mel)
         sparseWeights.withUnsafeBufferPointer { w in
-            let wp = w.baseAddress!
-            for m in 0..<melCount {
-                let n = lengths[m]
-                let s = spectrum + firstBin[m]
-                let ws = wp + offsets[m]
-                var acc0: Float = 0, acc1: Float = 0
-                var k = 0
-                while k + 1 < n {
-                    acc0 += ws[k] * s[k]
-                    acc1 += ws[k + 1] * s[k + 1]
-                    k += 2
+            firstBin.withUnsafeBufferPointer { first in
+                lengths.withUnsafeBufferPointer { len in
+                    offsets.withUnsafeBufferPointer { off in
+                        for m in 0..<melCount {
+                            var acc = V()
+                            let k0 = first[m], n = len[m], j0 = off[m]
+                            var j = 0
+                            while j < n {
+                                let v = p.loadUnaligned(fromByteOffset: (k0 &+ j) &* 32, as: V.self)
+                                acc.addProduct(V(repeating: w[j0 &+ j]), v)
+                                j &+= 1
+                            }
+                            o.storeBytes(of: acc, toByteOffset: m &* 32, as: V.self)
+                        }
+                    }
                 }
-                if k < n { acc0 += ws[k] * s[k] }
-                out[m] = acc0 + acc1
             }
         }
     }

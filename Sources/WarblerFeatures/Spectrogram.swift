@@ -20,6 +20,13 @@ public struct Spectrogram: Sendable, Equatable {
         self.init(frameCount: frameCount, binCount: binCount, values: [Float](repeating: 0, count: frameCount * binCount))
     }
 
+    /// Storage to be filled completely by the caller (skips zeroing large outputs).
+    init(uninitializedFrameCount frameCount: Int, binCount: Int) {
+        self.frameCount = frameCount
+        self.binCount = binCount
+        values = [Float](unsafeUninitializedCapacity: frameCount * binCount) { _, n in n = frameCount * binCount }
+    }
+
     public subscript(frame: Int, bin: Int) -> Float {
         get { values[frame * binCount + bin] }
         set { values[frame * binCount + bin] = newValue }

@@ -44,15 +44,24 @@ struct BenchCommand: ParsableCommand {
         @OptionGroup var frontEnd: FrontEndOptions
         @Option(name: .customLong("sample-rate"), help: "Sample rate, Hz.")
         var sampleRate: Int = 32_000
+        @Option(help: "Stop after: spectrum, mel or output (the configured log-mel).")
+        var stage: String = "output"
 
         func run() throws {
             let config = try frontEnd.validated(sampleRate: sampleRate)
             let signal = try input.map { try NPY.read($0).floats() }
                 ?? ExampleRecording.generate(seconds: seconds, sampleRate: sampleRate)
             let fe = try FrontEnd(config: config, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let stop: FrontEndStage
+            switch stage {
+            case "spectrum": stop = .spectrum
+            case "mel": stop = .mel
+            case "output": stop = .output
+            default: throw ValidationError("--stage must be spectrum, mel or output, not \(stage).")
+            }
             var frames = 0
-            let t = try BenchCommand.median(repeats: repeats) { frames = try fe(signal).frameCount }
-            BenchCommand.emit(["stage": "frontend", "samples": signal.count, "frames": frames,
+            let t = try BenchCommand.median(repeats: repeats) { frames = try fe.compute(signal, stage: stop).frameCount }
+            BenchCommand.emit(["stage": "frontend-\(stage)", "samples": signal.count, "frames": frames,
                                "threads": fe.threads, "median_ms": t.median, "runs_ms": t.all])
         }
     }

@@ -7,7 +7,7 @@ import WarblerTestSupport
 import XCTest
 
 final class LibrosaParityTests: XCTestCase {
-    static let cases = ["seed", "librosa_default", "htk_nonorm", "odd_magnitude"]
+    static let cases = ["seed", "librosa_default", "htk_nonorm", "odd_magnitude", "odd_fft"]
     static let signals = ["noise", "tones", "birdsong"]
 
     /// The FrontEndConfig equivalent of a fixture case's librosa parameters.
@@ -60,7 +60,7 @@ final class LibrosaParityTests: XCTestCase {
     /// 1e-5 of the frame's largest bin (a -50 dB floor under a strong tone; 13 bits of a 24-bit
     /// float32 mantissa are left for the quietest bins).
     func testSpectraMatchLibrosa() throws {
-        for name in ["seed", "odd_magnitude"] {
+        for name in ["seed", "odd_magnitude", "odd_fft"] {
             let c = try Self.config(name)
             let fe = try FrontEnd(config: c)
             for sig in Self.signals {
