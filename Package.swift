@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "WarblerTestSupport", dependencies: ["WarblerIO"], path: "Tests/WarblerTestSupport"),
         .testTarget(name: "WarblerIOTests", dependencies: ["WarblerIO"]),
         .testTarget(name: "WarblerAudioTests", dependencies: ["WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
-        .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
     ]
 )

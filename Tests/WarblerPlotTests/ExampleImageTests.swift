@@ -1,15 +1,37 @@
-// ExampleImageTests: writes example figures for a person to look at. Skipped unless the
-// environment variable WARBLER_PLOT_EXAMPLES names a directory to write them into.
+// ExampleImageTests: renders the example figures end to end (PNG files that decode back to the
+// laid-out size). They go to a temporary directory that is removed afterwards, or, when the
+// environment variable WARBLER_PLOT_EXAMPLES names a directory, are kept there for a person to
+// look at.
 import Foundation
 import XCTest
 import WarblerPlot
 
 final class ExampleImageTests: XCTestCase {
+    private var temporary: String?
+
+    override func tearDown() {
+        if let t = temporary { try? FileManager.default.removeItem(atPath: t) }
+    }
+
     private func outputDirectory() throws -> String {
-        guard let directory = ProcessInfo.processInfo.environment["WARBLER_PLOT_EXAMPLES"] else {
-            throw XCTSkip("Set WARBLER_PLOT_EXAMPLES=<directory> to write example figures.")
+        if let directory = ProcessInfo.processInfo.environment["WARBLER_PLOT_EXAMPLES"] { return directory }
+        let t = NSTemporaryDirectory() + "warbler-plot-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: t, withIntermediateDirectories: true)
+        temporary = t
+        return t
+    }
+
+    /// Every PNG written to `directory` starts with the PNG signature and carries a non-empty
+    /// IHDR size.
+    private func checkPNGs(in directory: String, names: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        for name in names {
+            let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+            XCTAssertEqual(Array(data.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], name, file: file, line: line)
+            let width = data[16..<20].reduce(0) { $0 << 8 | Int($1) }
+            let height = data[20..<24].reduce(0) { $0 << 8 | Int($1) }
+            XCTAssertGreaterThan(width, 100, name, file: file, line: line)
+            XCTAssertGreaterThan(height, 100, name, file: file, line: line)
         }
-        return directory
     }
 
     func testWriteChirpExample() throws {
@@ -22,6 +44,7 @@ final class ExampleImageTests: XCTestCase {
         try figure.render().writePNG(to: directory + "/plot-example.png")
         figure.textScale = 1
         try figure.render().writePNG(to: directory + "/plot-example-small-text.png")
+        try checkPNGs(in: directory, names: ["plot-example.png", "plot-example-small-text.png"])
     }
 
     func testWriteLongExample() throws {
@@ -41,6 +64,7 @@ final class ExampleImageTests: XCTestCase {
                                        binFrequencies: centres)
         figure.title = "two-hour-dawn-chorus.flac"
         try figure.render().writePNG(to: directory + "/plot-long.png")
+        try checkPNGs(in: directory, names: ["plot-long.png"])
     }
 
     func testWriteEdgeCaseGallery() throws {
@@ -78,5 +102,6 @@ final class ExampleImageTests: XCTestCase {
         odd.colormap = Colormap.grayscale
         odd.unit = "probability"
         try odd.render().writePNG(to: directory + "/plot-odd.png")
+        try checkPNGs(in: directory, names: ["plot-linear.png", "plot-empty.png", "plot-single.png", "plot-flat.png", "plot-odd.png"])
     }
 }
