@@ -46,5 +46,8 @@ let package = Package(
         .testTarget(name: "WarblerAudioTests", dependencies: ["WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
+        // Runs the built `warbler` binary as a user would.
+        .testTarget(name: "WarblerCLITests",
+                    dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),
     ]
 )
