@@ -22,11 +22,10 @@ public final class AudioStream {
     public let info: AudioFileInfo
     public let sampleRate: Int
     public let chunkSize: Int
-    private let file: SoundFile
+    private let decoder: DecodeAhead
     private let resampler: Resampler?
     private let blockFrames = 65_536
-    private var interleaved: [Float]
-    private var mono: [Float]
+    private var mono: [Float] = []
     private var pending: [Float] = []
     private var pendingStart = 0
     private var inputFrames = 0
@@ -38,15 +37,14 @@ public final class AudioStream {
         if let sr = config.sampleRate, sr <= 0 {
             throw AudioError(.invalidOption, path: path, "the target sample rate must be positive, not \(sr).")
         }
-        file = try SoundFile(path: path)
+        let file = try SoundFile(path: path)
         info = file.info
         sampleRate = config.sampleRate ?? info.sampleRate
         self.chunkSize = chunkSize
         resampler = sampleRate == info.sampleRate ? nil
             : try Resampler(inputRate: Double(info.sampleRate), outputRate: Double(sampleRate), quality: config.quality)
-        interleaved = [Float](repeating: 0, count: blockFrames * info.channels)
-        mono = [Float](repeating: 0, count: blockFrames)
         pending.reserveCapacity(chunkSize + blockFrames * 2)
+        decoder = DecodeAhead(file: file, blockFrames: blockFrames)
     }
 
     /// Samples handed out so far.
@@ -81,54 +79,31 @@ public final class AudioStream {
     }
 
     private func decodeBlock() throws {
-        let n = try interleaved.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, frames: blockFrames) }
-        if n == 0 {
+        guard let block = try decoder.next() else {
             finishStream()
             return
         }
+        let n = block.frames
         inputFrames += n
-        let channels = info.channels
-        if channels == 1 {
-            if let r = resampler {
-                interleaved.withUnsafeBufferPointer { r.process(UnsafeBufferPointer(rebasing: $0[0..<n]), into: &pending) }
-            } else {
-                pending.append(contentsOf: interleaved[0..<n])
-            }
-            return
-        }
-        downmix(frames: n, channels: channels)
-        if let r = resampler {
-            mono.withUnsafeBufferPointer { r.process(UnsafeBufferPointer(rebasing: $0[0..<n]), into: &pending) }
+        let source: [Float]
+        if info.channels == 1 {
+            source = block.samples
         } else {
-            pending.append(contentsOf: mono[0..<n])
+            DecodeAhead.downmix(block.samples, frames: n, channels: info.channels, into: &mono)
+            source = mono
         }
-    }
-
-    /// Averages channels in float32 as numpy's `mean(axis=0)` does: sum in channel order,
-    /// then divide by the channel count.
-    private func downmix(frames n: Int, channels: Int) {
-        interleaved.withUnsafeBufferPointer { src in
-            mono.withUnsafeMutableBufferPointer { dst in
-                let s = src.baseAddress!, d = dst.baseAddress!
-                let c = Float(channels)
-                if channels == 2 {
-                    for i in 0..<n { d[i] = (s[2 * i] + s[2 * i + 1]) / 2 }
-                } else {
-                    for i in 0..<n {
-                        var acc = s[i * channels]
-                        for k in 1..<channels { acc += s[i * channels + k] }
-                        d[i] = acc / c
-                    }
-                }
-            }
+        if let r = resampler {
+            source.withUnsafeBufferPointer { r.process(UnsafeBufferPointer(rebasing: $0[0..<n]), into: &pending) }
+        } else {
+            pending.append(contentsOf: source[0..<n])
         }
+        decoder.recycle(block)
     }
 
     /// Flushes the resampler and fixes the length to librosa's `ceil(frames * ratio)`
     /// (trimming the filter's tail or padding with zeros).
     private func finishStream() {
         finished = true
-        file.close()
         guard let r = resampler else { return }
         r.flush(into: &pending)
         let target = Resampler.outputCount(inputCount: inputFrames, inputRate: r.inputRate, outputRate: r.outputRate)

@@ -3,8 +3,8 @@
 import CSndFile
 import Foundation
 
-/// An open audio file. Not thread-safe; one reader per file.
-public final class SoundFile {
+/// An open audio file. Not thread-safe: one thread reads it at a time (it may be handed over).
+public final class SoundFile: @unchecked Sendable {
     public let info: AudioFileInfo
     private var handle: OpaquePointer?
     private var sfInfo = SF_INFO()

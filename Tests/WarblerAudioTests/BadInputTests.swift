@@ -98,6 +98,17 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    /// Dropping a stream part-way stops its decoder thread cleanly (many times over, so a
+    /// race would show), and the file can be opened again at once.
+    func testAbandonedStreamsStopTheirDecoder() throws {
+        let p = try writeExample("long.flac", seconds: 8)
+        for _ in 0..<50 {
+            let stream = try AudioStream(path: p, chunkSize: 1000)
+            _ = try stream.nextChunk()
+        }
+        XCTAssertEqual(try AudioLoader.load(p).samples.count, 8 * 32_000)
+    }
+
     func testNonPositiveTargetRate() throws {
         let p = try writeExample("ok.wav")
         XCTAssertThrowsError(try AudioLoader.load(p, config: AudioConfig(sampleRate: 0)))

@@ -1,0 +1,121 @@
+// Decoding on a background thread, a few blocks ahead of the consumer: libsndfile's FLAC and
+// MP3 decoders cost as much as soxr's resampling, so running the two side by side nearly halves
+// the time to load a compressed recording. The queue is bounded, so memory stays bounded too.
+import Foundation
+
+/// Interleaved blocks decoded ahead of the reader, in order. The decoder thread only decodes
+/// (the bottleneck for MP3); downmixing happens on the reader's side. Buffers given back with
+/// `recycle` are reused, so a long file allocates a handful of blocks in all.
+final class DecodeAhead: @unchecked Sendable {
+    /// Interleaved samples; `frames` of them are valid.
+    struct Block {
+        var samples: [Float]
+        var frames: Int
+    }
+    private let condition = NSCondition()
+    private var queue: [Block] = []
+    private var spare: [[Float]] = []
+    private var finished = false
+    private var failure: Error?
+    private var cancelled = false
+    private var running = true
+    private let capacity: Int
+
+    /// Starts decoding `file` in blocks of `blockFrames` frames, at most `capacity` blocks ahead.
+    init(file: SoundFile, blockFrames: Int, capacity: Int = 4) {
+        self.capacity = capacity
+        let thread = Thread { [self] in self.decodeLoop(file: file, blockFrames: blockFrames) }
+        thread.name = "warbler-decode"
+        thread.start()
+    }
+
+    deinit {
+        cancel()
+    }
+
+    /// The next block, nil at the end of the stream; rethrows the decoder's error.
+    func next() throws -> Block? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !finished { condition.wait() }
+        if !queue.isEmpty {
+            let block = queue.removeFirst()
+            condition.broadcast()
+            return block
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Hands a block's buffer back for reuse.
+    func recycle(_ block: Block) {
+        condition.lock()
+        if spare.count < capacity { spare.append(block.samples) }
+        condition.unlock()
+    }
+
+    /// Stops the decoder and waits until its thread no longer touches the file.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+
+    private func decodeLoop(file: SoundFile, blockFrames: Int) {
+        let channels = file.info.channels
+        defer {
+            file.close()
+            condition.lock()
+            finished = true
+            running = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        while true {
+            condition.lock()
+            while queue.count >= capacity && !cancelled { condition.wait() }
+            let stop = cancelled
+            var interleaved = spare.popLast() ?? [Float](repeating: 0, count: blockFrames * channels)
+            condition.unlock()
+            if stop { return }
+            let n: Int
+            do {
+                n = try interleaved.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, frames: blockFrames) }
+            } catch {
+                condition.lock()
+                failure = error
+                condition.unlock()
+                return
+            }
+            if n == 0 { return }
+            condition.lock()
+            queue.append(Block(samples: interleaved, frames: n))
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Averages channels in float32 as numpy's `mean(axis=0)` does: sum in channel order,
+    /// then divide by the channel count.
+    static func downmix(_ interleaved: [Float], frames n: Int, channels: Int, into mono: inout [Float]) {
+        if mono.count < n { mono = [Float](repeating: 0, count: n) }
+        mono.withUnsafeMutableBufferPointer { dst in
+            let d = dst.baseAddress!
+            interleaved.withUnsafeBufferPointer { src in
+                let s = src.baseAddress!
+                if channels == 2 {
+                    for i in 0..<n { d[i] = (s[2 &* i] + s[2 &* i &+ 1]) / 2 }
+                } else {
+                    let c = Float(channels)
+                    for i in 0..<n {
+                        var acc = s[i &* channels]
+                        for k in 1..<channels { acc += s[i &* channels &+ k] }
+                        d[i] = acc / c
+                    }
+                }
+            }
+        }
+    }
+}
