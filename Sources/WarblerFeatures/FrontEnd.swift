@@ -71,21 +71,37 @@ public final class FrontEnd: @unchecked Sendable {
         return out
     }
 
-    /// Log-mel spectrograms of many clips at once, computed in parallel across clips and frames.
+    /// Log-mel spectrograms of many clips at once. Clips are spread over the workers (each
+    /// clip computed by one worker) when there are at least as many clips as workers; a few
+    /// long clips are instead each split over the workers by frames. Either way the values
+    /// equal those of computing each clip alone.
     public func callAsFunction(batch: [[Float]]) throws -> [Spectrogram] {
         for clip in batch { try checkLength(clip.count) }
-        return batch.map { clip in
-            // Each clip is split over the workers already; clips run one after another so
-            // that a batch of short clips still uses every core through frame blocks.
-            var out = Spectrogram(uninitializedFrameCount: frameCount(sampleCount: clip.count), binCount: config.nMels)
-            clip.withUnsafeBufferPointer { s in
-                out.values.withUnsafeMutableBufferPointer { o in
-                    let view = SignalView(base: s.baseAddress!, start: 0, count: s.count, total: s.count)
-                    run(view, frames: 0..<out.frameCount, stage: .output, into: o.baseAddress!)
+        let counts = batch.map { frameCount(sampleCount: $0.count) }
+        guard batch.count >= threads, threads > 1 else {
+            return try batch.map { try compute($0, stage: .output) }
+        }
+        let nMels = config.nMels
+        var starts = [0]
+        for c in counts { starts.append(starts.last! + c * nMels) }
+        let offsets = starts
+        var storage = [Float](unsafeUninitializedCapacity: offsets.last!) { _, n in n = offsets.last! }
+        storage.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let base = out.baseAddress!
+            let workers = threads
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for i in stride(from: w, to: batch.count, by: workers) {
+                    batch[i].withUnsafeBufferPointer { s in
+                        let view = SignalView(base: s.baseAddress!, start: 0, count: s.count, total: s.count)
+                        runSerial(view, frames: 0..<counts[i], stage: .output, into: base + offsets[i])
+                    }
                 }
             }
-            applyTopDB(&out.values)
-            return out
+        }
+        return (0..<batch.count).map { i in
+            var s = Spectrogram(frameCount: counts[i], binCount: nMels, values: Array(storage[offsets[i]..<offsets[i + 1]]))
+            applyTopDB(&s.values)
+            return s
         }
     }
 
@@ -126,7 +142,7 @@ public final class FrontEnd: @unchecked Sendable {
         }
     }
 
-    private func runSerial(_ view: SignalView, frames: Range<Int>, stage: FrontEndStage, into out: UnsafeMutablePointer<Float>) {
+    func runSerial(_ view: SignalView, frames: Range<Int>, stage: FrontEndStage, into out: UnsafeMutablePointer<Float>) {
         let nFFT = config.nFFT
         let bins = config.binCount
         let nMels = config.nMels

@@ -52,11 +52,17 @@ final class StreamingTests: XCTestCase {
         XCTAssertThrowsError(try fe([0.5]))  // reflect needs 2 samples
     }
 
+    /// Both batch strategies (clips over workers, and frames over workers for few clips)
+    /// equal single-clip results, top_db included.
     func testBatchEqualsSingleClips() throws {
-        let fe = try FrontEnd(config: FrontEndConfig())
-        let clips = (0..<5).map { ExampleRecording.generate(seconds: 1 + Double($0) * 0.37, sampleRate: 32_000, seed: UInt64($0)) }
-        let batch = try fe(batch: clips)
-        for (i, clip) in clips.enumerated() { XCTAssertEqual(batch[i], try fe(clip), "clip \(i)") }
+        var c = FrontEndConfig(); c.topDB = 50
+        let fe = try FrontEnd(config: c, threads: 2)
+        for count in [1, 2, 7] {
+            let clips = (0..<count).map { ExampleRecording.generate(seconds: 1 + Double($0) * 0.37, sampleRate: 32_000, seed: UInt64($0)) }
+            let batch = try fe(batch: clips)
+            XCTAssertEqual(batch.count, count)
+            for (i, clip) in clips.enumerated() { XCTAssertEqual(batch[i], try fe(clip), "\(count) clips, clip \(i)") }
+        }
     }
 
     /// One thread and many give identical results (each frame is computed the same way).
