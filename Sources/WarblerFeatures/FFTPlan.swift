@@ -121,8 +121,6 @@ final class FFTPlan: @unchecked Sendable {
     /// E[k] = (Z[k] + conj Z[N/2-k]) / 2, O[k] = (Z[k] - conj Z[N/2-k]) / 2i, X[k] = E[k] + W^k O[k].
     @inline(__always)
     private func split(_ z: UnsafeMutablePointer<Float>, reversed r: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
-        typealias V8 = SIMD8<Float>
-        typealias V16 = SIMD16<Float>
         let half = size / 2
         // r[k] = Z[(N/2 - k) mod N/2], so both operands load contiguously.
         r[0] = z[0]
@@ -133,34 +131,20 @@ final class FFTPlan: @unchecked Sendable {
             r[2 &* k &+ 1] = z[2 &* (half &- k) &+ 1]
             k &+= 1
         }
-        k = 0
+        // A plain loop over interleaved (re, im) pairs: LLVM's loop vectoriser turns the stride-2
+        // accesses into shuffles (vshufps/vpermpd) across 8 bins; explicit SIMD16 even/odd
+        // halves were lowered lane by lane instead.
         twiddleRe.withUnsafeBufferPointer { twr in
             twiddleIm.withUnsafeBufferPointer { twi in
-                let zr = UnsafeRawPointer(z), rr = UnsafeRawPointer(r)
-                let wr = UnsafeRawPointer(twr.baseAddress!), wi = UnsafeRawPointer(twi.baseAddress!)
-                let d = UnsafeMutableRawPointer(dst)
-                while k &+ 8 <= half {
-                    let a = zr.loadUnaligned(fromByteOffset: k &* 8, as: V16.self)
-                    let b = rr.loadUnaligned(fromByteOffset: k &* 8, as: V16.self)
-                    let are = a.evenHalf, aim = a.oddHalf, bre = b.evenHalf, bim = b.oddHalf
-                    let eRe = (are + bre) * 0.5, eIm = (aim - bim) * 0.5
-                    let oRe = (aim + bim) * 0.5, oIm = (bre - are) * 0.5
-                    let cr = wr.loadUnaligned(fromByteOffset: k &* 4, as: V8.self)
-                    let ci = wi.loadUnaligned(fromByteOffset: k &* 4, as: V8.self)
-                    let xRe = eRe + cr * oRe - ci * oIm
-                    let xIm = eIm + cr * oIm + ci * oRe
-                    d.storeBytes(of: xRe * xRe + xIm * xIm, toByteOffset: k &* 4, as: V8.self)
-                    k &+= 8
-                }
-                while k < half {
+                let wr = twr.baseAddress!, wi = twi.baseAddress!
+                for k in 0..<half {
                     let are = z[2 &* k], aim = z[2 &* k &+ 1], bre = r[2 &* k], bim = r[2 &* k &+ 1]
                     let eRe = (are + bre) * 0.5, eIm = (aim - bim) * 0.5
                     let oRe = (aim + bim) * 0.5, oIm = (bre - are) * 0.5
-                    let cr = twr[k], ci = twi[k]
+                    let cr = wr[k], ci = wi[k]
                     let xRe = eRe + cr * oRe - ci * oIm
                     let xIm = eIm + cr * oIm + ci * oRe
                     dst[k] = xRe * xRe + xIm * xIm
-                    k &+= 1
                 }
             }
         }
