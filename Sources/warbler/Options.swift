@@ -50,8 +50,8 @@ struct FrontEndOptions: ParsableArguments {
     var nMels: Int = 128
     @Option(help: "Lowest band edge, Hz.")
     var fmin: Double = 50
-    @Option(help: "Highest band edge, Hz (at most half the sample rate).")
-    var fmax: Double = 14_000
+    @Option(help: "Highest band edge, Hz, at most half the sample rate (default: 14000, or half the sample rate when that is lower).")
+    var fmax: Double?
     @Option(name: .customLong("mel-scale"), help: "slaney (librosa) or htk (torchaudio).")
     var melScale: MelScale = .slaney
     @Option(name: .customLong("mel-norm"), help: "slaney (unit-area bands, librosa) or none (peak 1, torchaudio).")
@@ -77,7 +77,7 @@ struct FrontEndOptions: ParsableArguments {
         c.power = power
         c.nMels = nMels
         c.fMin = fmin
-        c.fMax = fmax
+        c.fMax = fmax ?? min(14_000, Double(sampleRate) / 2)
         c.melScale = melScale
         c.melNorm = melNorm
         c.decibels = !linear

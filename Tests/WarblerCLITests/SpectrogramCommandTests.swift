@@ -91,6 +91,9 @@ final class SpectrogramCommandTests: CLITestCase {
             XCTAssertTrue(r.stderr.contains(option), "\(extra): \(r.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.npy"))
         }
+        // Without --fmax, a low target rate gets fmax = Nyquist instead of an error.
+        let low = try CLI.run(["spectrogram", wav, "--out", dir + "/low.npy", "--sample-rate", "16000"])
+        XCTAssertEqual(low.status, 0, low.stderr)
         let noOutput = try CLI.run(["spectrogram", wav])
         XCTAssertNotEqual(noOutput.status, 0)
         XCTAssertTrue(noOutput.stderr.contains("nothing to write"), noOutput.stderr)
