@@ -47,6 +47,10 @@ public final class AudioStream {
         decoder = DecodeAhead(file: file, blockFrames: blockFrames)
     }
 
+    /// The decoder thread holds its own reference until it ends, so stop it explicitly:
+    /// otherwise a stream dropped part-way would leave it blocked on a full queue, file open.
+    deinit { decoder.cancel() }
+
     /// Samples handed out so far.
     public var samplesEmitted: Int { emitted }
 

@@ -22,15 +22,13 @@ final class DecodeAhead: @unchecked Sendable {
     private let capacity: Int
 
     /// Starts decoding `file` in blocks of `blockFrames` frames, at most `capacity` blocks ahead.
+    /// The owner must call `cancel()` when it stops reading early: the thread keeps this
+    /// object alive while it runs.
     init(file: SoundFile, blockFrames: Int, capacity: Int = 4) {
         self.capacity = capacity
         let thread = Thread { [self] in self.decodeLoop(file: file, blockFrames: blockFrames) }
         thread.name = "warbler-decode"
         thread.start()
-    }
-
-    deinit {
-        cancel()
     }
 
     /// The next block, nil at the end of the stream; rethrows the decoder's error.

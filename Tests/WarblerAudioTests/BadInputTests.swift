@@ -98,15 +98,19 @@ final class BadInputTests: XCTestCase {
         }
     }
 
-    /// Dropping a stream part-way stops its decoder thread cleanly (many times over, so a
-    /// race would show), and the file can be opened again at once.
+    /// Dropping a stream part-way stops its decoder thread and closes the file: the file is
+    /// long enough (11 blocks) that a decoder left running would block on its full queue and
+    /// keep its descriptor open.
     func testAbandonedStreamsStopTheirDecoder() throws {
-        let p = try writeExample("long.flac", seconds: 8)
-        for _ in 0..<50 {
+        let p = try writeExample("long.flac", seconds: 32)
+        func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
+        let before = openDescriptors()
+        for _ in 0..<40 {
             let stream = try AudioStream(path: p, chunkSize: 1000)
             _ = try stream.nextChunk()
         }
-        XCTAssertEqual(try AudioLoader.load(p).samples.count, 8 * 32_000)
+        XCTAssertLessThanOrEqual(openDescriptors(), before + 2, "abandoned streams leaked open files")
+        XCTAssertEqual(try AudioLoader.load(p).samples.count, 32 * 32_000)
     }
 
     func testNonPositiveTargetRate() throws {
