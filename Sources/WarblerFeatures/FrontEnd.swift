@@ -150,7 +150,8 @@ public final class FrontEnd: @unchecked Sendable {
         let scratch = FrameScratch(nFFT: nFFT, nMels: nMels)
         defer { scratch.free() }
         let pad = padding
-        let dbOffset = 10 * log10(max(config.amin, config.ref))
+        // librosa computes the reference term with Python floats (float64).
+        let dbOffset = Float(10 * log10(max(Double(config.amin), Double(config.ref))))
         let toDB = stage == .output && config.decibels
         window.withUnsafeBufferPointer { win in
             var t = frames.lowerBound

@@ -47,6 +47,12 @@ struct SpectrogramCommand: ParsableCommand {
         }
         if let o = out, !o.lowercased().hasSuffix(".npy") { throw ValidationError("--out must end in .npy (got \(o)).") }
         if let p = png, !p.lowercased().hasSuffix(".png") { throw ValidationError("--png must end in .png (got \(p)).") }
+        if outDir != nil {
+            let stems = inputs.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+            if let clash = Dictionary(grouping: stems, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+                throw ValidationError("several inputs are named '\(clash)': their outputs in --out-dir would overwrite each other.")
+            }
+        }
         if let d = outDir {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue else {

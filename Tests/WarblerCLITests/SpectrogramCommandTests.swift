@@ -94,6 +94,11 @@ final class SpectrogramCommandTests: CLITestCase {
         // Without --fmax, a low target rate gets fmax = Nyquist instead of an error.
         let low = try CLI.run(["spectrogram", wav, "--out", dir + "/low.npy", "--sample-rate", "16000"])
         XCTAssertEqual(low.status, 0, low.stderr)
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: wav, toPath: dir + "/sub/ok.wav")
+        let clash = try CLI.run(["spectrogram", wav, dir + "/sub/ok.wav", "--out-dir", dir])
+        XCTAssertNotEqual(clash.status, 0)
+        XCTAssertTrue(clash.stderr.contains("'ok'"), clash.stderr)
         let noOutput = try CLI.run(["spectrogram", wav])
         XCTAssertNotEqual(noOutput.status, 0)
         XCTAssertTrue(noOutput.stderr.contains("nothing to write"), noOutput.stderr)
