@@ -53,7 +53,7 @@ final class BadInputTests: XCTestCase {
 
     func testTextFileIsUnsupported() throws {
         let p = dir + "/notes.wav"
-        try "these are field notes, not audio\n".write(toFile: p, atomically: true, encoding: .utf8)
+        try "these are field notes, not audio\n".write(toFile: p, atomically: false, encoding: .utf8)
         expectError(p, .unsupportedFormat, mentioning: ["not a recognised audio format"])
     }
 

@@ -49,7 +49,7 @@ final class SpectrogramCommandTests: CLITestCase {
         let good1 = try example("one.wav", seconds: 1)
         let good2 = try example("two.flac", seconds: 1)
         let bad = dir + "/broken.wav"
-        try "not audio".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "not audio".write(toFile: bad, atomically: false, encoding: .utf8)
         let empty = dir + "/empty.mp3"
         FileManager.default.createFile(atPath: empty, contents: Data())
         let out = dir + "/out"
