@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "warbler", targets: ["warbler"]),
         .library(name: "WarblerAudio", targets: ["WarblerAudio"]),
         .library(name: "WarblerFeatures", targets: ["WarblerFeatures"]),
+        .library(name: "WarblerTensor", targets: ["WarblerTensor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,12 +27,14 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // File formats every layer needs: .npy/.npz, PNG, atomic writes.
         .target(name: "WarblerIO", dependencies: ["CPNG"], swiftSettings: strict),
         .target(name: "WarblerAudio", dependencies: ["CSndFile", "CSoxr"], swiftSettings: strict),
         .target(name: "WarblerFeatures", dependencies: ["CFFTW"], swiftSettings: strict),
         .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: strict),
+        .target(name: "WarblerTensor", dependencies: ["CBLAS"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
@@ -46,6 +49,7 @@ let package = Package(
         .testTarget(name: "WarblerAudioTests", dependencies: ["WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
+        .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
                     dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),

@@ -1,0 +1,127 @@
+// CPU elementwise primitives: unary maps, broadcasting binary ops, strided gather/scatter.
+import Foundation
+
+extension CPUBackend {
+    public func unary(_ op: UnaryOp, _ x: Storage, into out: Storage) {
+        nonisolated(unsafe) let s = x.floats, d = out.floats
+        parallel(x.count) { r in
+            switch op {
+            case .neg: for i in r { d[i] = -s[i] }
+            case .exp: for i in r { d[i] = Foundation.exp(s[i]) }
+            case .log: for i in r { d[i] = Foundation.log(s[i]) }
+            case .sqrt: for i in r { d[i] = s[i].squareRoot() }
+            case .abs: for i in r { d[i] = Swift.abs(s[i]) }
+            case .relu: for i in r { d[i] = s[i] > 0 ? s[i] : (s[i].isNaN ? s[i] : 0) }
+            case .sigmoid:
+                // 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: no overflow either side.
+                for i in r {
+                    let v = s[i]
+                    if v >= 0 { d[i] = 1 / (1 + Foundation.exp(-v)) } else { let e = Foundation.exp(v); d[i] = e / (1 + e) }
+                }
+            case .tanh: for i in r { d[i] = Foundation.tanh(s[i]) }
+            case .square: for i in r { d[i] = s[i] * s[i] }
+            case .scale(let a): for i in r { d[i] = s[i] * a }
+            case .addScalar(let a): for i in r { d[i] = s[i] + a }
+            case .clamp(let lo, let hi):
+                for i in r {
+                    var v = s[i]
+                    if let lo, v < lo { v = lo }
+                    if let hi, v > hi { v = hi }
+                    d[i] = v
+                }
+            case .pow(let p): for i in r { d[i] = Foundation.pow(s[i], p) }
+            case .positiveMask: for i in r { d[i] = s[i] > 0 ? 1 : 0 }
+            }
+        }
+    }
+
+    public func binary(_ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
+                       shape: Shape, into out: Storage) {
+        nonisolated(unsafe) let pa = a.floats, pb = b.floats, d = out.floats
+        let count = shape.count
+        guard count > 0 else { return }
+        @inline(__always) func apply(_ x: Float, _ y: Float) -> Float {
+            switch op {
+            case .add: return x + y
+            case .sub: return x - y
+            case .mul: return x * y
+            case .div: return x / y
+            case .maximum: return x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
+            case .minimum: return x.isNaN || y.isNaN ? .nan : Swift.min(x, y)
+            case .equalMask: return x == y ? 1 : 0
+            }
+        }
+        let contiguous = shape.strides
+        if aStrides == contiguous && bStrides == contiguous {
+            parallel(count) { r in for i in r { d[i] = apply(pa[i], pb[i]) } }
+            return
+        }
+        // Row by row over the last dimension; outer indices walk the other dimensions.
+        let rank = shape.rank
+        let inner = shape.dims[rank - 1]
+        let sa = aStrides[rank - 1], sb = bStrides[rank - 1]
+        let rows = count / inner
+        parallel(rows, grain: max(1, 65_536 / inner)) { r in
+            for row in r {
+                var rem = row, oa = 0, ob = 0
+                for dim in stride(from: rank - 2, through: 0, by: -1) {
+                    let idx = rem % shape.dims[dim]
+                    rem /= shape.dims[dim]
+                    oa += idx * aStrides[dim]
+                    ob += idx * bStrides[dim]
+                }
+                let o = row * inner
+                if sa == 1 && sb == 1 {
+                    for j in 0..<inner { d[o + j] = apply(pa[oa + j], pb[ob + j]) }
+                } else if sa == 1 && sb == 0 {
+                    let y = pb[ob]
+                    for j in 0..<inner { d[o + j] = apply(pa[oa + j], y) }
+                } else if sa == 0 && sb == 1 {
+                    let x = pa[oa]
+                    for j in 0..<inner { d[o + j] = apply(x, pb[ob + j]) }
+                } else {
+                    for j in 0..<inner { d[o + j] = apply(pa[oa + j * sa], pb[ob + j * sb]) }
+                }
+            }
+        }
+    }
+
+    public func gather(_ x: Storage, offset: Int, strides: [Int], shape: Shape, into out: Storage) {
+        nonisolated(unsafe) let s = x.floats, d = out.floats
+        let count = shape.count
+        guard count > 0 else { return }
+        let rank = shape.rank
+        if rank == 0 { d[0] = s[offset]; return }
+        let inner = shape.dims[rank - 1], si = strides[rank - 1]
+        parallel(count / inner, grain: max(1, 65_536 / inner)) { r in
+            for row in r {
+                var rem = row, o = offset
+                for dim in stride(from: rank - 2, through: 0, by: -1) {
+                    o += (rem % shape.dims[dim]) * strides[dim]
+                    rem /= shape.dims[dim]
+                }
+                let base = row * inner
+                if si == 1 { for j in 0..<inner { d[base + j] = s[o + j] } } else { for j in 0..<inner { d[base + j] = s[o + j * si] } }
+            }
+        }
+    }
+
+    public func scatterAdd(_ x: Storage, shape: Shape, into out: Storage, offset: Int, strides: [Int]) {
+        // Serial: targets may repeat (broadcast strides of 0), so workers could collide.
+        let s = x.floats, d = out.floats
+        let count = shape.count
+        guard count > 0 else { return }
+        let rank = shape.rank
+        if rank == 0 { d[offset] += s[0]; return }
+        let inner = shape.dims[rank - 1], si = strides[rank - 1]
+        for row in 0..<count / inner {
+            var rem = row, o = offset
+            for dim in stride(from: rank - 2, through: 0, by: -1) {
+                o += (rem % shape.dims[dim]) * strides[dim]
+                rem /= shape.dims[dim]
+            }
+            let base = row * inner
+            for j in 0..<inner { d[o + j * si] += s[base + j] }
+        }
+    }
+}

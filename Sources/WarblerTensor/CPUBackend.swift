@@ -1,0 +1,70 @@
+// The CPU backend: aligned host memory, OpenBLAS for GEMM, and plain loops (auto-vectorised,
+// split over cores above ~64K elements) for everything else. It is the reference the other
+// backends are tested against.
+import CBLAS
+import Foundation
+
+public final class CPUBackend: Backend, @unchecked Sendable {
+    public let device = Device.cpu
+    /// Worker count for large elementwise work and for OpenBLAS.
+    public let threads: Int
+
+    init() {
+        threads = ProcessInfo.processInfo.activeProcessorCount
+        openblas_set_num_threads(Int32(threads))
+    }
+
+    public func allocate(_ count: Int) -> Storage {
+        let bytes = max(64, count * 4)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: (bytes + 63) / 64 * 64, alignment: 64)
+        return Storage(device: .cpu, count: count, raw: raw, release: { $0.deallocate() })
+    }
+
+    public func copy(from host: UnsafeBufferPointer<Float>, to storage: Storage) {
+        precondition(host.count == storage.count, "copy: \(host.count) values into storage of \(storage.count)")
+        if let base = host.baseAddress { storage.floats.update(from: base, count: host.count) }
+    }
+
+    public func copy(from storage: Storage, to host: UnsafeMutableBufferPointer<Float>) {
+        precondition(host.count == storage.count, "copy: storage of \(storage.count) into \(host.count) values")
+        if let base = host.baseAddress { base.update(from: storage.floats, count: host.count) }
+    }
+
+    public func fill(_ storage: Storage, with value: Float) {
+        storage.floats.update(repeating: value, count: storage.count)
+    }
+
+    /// Runs `body` over `0..<count` in contiguous ranges, in parallel when each worker gets at
+    /// least `grain` items (work under ~100 us per chunk is not worth a thread hop).
+    func parallel(_ count: Int, grain: Int = 65_536, _ body: (Range<Int>) -> Void) {
+        let workers = min(threads, count / grain)
+        if workers <= 1 {
+            body(0..<count)
+            return
+        }
+        let per = (count + workers - 1) / workers
+        // The workers write disjoint ranges of raw buffers; the closure is not escaping.
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let work = body
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = w * per
+                let hi = min(count, lo + per)
+                if lo < hi { work(lo..<hi) }
+            }
+        }
+    }
+
+    public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                     a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
+                     beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int) {
+        let lda = transA ? m : k
+        let ldb = transB ? k : n
+        for i in 0..<batch {
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha,
+                        a.floats + aOffset + i * aBatchStride, Int32(max(1, lda)),
+                        b.floats + bOffset + i * bBatchStride, Int32(max(1, ldb)),
+                        beta, c.floats + cOffset + i * cBatchStride, Int32(max(1, n)))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+// Matrix products through the backend's GEMM (OpenBLAS on the CPU).
+import Foundation
+
+extension Tensor {
+    /// a: [.., M, K] x b: [.., K, N] -> [.., M, N]. Batch dimensions must be equal, or one
+    /// side 2-D (shared by every batch). Matches torch.matmul for these cases.
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        let a = self, b = other
+        try a.checkSameDevice(b, "matmul")
+        guard a.rank >= 2, b.rank >= 2 else { throw TensorError("matmul", "needs matrices, got \(a.shape) and \(b.shape)") }
+        let m = a.shape[-2], k = a.shape[-1], k2 = b.shape[-2], n = b.shape[-1]
+        guard k == k2 else { throw TensorError("matmul", "shapes \(a.shape) and \(b.shape): inner dimensions \(k) and \(k2) differ") }
+        let aBatch = Array(a.shape.dims.dropLast(2)), bBatch = Array(b.shape.dims.dropLast(2))
+        let batchDims: [Int]
+        if aBatch == bBatch || bBatch.isEmpty { batchDims = aBatch } else if aBatch.isEmpty { batchDims = bBatch } else {
+            throw TensorError("matmul", "batch dimensions of \(a.shape) and \(b.shape) differ")
+        }
+        let batch = batchDims.reduce(1, *)
+        let out = Tensor.empty(Shape(batchDims + [m, n]), on: a.backend)
+        a.backend.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
+                       a: a.storage, aOffset: 0, aBatchStride: aBatch.isEmpty ? 0 : m * k,
+                       b: b.storage, bOffset: 0, bBatchStride: bBatch.isEmpty ? 0 : k * n,
+                       beta: 0, c: out.storage, cOffset: 0, cBatchStride: m * n, batch: batch)
+        return out.recording("matmul", [a, b]) { g in
+            [a.requiresGrad ? try g.matmul(b.transposed()).summed(to: a.shape) : nil,
+             b.requiresGrad ? try a.transposed().matmul(g).summed(to: b.shape) : nil]
+        }
+    }
+
+    /// x: [.., in] with weight [out, in] and bias [out] -> [.., out]. torch.nn.functional.linear.
+    public func linear(weight: Tensor, bias: Tensor?) throws -> Tensor {
+        guard weight.rank == 2, shape[-1] == weight.shape[1] else {
+            throw TensorError("linear", "input \(shape) does not match weight \(weight.shape) ([out, in])")
+        }
+        let flat = try reshaped(-1, shape[-1])
+        var y = try flat.matmul(weight.transposed())
+        if let bias {
+            guard bias.shape == Shape([weight.shape[0]]) else { throw TensorError("linear", "bias \(bias.shape) for weight \(weight.shape)") }
+            y = try y + bias
+        }
+        return try y.reshaped(Shape(Array(shape.dims.dropLast()) + [weight.shape[0]]))
+    }
+}

@@ -1,0 +1,65 @@
+// Elementwise functions and activations with their gradients.
+// x: any shape -> same shape. Match torch.exp/log/sqrt/abs/relu/sigmoid/tanh/clamp/pow.
+import Foundation
+
+extension Tensor {
+    public func exp() -> Tensor {
+        let y = mapped(.exp)
+        return y.recording("exp", [self]) { g in [try g * y] }
+    }
+
+    public func log() -> Tensor {
+        mapped(.log).recording("log", [self]) { [self] g in [try g / self] }
+    }
+
+    public func sqrt() -> Tensor {
+        let y = mapped(.sqrt)
+        return y.recording("sqrt", [self]) { g in [try g / (y * 2)] }
+    }
+
+    /// d|x|/dx = sign(x), 0 at 0 (as torch).
+    public func abs() -> Tensor {
+        mapped(.abs).recording("abs", [self]) { [self] g in
+            [try g * (self.mapped(.positiveMask) - (-self).mapped(.positiveMask))]
+        }
+    }
+
+    public func square() -> Tensor {
+        mapped(.square).recording("square", [self]) { [self] g in [try g * self * 2] }
+    }
+
+    public func pow(_ p: Float) -> Tensor {
+        mapped(.pow(p)).recording("pow", [self]) { [self] g in [try g * self.mapped(.pow(p - 1)) * p] }
+    }
+
+    /// max(x, 0); the gradient at 0 is 0, as torch.
+    public func relu() -> Tensor {
+        mapped(.relu).recording("relu", [self]) { [self] g in [try g * self.mapped(.positiveMask)] }
+    }
+
+    public func sigmoid() -> Tensor {
+        let y = mapped(.sigmoid)
+        return y.recording("sigmoid", [self]) { g in [try g * y * (1 - y)] }
+    }
+
+    public func tanh() -> Tensor {
+        let y = mapped(.tanh)
+        return y.recording("tanh", [self]) { g in [try g * (1 - y.square())] }
+    }
+
+    /// min(max(x, lo), hi). The gradient passes where lo <= x <= hi, as torch.clamp.
+    public func clamped(min lo: Float? = nil, max hi: Float? = nil) -> Tensor {
+        mapped(.clamp(lo, hi)).recording("clamp", [self]) { [self] g in
+            var pass = try Tensor.ones(self.shape, device: self.device)
+            if let lo { pass = try pass * (self + (-lo)).mapped(.positiveMask).maximumMask(equalTo: self, lo) }
+            if let hi { pass = try pass * (hi - self).mapped(.positiveMask).maximumMask(equalTo: self, hi) }
+            return [try g * pass]
+        }
+    }
+
+    /// `mask` with 1 added where x == bound (so the bound itself passes gradient).
+    private func maximumMask(equalTo x: Tensor, _ bound: Float) throws -> Tensor {
+        let atBound = try Tensor.broadcasting(.equalMask, "clamp", x, try Tensor.full([], value: bound, device: x.device))
+        return try Tensor.broadcasting(.maximum, "clamp", self, atBound)
+    }
+}
