@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "WarblerFeatures", dependencies: ["CFFTW"], swiftSettings: strict),
         .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: strict),
         .target(name: "WarblerTensor", dependencies: ["CBLAS"], swiftSettings: strict),
+        .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
         .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
                     dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),

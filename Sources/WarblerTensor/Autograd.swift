@@ -74,7 +74,9 @@ extension Tensor {
             for t in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
                 guard let node = t.node else {
-                    t.grad = try t.grad.map { try $0 + g } ?? g
+                    // A leaf's first gradient is copied: `g` may be the caller's seed or shared
+                    // by several inputs, and optimizers and clipping modify `.grad` in place.
+                    t.grad = try t.grad.map { try $0 + g } ?? g.mapped(.scale(1))
                     continue
                 }
                 let inputGrads = try node.backward(g)

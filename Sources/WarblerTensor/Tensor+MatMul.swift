@@ -15,16 +15,27 @@ extension Tensor {
         if aBatch == bBatch || bBatch.isEmpty { batchDims = aBatch } else if aBatch.isEmpty { batchDims = bBatch } else {
             throw TensorError("matmul", "batch dimensions of \(a.shape) and \(b.shape) differ")
         }
+        let out = try Tensor.product(a, transposed: false, b, transposed: false, batchDims: batchDims)
+        return out.recording("matmul", [a, b]) { g in
+            // dA = g B^T, dB = A^T g, through GEMM's transpose flags (no transposed copies).
+            [a.requiresGrad ? try Tensor.product(g, transposed: false, b, transposed: true, batchDims: batchDims).summed(to: a.shape) : nil,
+             b.requiresGrad ? try Tensor.product(a, transposed: true, g, transposed: false, batchDims: batchDims).summed(to: b.shape) : nil]
+        }
+    }
+
+    /// op(a) op(b) for a: [.., M, K] (or [.., K, M] when transposed), b likewise, where either
+    /// side may be 2-D and shared by every batch; result [batchDims.., M, N]. No graph recorded.
+    static func product(_ a: Tensor, transposed ta: Bool, _ b: Tensor, transposed tb: Bool, batchDims: [Int]) throws -> Tensor {
+        let m = ta ? a.shape[-1] : a.shape[-2]
+        let k = ta ? a.shape[-2] : a.shape[-1]
+        let n = tb ? b.shape[-2] : b.shape[-1]
         let batch = batchDims.reduce(1, *)
         let out = Tensor.empty(Shape(batchDims + [m, n]), on: a.backend)
-        a.backend.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1,
-                       a: a.storage, aOffset: 0, aBatchStride: aBatch.isEmpty ? 0 : m * k,
-                       b: b.storage, bOffset: 0, bBatchStride: bBatch.isEmpty ? 0 : k * n,
+        a.backend.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1,
+                       a: a.storage, aOffset: 0, aBatchStride: a.rank == 2 ? 0 : m * k,
+                       b: b.storage, bOffset: 0, bBatchStride: b.rank == 2 ? 0 : k * n,
                        beta: 0, c: out.storage, cOffset: 0, cBatchStride: m * n, batch: batch)
-        return out.recording("matmul", [a, b]) { g in
-            [a.requiresGrad ? try g.matmul(b.transposed()).summed(to: a.shape) : nil,
-             b.requiresGrad ? try a.transposed().matmul(g).summed(to: b.shape) : nil]
-        }
+        return out
     }
 
     /// x: [.., in] with weight [out, in] and bias [out] -> [.., out]. torch.nn.functional.linear.

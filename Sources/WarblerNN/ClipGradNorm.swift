@@ -1,0 +1,33 @@
+// Gradient clipping by global L2 norm, as torch.nn.utils.clip_grad_norm_ (norm_type 2).
+import Foundation
+import WarblerTensor
+
+/// Scales every gradient of `parameters` in place by min(1, maxNorm / (norm + 1e-6)), where
+/// norm is the L2 norm of all gradients together, and returns that norm (before clipping).
+/// Parameters without a gradient are ignored. A gradient buffer shared by two parameters (the
+/// engine may hand one tensor to both operands of an add) is scaled once. Squares are summed in
+/// float64; PyTorch sums in float32, so the norms agree to float32 rounding. A NaN norm leaves
+/// the gradients unchanged (PyTorch would make them all NaN): check the returned norm to skip
+/// such a step.
+@discardableResult
+public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
+    var seenParameters = Set<ObjectIdentifier>()
+    let grads = parameters.filter { seenParameters.insert(ObjectIdentifier($0)).inserted }.compactMap(\.grad)
+    var sumSquares = 0.0
+    for g in grads {
+        for v in g.toArray() { sumSquares += Double(v) * Double(v) }
+    }
+    let norm = Float(sumSquares.squareRoot())
+    let coefficient = min(maxNorm / (norm + 1e-6), 1)
+    guard coefficient < 1 else { return norm }
+    var scaled = Set<UnsafeMutablePointer<Float>>()
+    GradMode.withoutGradients {
+        for g in grads {
+            g.update { buffer in
+                guard let base = buffer.baseAddress, scaled.insert(base).inserted else { return }
+                for j in buffer.indices { buffer[j] *= coefficient }
+            }
+        }
+    }
+    return norm
+}
