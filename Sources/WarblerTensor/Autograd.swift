@@ -76,7 +76,7 @@ extension Tensor {
                 guard let node = t.node else {
                     // A leaf's first gradient is copied: `g` may be the caller's seed or shared
                     // by several inputs, and optimizers and clipping modify `.grad` in place.
-                    t.grad = try t.grad.map { try $0 + g } ?? g.mapped(.scale(1))
+                    t.grad = try t.grad.map { try $0 + g } ?? g.copied()
                     continue
                 }
                 let inputGrads = try node.backward(g)

@@ -50,6 +50,37 @@ public protocol Backend: AnyObject, Sendable {
     func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
               a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
               beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int)
+
+    // MARK: Convolution, pooling and batch-norm primitives (added with conv2d, the pools and batchNorm)
+    // `planes` counts [H, W] planes stored back to back (N * C); `window` gives H, W, the kernel,
+    // stride, padding, dilation and the output size H' x W'. Results are assigned, not
+    // accumulated, unless a parameter says otherwise.
+
+    /// Unfolds `images` images of `channels` planes each, read from `x` at `offset`, into
+    /// columns [images, channels * kH * kW, H' * W']: row (c * kH + i) * kW + j holds tap (i, j)
+    /// of channel c at every window position; taps that fall in the padding read 0.
+    func im2col(_ x: Storage, offset: Int, images: Int, channels: Int, window: Window2d, into cols: Storage)
+    /// The adjoint of `im2col`: adds every column entry back onto the input element it was read
+    /// from, writing [images, channels, H, W] to `x` at `offset` (assigned).
+    func col2im(_ cols: Storage, images: Int, channels: Int, window: Window2d, into x: Storage, offset: Int)
+    /// The maximum of each window of each plane; padding never wins; a NaN does (torch max_pool2d).
+    func maxPool2d(_ x: Storage, planes: Int, window: Window2d, into out: Storage)
+    /// Gradient of `maxPool2d`: each window's gradient goes to its first maximum, found again from `x`.
+    func maxPool2dBackward(_ gradOutput: Storage, _ x: Storage, planes: Int, window: Window2d, into gradInput: Storage)
+    /// The mean of each window, divided as torch avg_pool2d does: by the window clipped to the
+    /// padded input (`countIncludePad`) or to the input itself; 0 for a window wholly outside.
+    func avgPool2d(_ x: Storage, planes: Int, window: Window2d, countIncludePad: Bool, into out: Storage)
+    /// Gradient of `avgPool2d`: each window's gradient shared out with the forward's divisor.
+    func avgPool2dBackward(_ gradOutput: Storage, planes: Int, window: Window2d, countIncludePad: Bool, into gradInput: Storage)
+    /// Per-channel mean and biased variance of x [outer, channels, inner] over outer and inner.
+    func channelMoments(_ x: Storage, outer: Int, channels: Int, inner: Int, mean: Storage, variance: Storage)
+    /// out[o, c, i] = (x[o, c, i] - center[c]) * scale[c] + shift[c] (a nil center or shift is 0),
+    /// added to `out` when `accumulate`.
+    func channelAffine(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+                       shift: Storage?, accumulate: Bool, into out: Storage)
+    /// sum[c] = sum of g[o, c, i] and dot[c] = sum of g[o, c, i] * (x[o, c, i] - center[c]) over o and i.
+    func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
+                             sum: Storage, dot: Storage)
 }
 
 /// The backend for a device.

@@ -13,13 +13,20 @@ extension Tensor {
         try body(UnsafeMutableBufferPointer(start: storage.floats, count: count))
     }
 
-    /// Overwrites the elements with `other`'s, which must have the same shape (as Tensor.copy_).
+    /// Overwrites the elements with `other`'s, which must have the same shape and device (as
+    /// Tensor.copy_). Runs on the device (the backend's gather), never through host memory.
     public func copy(from other: Tensor) throws {
-        guard other.shape == shape else {
-            throw TensorError("copy", "source of shape \(other.shape) for a tensor of shape \(shape)")
+        guard other.shape == shape, other.device == device else {
+            throw TensorError("copy", "source of shape \(other.shape) on \(other.device) for a tensor of shape \(shape) on \(device)")
         }
-        if other.storage === storage { return }
-        let values = other.toArray()
-        values.withUnsafeBufferPointer { backend.copy(from: $0, to: storage) }
+        if other.storage === storage || count == 0 { return }
+        backend.gather(other.storage, offset: 0, strides: shape.strides, shape: shape, into: storage)
+    }
+
+    /// A new leaf holding a copy of the elements (no shared storage, no history).
+    public func copied() throws -> Tensor {
+        let copy = Tensor.empty(shape, on: backend)
+        try copy.copy(from: self)
+        return copy
     }
 }

@@ -1,0 +1,142 @@
+// CPU max and average pooling over [H, W] planes and their gradients, following PyTorch's CPU
+// kernels window for window: the same clipping, the same divisor, the same tie rule (the first
+// maximum in row-major order wins; a NaN wins). Parallel over planes: a backward worker owns
+// whole planes of the gradient, so overlapping windows never race.
+import Foundation
+
+extension Window2d {
+    /// The input rows h0..<h1 and columns w0..<w1 a max-pool window covers, stepping by the
+    /// dilation, clipped to the input: as torch's max_pool2d kernel, which steps a negative
+    /// start forward by the dilation until it is inside.
+    @inline(__always) func maxWindow(_ y: Int, _ x: Int) -> (h0: Int, h1: Int, w0: Int, w1: Int) {
+        var h0 = y * strideHeight - paddingHeight, w0 = x * strideWidth - paddingWidth
+        let h1 = Swift.min(h0 + (kernelHeight - 1) * dilationHeight + 1, height)
+        let w1 = Swift.min(w0 + (kernelWidth - 1) * dilationWidth + 1, width)
+        while h0 < 0 { h0 += dilationHeight }
+        while w0 < 0 { w0 += dilationWidth }
+        return (h0, h1, w0, w1)
+    }
+
+    /// The first maximum of a window of `plane` (row-major; a NaN replaces anything) as a flat
+    /// index in the plane (-1 for an empty window), and its value.
+    @inline(__always) func argmax(_ plane: UnsafeMutablePointer<Float>, _ y: Int, _ x: Int) -> (Int, Float) {
+        let (h0, h1, w0, w1) = maxWindow(y, x)
+        var best = -Float.infinity
+        var index = -1
+        var h = h0
+        while h < h1 {
+            let row = plane + h * width
+            var w = w0
+            while w < w1 {
+                let v = row[w]
+                if v > best || v.isNaN || index < 0 {
+                    best = v
+                    index = h * width + w
+                }
+                w += dilationWidth
+            }
+            h += dilationHeight
+        }
+        return (index, best)
+    }
+
+    /// An average-pool window clipped to the input, and its divisor (torch avg_pool2d: the
+    /// window clipped to the padded input when `countIncludePad`, else to the input).
+    @inline(__always) func averageWindow(_ y: Int, _ x: Int, countIncludePad: Bool) -> (Range<Int>, Range<Int>, Float) {
+        var h0 = y * strideHeight - paddingHeight, w0 = x * strideWidth - paddingWidth
+        var h1 = Swift.min(h0 + kernelHeight, height + paddingHeight)
+        var w1 = Swift.min(w0 + kernelWidth, width + paddingWidth)
+        let padded = (h1 - h0) * (w1 - w0)
+        h0 = Swift.max(h0, 0); w0 = Swift.max(w0, 0)
+        h1 = Swift.min(h1, height); w1 = Swift.min(w1, width)
+        guard h0 < h1 && w0 < w1 else { return (0..<0, 0..<0, 1) }
+        return (h0..<h1, w0..<w1, Float(countIncludePad ? padded : (h1 - h0) * (w1 - w0)))
+    }
+
+    /// Planes per worker so each gets ~65K window taps.
+    var poolGrain: Int { Swift.max(1, 65_536 / Swift.max(1, outputArea * kernelArea)) }
+}
+
+/// The sum of `n` consecutive floats; eight lanes at a time for long rows (global pooling).
+@inline(__always) func rowSum(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+    var sum: Float = 0
+    var i = 0
+    if n >= 32 {
+        var lanes = SIMD8<Float>()
+        while i + 8 <= n {
+            lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        sum = lanes.sum()
+    }
+    while i < n {
+        sum += p[i]
+        i += 1
+    }
+    return sum
+}
+
+extension CPUBackend {
+    public func maxPool2d(_ x: Storage, planes: Int, window w: Window2d, into out: Storage) {
+        nonisolated(unsafe) let src = x.floats, dst = out.floats
+        parallel(planes, grain: w.poolGrain) { r in
+            for p in r {
+                let plane = src + p * w.inputArea, o = dst + p * w.outputArea
+                for y in 0..<w.outputHeight {
+                    for x in 0..<w.outputWidth { o[y * w.outputWidth + x] = w.argmax(plane, y, x).1 }
+                }
+            }
+        }
+    }
+
+    public func maxPool2dBackward(_ gradOutput: Storage, _ x: Storage, planes: Int, window w: Window2d, into gradInput: Storage) {
+        nonisolated(unsafe) let src = x.floats, g = gradOutput.floats, dst = gradInput.floats
+        parallel(planes, grain: w.poolGrain) { r in
+            for p in r {
+                let plane = src + p * w.inputArea, gi = dst + p * w.inputArea, go = g + p * w.outputArea
+                gi.update(repeating: 0, count: w.inputArea)
+                for y in 0..<w.outputHeight {
+                    for x in 0..<w.outputWidth {
+                        let i = w.argmax(plane, y, x).0
+                        if i >= 0 { gi[i] += go[y * w.outputWidth + x] }
+                    }
+                }
+            }
+        }
+    }
+
+    public func avgPool2d(_ x: Storage, planes: Int, window w: Window2d, countIncludePad: Bool, into out: Storage) {
+        nonisolated(unsafe) let src = x.floats, dst = out.floats
+        parallel(planes, grain: w.poolGrain) { r in
+            for p in r {
+                let plane = src + p * w.inputArea, o = dst + p * w.outputArea
+                for y in 0..<w.outputHeight {
+                    for x in 0..<w.outputWidth {
+                        let (rows, cols, divisor) = w.averageWindow(y, x, countIncludePad: countIncludePad)
+                        var sum: Float = 0
+                        for h in rows { sum += rowSum(plane + h * w.width + cols.lowerBound, cols.count) }
+                        o[y * w.outputWidth + x] = sum / divisor
+                    }
+                }
+            }
+        }
+    }
+
+    public func avgPool2dBackward(_ gradOutput: Storage, planes: Int, window w: Window2d, countIncludePad: Bool,
+                                  into gradInput: Storage) {
+        nonisolated(unsafe) let g = gradOutput.floats, dst = gradInput.floats
+        parallel(planes, grain: w.poolGrain) { r in
+            for p in r {
+                let gi = dst + p * w.inputArea, go = g + p * w.outputArea
+                gi.update(repeating: 0, count: w.inputArea)
+                for y in 0..<w.outputHeight {
+                    for x in 0..<w.outputWidth {
+                        let (rows, cols, divisor) = w.averageWindow(y, x, countIncludePad: countIncludePad)
+                        let share = go[y * w.outputWidth + x] / divisor
+                        for h in rows { for c in cols { gi[h * w.width + c] += share } }
+                    }
+                }
+            }
+        }
+    }
+}
