@@ -1,0 +1,73 @@
+// .npy round trips (C and Fortran order, as numpy reads them) and the atomic-write contract:
+// nothing appears at the destination until commit, and a discarded write leaves nothing behind.
+import Foundation
+import XCTest
+@testable import WarblerIO
+
+final class NPYAndAtomicFileTests: XCTestCase {
+    private func scratch(_ name: String) -> String {
+        let dir = NSTemporaryDirectory() + "warbler-io-\(getpid())-\(name)"
+        try? FileManager.default.removeItem(atPath: dir)
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func testFloatArrayRoundTrip() throws {
+        let dir = scratch("roundtrip")
+        let values: [Float] = (0..<12).map { Float($0) * 0.5 - 1 }
+        try NPY.write(values, shape: [3, 4], to: dir + "/a.npy")
+        let back = try NPY.read(dir + "/a.npy")
+        XCTAssertEqual(back.shape, [3, 4])
+        XCTAssertEqual(back.type, .float32)
+        XCTAssertEqual(back.floats(), values)
+    }
+
+    func testHeaderIsSixtyFourByteAligned() {
+        // numpy >= 1.x pads the header so the data starts at a multiple of 64 bytes.
+        let header = NPY.header(type: .float32, shape: [128, 12345], fortranOrder: true)
+        XCTAssertEqual(header.count % 64, 0)
+        let text = String(decoding: header.dropFirst(10), as: UTF8.self)
+        XCTAssertTrue(text.contains("'fortran_order': True"), text)
+        XCTAssertTrue(text.contains("(128, 12345)"), text)
+    }
+
+    func testColumnWriterWritesFortranOrderThatReadsBackTransposed() throws {
+        let dir = scratch("columns")
+        let path = dir + "/cols.npy"
+        let writer = try NPYColumnWriter(path: path, rows: 2)
+        let columns: [[Float]] = [[1, 2], [3, 4], [5, 6]]
+        for c in columns { try c.withUnsafeBufferPointer { try writer.append(columnMajor: $0) } }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path), "visible before finish()")
+        try writer.finish()
+        let back = try NPY.read(path)
+        XCTAssertEqual(back.shape, [2, 3])
+        // Row-major view of a [2, 3] array whose columns were appended.
+        XCTAssertEqual(back.floats(), [1, 3, 5, 2, 4, 6])
+    }
+
+    func testTruncatedNPYIsRejectedWithPath() throws {
+        let dir = scratch("truncated")
+        let path = dir + "/t.npy"
+        try NPY.write([1, 2, 3, 4], shape: [4], to: path)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count - 3).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try NPY.read(path)) { error in
+            XCTAssertTrue("\(error)".contains(path), "\(error)")
+        }
+    }
+
+    func testAtomicFileAppearsOnlyOnCommit() throws {
+        let dir = scratch("atomic")
+        let dest = dir + "/out.bin"
+        let file = try AtomicFile(destination: dest)
+        try file.write(Data([1, 2, 3]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dest))
+        try file.commit()
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dest)), Data([1, 2, 3]))
+        let discarded = try AtomicFile(destination: dir + "/gone.bin")
+        try discarded.write(Data([9]))
+        discarded.discard()
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+        XCTAssertEqual(left, ["out.bin"], "a discarded write left \(left)")
+    }
+}
