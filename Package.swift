@@ -28,13 +28,14 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // File formats every layer needs: .npy/.npz, PNG, atomic writes.
         .target(name: "WarblerIO", dependencies: ["CPNG"], swiftSettings: strict),
         .target(name: "WarblerAudio", dependencies: ["CSndFile", "CSoxr"], swiftSettings: strict),
         .target(name: "WarblerFeatures", dependencies: ["CFFTW"], swiftSettings: strict),
         .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: strict),
-        .target(name: "WarblerTensor", dependencies: ["CBLAS"], swiftSettings: strict),
+        .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL"], swiftSettings: strict),
         .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",

@@ -1,6 +1,6 @@
-// The GRU's forward pass, built from engine ops so autograd gives every gradient. Per layer and
-// direction the input projections of all time steps are one matmul; each step then costs one
-// [B, H] x [H, 3H] matmul and a few elementwise ops (the recurrence PyTorch's CPU GRU runs):
+// The GRU's forward pass. Per layer and direction the input projections of all time steps are
+// one matmul; the recurrence over the steps is the engine's fused `Tensor.gruSequence` (one GEMM
+// and one gate pass per step, one graph node per sequence), which evaluates PyTorch's CPU GRU:
 //   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
 //   z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
 //   n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
@@ -67,24 +67,10 @@ extension GRU {
     /// One direction of one layer. x: [T, B, in], h: [B, H] -> outputs [T, B, H] (in time
     /// order for both directions) and the final state [B, H].
     func run(_ w: Direction, _ x: Tensor, _ h: Tensor, reverse: Bool) throws -> (Tensor, Tensor) {
-        let steps = x.shape[0], hs = hiddenSize
         // All steps' input projections in one GEMM: [T, B, 3H].
         let gi = try x.linear(weight: w.weightIH, bias: w.biasIH)
-        // Transposed once per sequence; its gradient collects every step's before flowing back.
-        let weightHHT = try w.weightHH.transposed()
-        let perStep = try gi.unbound(axis: 0)
-        var h = h
-        var outputs = [Tensor?](repeating: nil, count: steps)
-        for t in reverse ? Array((0..<steps).reversed()) : Array(0..<steps) {
-            let git = perStep[t]
-            var gh = try h.matmul(weightHHT)
-            if let b = w.biasHH { gh = try gh + b }
-            let rz = try (git.sliced(1, 0..<2 * hs) + gh.sliced(1, 0..<2 * hs)).sigmoid()
-            let r = try rz.sliced(1, 0..<hs), z = try rz.sliced(1, hs..<2 * hs)
-            let n = try (git.sliced(1, 2 * hs..<3 * hs) + r * gh.sliced(1, 2 * hs..<3 * hs)).tanh()
-            h = try n + z * (h - n)
-            outputs[t] = try h.unsqueezed(0)
-        }
-        return (try Tensor.concatenated(outputs.map { $0! }, axis: 0), h)
+        let (outputs, last) = try Tensor.gruSequence(inputProjections: gi, weightHH: w.weightHH, biasHH: w.biasHH,
+                                                     initialHidden: h, reverse: reverse)
+        return (outputs, last)
     }
 }

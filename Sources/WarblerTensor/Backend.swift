@@ -81,6 +81,42 @@ public protocol Backend: AnyObject, Sendable {
     /// sum[c] = sum of g[o, c, i] and dot[c] = sum of g[o, c, i] * (x[o, c, i] - center[c]) over o and i.
     func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
                              sum: Storage, dot: Storage)
+
+    // MARK: Convolution primitives (added with the oneDNN convolution)
+    // Whole 2-D convolutions (cross-correlation, as torch.nn.functional.conv2d) over contiguous
+    // NCHW storage: x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O], y [N, O, H', W'],
+    // with the shapes, stride, zero padding, dilation and groups in `geometry`. Every result is
+    // assigned. `im2colConv2dForward` and its siblings (Conv2dIm2col.swift) implement them on
+    // any backend; the CPU backend uses oneDNN where that is faster (CPUBackend+Conv2d.swift).
+
+    /// y = conv2d(x, weight) + bias (bias optional).
+    func conv2dForward(_ x: Storage, weight: Storage, bias: Storage?, geometry: Conv2dGeometry, into out: Storage)
+    /// The input gradient: gradOutput [N, O, H', W'] -> gradInput [N, C, H, W].
+    func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry: Conv2dGeometry, into gradInput: Storage)
+    /// The parameter gradients from gradOutput [N, O, H', W'] and x [N, C, H, W]: gradWeight
+    /// [O, C/groups, kH, kW] and gradBias [O] (the sum of gradOutput over N, H', W'); a nil
+    /// output is not computed.
+    func conv2dBackwardWeights(_ gradOutput: Storage, _ x: Storage, geometry: Conv2dGeometry,
+                               into gradWeight: Storage?, gradBias: Storage?)
+
+    // MARK: GRU primitives (added with Tensor.gruSequence)
+    // One direction of one GRU layer over a whole sequence (`layout`: T steps, B sequences, H
+    // hidden units, walked backwards in time when reversed), with torch.nn.GRU's equations and
+    // gate order (r, z, n). `gi` [T, B, 3H] holds the input projections W_ih x + b_ih of every
+    // step, computed beforehand as one GEMM; weightHH is [3H, H], biasHH [3H] (nil: none) and
+    // the initial state [B, H]. Outputs [T, B, H] are in time order in both directions.
+    // `workspace` [T, B, 4H] keeps each step's r, z, n and W_hn h + b_hn for the backward.
+    // Results are assigned.
+
+    /// outputs[t] = h_t for every step; fills `workspace` when given (nil when no gradient is needed).
+    func gruForward(_ gi: Storage, weightHH: Storage, biasHH: Storage?, initialHidden: Storage, layout: GRULayout,
+                    outputs: Storage, workspace: Storage?)
+    /// From gradOutputs = dL/d outputs [T, B, H] and the forward's outputs and workspace:
+    /// dL/d gi [T, B, 3H], dL/d W_hh [3H, H], dL/d b_hh [3H] and dL/d h0 [B, H]. A nil
+    /// output is not computed. A gradient of the final state is part of gradOutputs' last step.
+    func gruBackward(_ gradOutputs: Storage, weightHH: Storage, initialHidden: Storage, outputs: Storage,
+                     workspace: Storage, layout: GRULayout, gradInputProjections: Storage,
+                     gradWeightHH: Storage?, gradBiasHH: Storage?, gradInitialHidden: Storage)
 }
 
 /// The backend for a device.

@@ -1,0 +1,73 @@
+// The CPU backend's convolution primitives: oneDNN (DNNLConvolution.swift) or im2col + OpenBLAS
+// GEMM (Conv2dIm2col.swift), chosen per shape by `ConvolutionPath.automatic`'s rule below;
+// `CPUBackend.withConvolutionPath` forces one for a scope (tests and benchmarks). Where oneDNN
+// has no primitive for a shape the im2col path runs instead.
+import Foundation
+
+/// How the CPU backend runs a convolution.
+public enum ConvolutionPath: String, Sendable, CaseIterable {
+    /// The rule in `CPUBackend.prefersIm2col`: whichever path measured faster for the shape.
+    case automatic
+    /// oneDNN in the layouts it chooses (blocked, with reorders).
+    case oneDNN
+    /// oneDNN in plain NCHW/OIHW layouts (no reorders).
+    case oneDNNPlain
+    /// im2col + GEMM.
+    case im2col
+}
+
+extension CPUBackend {
+    @TaskLocal static var convolutionPath = ConvolutionPath.automatic
+
+    /// Runs `body` with every convolution on this backend taking `path` (scoped to the task or
+    /// thread, like GradMode.withoutGradients).
+    public static func withConvolutionPath<R>(_ path: ConvolutionPath, _ body: () throws -> R) rethrows -> R {
+        try $convolutionPath.withValue(path) { try body() }
+    }
+
+    /// The dispatch rule of `.automatic`, from bench/engine.py's measurements (docs/benchmarks.md,
+    /// "Engine"): im2col for a convolution that is a plain GEMM (1x1 kernel, stride 1, no
+    /// padding: no unfolding, one OpenBLAS GEMM per image and group), oneDNN for the rest.
+    static func prefersIm2col(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> Bool {
+        g.window.isIdentity
+    }
+
+    /// The oneDNN layout for `pass` of `g`, or nil for im2col.
+    private func layout(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> DNNLConvLayout? {
+        switch CPUBackend.convolutionPath {
+        case .automatic: return CPUBackend.prefersIm2col(g, pass) ? nil : .blocked
+        case .oneDNN: return .blocked
+        case .oneDNNPlain: return .plain
+        case .im2col: return nil
+        }
+    }
+
+    public func conv2dForward(_ x: Storage, weight: Storage, bias: Storage?, geometry g: Conv2dGeometry, into out: Storage) {
+        if let layout = layout(g, .forward),
+           DNNLConvolutions.shared.run(.forward, g, bias: bias != nil, layout: layout, threads: threads,
+                                       [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? [])) {
+            return
+        }
+        im2colConv2dForward(x, weight: weight, bias: bias, geometry: g, into: out)
+    }
+
+    public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: Conv2dGeometry, into gradInput: Storage) {
+        if let layout = layout(g, .backwardData),
+           DNNLConvolutions.shared.run(.backwardData, g, bias: false, layout: layout, threads: threads,
+                                       [gradOutput.raw, weight.raw, gradInput.raw]) {
+            return
+        }
+        im2colConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
+    }
+
+    public func conv2dBackwardWeights(_ gradOutput: Storage, _ x: Storage, geometry g: Conv2dGeometry,
+                                      into gradWeight: Storage?, gradBias: Storage?) {
+        // A bias gradient alone is a sum: no need for a convolution primitive.
+        if let gradWeight, let layout = layout(g, .backwardWeights),
+           DNNLConvolutions.shared.run(.backwardWeights, g, bias: gradBias != nil, layout: layout, threads: threads,
+                                       [gradOutput.raw, x.raw, gradWeight.raw] + (gradBias.map { [$0.raw] } ?? [])) {
+            return
+        }
+        im2colConv2dBackwardWeights(gradOutput, x, geometry: g, into: gradWeight, gradBias: gradBias)
+    }
+}
