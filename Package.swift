@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "warbler",
             dependencies: [
-                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot",
+                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

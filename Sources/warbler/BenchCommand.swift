@@ -9,7 +9,7 @@ import WarblerIO
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Time Warbler's stages (used by the scripts in bench/).",
-        subcommands: [FrontEndBench.self, LoadBench.self])
+        subcommands: [FrontEndBench.self, LoadBench.self, EngineBench.self])
 
     /// Median of `repeats` timed runs after one warm-up, in milliseconds.
     static func median(repeats: Int, _ body: () throws -> Void) rethrows -> (median: Double, all: [Double]) {
