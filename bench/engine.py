@@ -90,7 +90,7 @@ def main() -> int:
         w = torch.rand(c["w"]) * 2 - 1
         kw = dict(stride=c["stride"], padding=c["padding"], dilation=c["dilation"], groups=c["groups"])
         with torch.no_grad():
-            t_fwd = median(time_runs(lambda: F.conv2d(x, w, **kw), args.repeats))
+            t_fwd = median(time_runs(lambda: F.conv2d(x, w, **kw), args.repeats, warmup=3))
         row = dict(case=c, count=n, torch_forward_ms=t_fwd, warbler_forward_ms=w_rows[i]["forward_ms"])
         if args.backward:
             xg, wg = x.clone().requires_grad_(), w.clone().requires_grad_()
@@ -100,7 +100,7 @@ def main() -> int:
                 wg.grad = None
                 y = F.conv2d(xg, wg, **kw)
                 y.backward(torch.ones_like(y))
-            row["torch_forward_backward_ms"] = median(time_runs(step, args.repeats))
+            row["torch_forward_backward_ms"] = median(time_runs(step, args.repeats, warmup=3))
             row["warbler_forward_backward_ms"] = w_rows[i]["forward_backward_ms"]
         for key in ("torch_forward_ms", "warbler_forward_ms", "torch_forward_backward_ms", "warbler_forward_backward_ms"):
             if key in row:
@@ -119,13 +119,13 @@ def main() -> int:
         gru = torch.nn.GRU(inp, hid, bidirectional=True, batch_first=True)
         x = (torch.rand(batch, steps, inp) * 2 - 1).requires_grad_()
         with torch.no_grad():
-            t_fwd = median(time_runs(lambda: gru(x), args.repeats))
+            t_fwd = median(time_runs(lambda: gru(x), args.repeats, warmup=3))
 
         def gru_step():
             x.grad = None
             gru.zero_grad(set_to_none=True)
             gru(x)[0].sum().backward()
-        t_train = median(time_runs(gru_step, args.repeats))
+        t_train = median(time_runs(gru_step, args.repeats, warmup=3))
         key = ",".join(map(str, spec))
         gru_rows.append(dict(spec=key, torch_forward_ms=t_fwd, warbler_forward_ms=w_gru[key]["forward_ms"],
                              torch_forward_backward_ms=t_train,
@@ -143,7 +143,7 @@ def main() -> int:
             bn.zero_grad(set_to_none=True)
             F.relu(bn(F.conv2d(x, w, padding=1))).sum().backward()
         key = ",".join(map(str, spec))
-        block_rows.append(dict(spec=key, torch_forward_backward_ms=median(time_runs(block_step, args.repeats)),
+        block_rows.append(dict(spec=key, torch_forward_backward_ms=median(time_runs(block_step, args.repeats, warmup=3)),
                                warbler_forward_backward_ms=w_block[key]["forward_backward_ms"]))
 
     def ratio(t, w):

@@ -43,8 +43,16 @@ extension Tensor {
         guard weight.rank == 2, shape[-1] == weight.shape[1] else {
             throw TensorError("linear", "input \(shape) does not match weight \(weight.shape) ([out, in])")
         }
+        try checkSameDevice(weight, "linear")
         let flat = try reshaped(-1, shape[-1])
-        var y = try flat.matmul(weight.transposed())
+        // x W^T through GEMM's transpose flag: no transposed copy of the weight (a GRU's
+        // [1536, 2048] input weight copied per call cost more than the product itself).
+        var y = try Tensor.product(flat, transposed: false, weight, transposed: true, batchDims: [])
+            .recording("linear", [flat, weight]) { g in
+                // dX = g W: [N, out] x [out, in]; dW = g^T X: [out, N] x [N, in].
+                [flat.requiresGrad ? try Tensor.product(g, transposed: false, weight, transposed: false, batchDims: []) : nil,
+                 weight.requiresGrad ? try Tensor.product(g, transposed: true, flat, transposed: false, batchDims: []) : nil]
+            }
         if let bias {
             guard bias.shape == Shape([weight.shape[0]]) else { throw TensorError("linear", "bias \(bias.shape) for weight \(weight.shape)") }
             y = try y + bias

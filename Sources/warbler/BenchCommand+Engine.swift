@@ -20,18 +20,27 @@ extension BenchCommand {
         var gru: [String] = []
         @Option(help: "Conv(3x3)-BN-ReLU block forward + backward on input N,C,H,W (repeatable).")
         var block: [String] = []
+        @Option(help: "Convolution path: automatic, oneDNN, oneDNNPlain or im2col.")
+        var convPath: String = "automatic"
         @Option(help: "Timed repetitions.")
         var repeats: Int = 7
+        @Option(help: "Untimed runs before the timed ones (the first calls of a process pay for thread start-up and JIT).")
+        var warmup: Int = 3
 
         func validate() throws {
             guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, not \(repeats).") }
+            guard ConvolutionPath(rawValue: convPath) != nil else {
+                throw ValidationError("--conv-path must be one of \(ConvolutionPath.allCases.map(\.rawValue).joined(separator: ", ")), not \(convPath).")
+            }
         }
 
         func run() throws {
             var generator = SeededGenerator(seed: 1)
-            if let convs { try timeConvolutions(path: convs, generator: &generator) }
-            for spec in gru { try timeGRU(spec, generator: &generator) }
-            for spec in block { try timeBlock(spec, generator: &generator) }
+            try CPUBackend.withConvolutionPath(ConvolutionPath(rawValue: convPath)!) {
+                if let convs { try timeConvolutions(path: convs, generator: &generator) }
+                for spec in gru { try timeGRU(spec, generator: &generator) }
+                for spec in block { try timeBlock(spec, generator: &generator) }
+            }
         }
 
         /// Uniform values in [-1, 1) for a tensor of `shape`.
@@ -66,11 +75,11 @@ extension BenchCommand {
                     try x.conv2d(weight: w, stride: (c.stride[0], c.stride[1]), padding: (c.padding[0], c.padding[1]),
                                  dilation: (c.dilation[0], c.dilation[1]), groups: c.groups)
                 }
-                let forward = try BenchCommand.median(repeats: repeats) { _ = try GradMode.withoutGradients(conv) }
+                let forward = try BenchCommand.median(repeats: repeats, warmup: warmup) { _ = try GradMode.withoutGradients(conv) }
                 var row: [String: Any] = ["stage": "conv", "index": i, "forward_ms": forward.median]
                 if backward {
                     var gradient: Tensor?
-                    let t = try BenchCommand.median(repeats: repeats) {
+                    let t = try BenchCommand.median(repeats: repeats, warmup: warmup) {
                         x.zeroGrad()
                         w.zeroGrad()
                         let y = try conv()
@@ -88,10 +97,10 @@ extension BenchCommand {
             let (input, hidden, steps, batch) = (p[0], p[1], p[2], p[3])
             let gru = try GRU(inputSize: input, hiddenSize: hidden, bidirectional: true, batchFirst: true, generator: &generator)
             let x = try Self.random([batch, steps, input], requiresGrad: true, generator: &generator)
-            let forward = try BenchCommand.median(repeats: repeats) {
+            let forward = try BenchCommand.median(repeats: repeats, warmup: warmup) {
                 _ = try GradMode.withoutGradients { try gru(x) }
             }
-            let training = try BenchCommand.median(repeats: repeats) {
+            let training = try BenchCommand.median(repeats: repeats, warmup: warmup) {
                 x.zeroGrad()
                 for t in gru.parameterTensors() { t.zeroGrad() }
                 try gru(x).output.sum().backward()
@@ -107,7 +116,7 @@ extension BenchCommand {
             let gamma = try Tensor.ones([c], requiresGrad: true)
             let beta = try Tensor.zeros([c], requiresGrad: true)
             let mean = try Tensor.zeros([c]), variance = try Tensor.ones([c])
-            let t = try BenchCommand.median(repeats: repeats) {
+            let t = try BenchCommand.median(repeats: repeats, warmup: warmup) {
                 for t in [x, w, gamma, beta] { t.zeroGrad() }
                 let y = try x.conv2d(weight: w, padding: (1, 1))
                     .batchNorm(runningMean: mean, runningVar: variance, weight: gamma, bias: beta, training: true)

@@ -11,9 +11,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench", abstract: "Time Warbler's stages (used by the scripts in bench/).",
         subcommands: [FrontEndBench.self, LoadBench.self, EngineBench.self])
 
-    /// Median of `repeats` timed runs after one warm-up, in milliseconds.
-    static func median(repeats: Int, _ body: () throws -> Void) rethrows -> (median: Double, all: [Double]) {
-        try body()
+    /// Median of `repeats` timed runs after `warmup` untimed ones, in milliseconds.
+    static func median(repeats: Int, warmup: Int = 1, _ body: () throws -> Void) rethrows -> (median: Double, all: [Double]) {
+        for _ in 0..<warmup { try body() }
         var times: [Double] = []
         for _ in 0..<repeats {
             let t0 = DispatchTime.now().uptimeNanoseconds
