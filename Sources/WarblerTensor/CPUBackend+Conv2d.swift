@@ -6,7 +6,7 @@ import Foundation
 
 /// How the CPU backend runs a convolution.
 public enum ConvolutionPath: String, Sendable, CaseIterable {
-    /// The rule in `CPUBackend.prefersIm2col`: whichever path measured faster for the shape.
+    /// The rule in `CPUBackend.automaticLayout`: whichever path measured faster for the shape.
     case automatic
     /// oneDNN in the layouts it chooses (blocked, with reorders).
     case oneDNN
@@ -25,17 +25,31 @@ extension CPUBackend {
         try $convolutionPath.withValue(path) { try body() }
     }
 
-    /// The dispatch rule of `.automatic`, from bench/engine.py's measurements (docs/benchmarks.md,
-    /// "Engine"): im2col for a convolution that is a plain GEMM (1x1 kernel, stride 1, no
-    /// padding: no unfolding, one OpenBLAS GEMM per image and group), oneDNN for the rest.
-    static func prefersIm2col(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> Bool {
-        g.window.isIdentity
+    /// The dispatch rule of `.automatic`, from `warbler bench engine --conv-path P --backward`
+    /// over the 33 distinct convolutions of timm's resnest50d on a [1, 1, 501, 128] log-mel
+    /// (docs/benchmarks.md, "Engine"; OpenBLAS runs its Haswell kernels here, oneDNN 2.6 its
+    /// AVX-512 ones):
+    /// - forward: oneDNN in plain NCHW for a 1x1 stride-1 unpadded kernel (about 2x faster than
+    ///   one OpenBLAS GEMM, and no reorders to pay) and for small outputs (<= 128 positions,
+    ///   where reorders cost more than they save); oneDNN's blocked layouts for the rest;
+    /// - backward (data and weights): im2col + GEMM for small outputs (<= 128 positions: oneDNN's
+    ///   backward kernels were 1.5-2x slower there), oneDNN plain for 1x1 kernels on large
+    ///   outputs (>= 512 positions), blocked oneDNN otherwise.
+    static func automaticLayout(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> DNNLConvLayout? {
+        let small = g.window.outputArea <= 128
+        switch pass {
+        case .forward:
+            return g.window.isIdentity || small ? .plain : .blocked
+        case .backwardData, .backwardWeights:
+            if small { return nil }
+            return g.window.isIdentity && g.window.outputArea >= 512 ? .plain : .blocked
+        }
     }
 
     /// The oneDNN layout for `pass` of `g`, or nil for im2col.
     private func layout(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> DNNLConvLayout? {
         switch CPUBackend.convolutionPath {
-        case .automatic: return CPUBackend.prefersIm2col(g, pass) ? nil : .blocked
+        case .automatic: return CPUBackend.automaticLayout(g, pass)
         case .oneDNN: return .blocked
         case .oneDNNPlain: return .plain
         case .im2col: return nil

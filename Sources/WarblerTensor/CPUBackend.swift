@@ -14,10 +14,14 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         openblas_set_num_threads(Int32(threads))
     }
 
+    /// Where storage comes from: freed buffers are reused by size (HostMemoryPool.swift), up to
+    /// a quarter of physical memory.
+    public let pool = HostMemoryPool(capacity: Int(ProcessInfo.processInfo.physicalMemory / 4))
+
     public func allocate(_ count: Int) -> Storage {
-        let bytes = max(64, count * 4)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: (bytes + 63) / 64 * 64, alignment: 64)
-        return Storage(device: .cpu, count: count, raw: raw, release: { $0.deallocate() })
+        let (raw, size) = pool.allocate(bytes: count * 4)
+        let pool = pool
+        return Storage(device: .cpu, count: count, raw: raw, release: { pool.release($0, size: size) })
     }
 
     public func copy(from host: UnsafeBufferPointer<Float>, to storage: Storage) {

@@ -65,8 +65,9 @@ extension Tensor {
     public func maximum(_ other: Tensor) throws -> Tensor {
         let a = self, b = other
         let out = try Tensor.broadcasting(.maximum, "maximum", a, b)
+        let saved = out.detached()  // not `out`: its node would hold itself (a cycle, never freed)
         return out.recording("maximum", [a, b]) { g in
-            let takeA = try Tensor.broadcasting(.equalMask, "maximum", out, a)
+            let takeA = try Tensor.broadcasting(.equalMask, "maximum", saved, a)
             let takeB = try Tensor.broadcasting(.sub, "maximum", try Tensor.ones([], device: g.device), takeA)
             return [try (g * takeA).summed(to: a.shape), try (g * takeB).summed(to: b.shape)]
         }

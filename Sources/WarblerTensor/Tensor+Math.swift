@@ -1,11 +1,14 @@
 // Elementwise functions and activations with their gradients.
 // x: any shape -> same shape. Match torch.exp/log/sqrt/abs/relu/sigmoid/tanh/clamp/pow.
+// A gradient that needs the op's own output captures `y.detached()` (the same storage, no
+// node): capturing `y` itself would make y -> node -> closure -> y a cycle, and every graph
+// with such an op would never be freed.
 import Foundation
 
 extension Tensor {
     public func exp() -> Tensor {
-        let y = mapped(.exp)
-        return y.recording("exp", [self]) { g in [try g * y] }
+        let y = mapped(.exp), saved = y.detached()
+        return y.recording("exp", [self]) { g in [try g * saved] }
     }
 
     public func log() -> Tensor {
@@ -13,8 +16,8 @@ extension Tensor {
     }
 
     public func sqrt() -> Tensor {
-        let y = mapped(.sqrt)
-        return y.recording("sqrt", [self]) { g in [try g / (y * 2)] }
+        let y = mapped(.sqrt), saved = y.detached()
+        return y.recording("sqrt", [self]) { g in [try g / (saved * 2)] }
     }
 
     /// d|x|/dx = sign(x), 0 at 0 (as torch).
@@ -38,13 +41,13 @@ extension Tensor {
     }
 
     public func sigmoid() -> Tensor {
-        let y = mapped(.sigmoid)
-        return y.recording("sigmoid", [self]) { g in [try g * y * (1 - y)] }
+        let y = mapped(.sigmoid), saved = y.detached()
+        return y.recording("sigmoid", [self]) { g in [try g * saved * (1 - saved)] }
     }
 
     public func tanh() -> Tensor {
-        let y = mapped(.tanh)
-        return y.recording("tanh", [self]) { g in [try g * (1 - y.square())] }
+        let y = mapped(.tanh), saved = y.detached()
+        return y.recording("tanh", [self]) { g in [try g * (1 - saved.square())] }
     }
 
     /// min(max(x, lo), hi). The gradient passes where lo <= x <= hi, as torch.clamp.

@@ -1,7 +1,7 @@
 // Autograd behaviour: accumulation, no-grad mode, clear errors, and finite differences on a
 // composite function.
 import Foundation
-import WarblerTensor
+@testable import WarblerTensor
 import XCTest
 
 final class AutogradTests: XCTestCase {
@@ -71,5 +71,85 @@ final class AutogradTests: XCTestCase {
             let numeric = (try loss(plus).0.item() - loss(minus).0.item()) / (2 * h)
             XCTAssertEqual(analytic[i], numeric, accuracy: 2e-3, "element \(i)")
         }
+    }
+}
+
+/// The CPU backend's caching allocator: a steady-state training step allocates nothing new.
+final class HostMemoryPoolTests: XCTestCase {
+    func testFreedBuffersAreReusedBySize() {
+        let pool = HostMemoryPool(capacity: 1 << 20)
+        let (a, size) = pool.allocate(bytes: 1000)
+        XCTAssertEqual(size, 1024)
+        XCTAssertEqual(Int(bitPattern: a) % 64, 0)
+        pool.release(a, size: size)
+        let (b, _) = pool.allocate(bytes: 1010)  // same 64-byte-rounded size
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(pool.systemAllocationCount, 1)
+        let (c, _) = pool.allocate(bytes: 5000)  // another size: a new buffer
+        XCTAssertEqual(pool.systemAllocationCount, 2)
+        pool.release(b, size: 1024)
+        pool.release(c, size: 5056)
+        XCTAssertEqual(pool.cachedByteCount, 1024 + 5056)
+        pool.trim()
+        XCTAssertEqual(pool.cachedByteCount, 0)
+    }
+
+    func testBuffersBeyondCapacityGoBackToTheSystem() {
+        let pool = HostMemoryPool(capacity: 4096)
+        let (a, sa) = pool.allocate(bytes: 4096)
+        let (b, sb) = pool.allocate(bytes: 64)
+        pool.release(a, size: sa)
+        pool.release(b, size: sb)  // would exceed 4096 cached bytes
+        XCTAssertEqual(pool.cachedByteCount, 4096)
+        _ = pool.allocate(bytes: 64)
+        XCTAssertEqual(pool.systemAllocationCount, 3)
+    }
+
+    func testGraphsAreFreedWhenTheLastTensorGoes() throws {
+        let x = try Tensor([0.5, -1, 2], shape: [3], requiresGrad: true)
+        for op in ["exp", "sqrt", "sigmoid", "tanh", "maximum", "softmax"] {
+            weak var weakY: Tensor?
+            try {
+                let y: Tensor
+                switch op {
+                case "exp": y = x.exp()
+                case "sqrt": y = x.abs().sqrt()
+                case "sigmoid": y = x.sigmoid()
+                case "tanh": y = x.tanh()
+                case "maximum": y = try x.maximum(Tensor(scalar: 0))
+                default: y = try x.softmax(axis: 0)
+                }
+                weakY = y
+                XCTAssertNotNil(weakY)
+            }()
+            XCTAssertNil(weakY, "\(op): its output outlived every reference to it (a reference cycle through its graph node)")
+        }
+    }
+
+    func testSteadyStateTrainingStepMakesNoSystemAllocation() throws {
+        // conv - batch norm - ReLU - BCE, forward and backward, then an SGD-style update.
+        let x = try Tensor((0..<2 * 3 * 9 * 7).map { Float($0 % 11) / 11 - 0.5 }, shape: [2, 3, 9, 7])
+        let w = try Tensor((0..<4 * 3 * 3 * 3).map { Float($0 % 7) / 7 - 0.5 }, shape: [4, 3, 3, 3], requiresGrad: true)
+        let gamma = try Tensor.ones([4], requiresGrad: true), beta = try Tensor.zeros([4], requiresGrad: true)
+        let mean = try Tensor.zeros([4]), variance = try Tensor.ones([4])
+        let target = try Tensor.full([2, 4, 9, 7], value: 0.5)
+        func step() throws {
+            for t in [w, gamma, beta] { t.zeroGrad() }
+            // Every op whose gradient needs its own output (sigmoid, tanh, exp, sqrt, maximum):
+            // a graph that holds itself is never freed, and each step would allocate anew.
+            let y = try x.conv2d(weight: w, padding: (1, 1))
+                .batchNorm(runningMean: mean, runningVar: variance, weight: gamma, bias: beta, training: true)
+                .relu().tanh().exp().sqrt().maximum(Tensor(scalar: 1.1)).sigmoid()
+            try y.binaryCrossEntropy(target: target).backward()
+            try GradMode.withoutGradients {
+                for t in [w, gamma, beta] { try t.copy(from: t - t.grad! * 0.1) }
+            }
+        }
+        let pool = Backends.cpu.pool
+        try step()
+        try step()
+        let before = pool.systemAllocationCount
+        try step()
+        XCTAssertEqual(pool.systemAllocationCount, before, "a steady-state step allocated new buffers")
     }
 }
