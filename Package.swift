@@ -37,10 +37,12 @@ let package = Package(
         .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: strict),
         .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL"], swiftSettings: strict),
         .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: strict),
+        // Challenge metrics shared by training (validation) and detection (evaluate).
+        .target(name: "WarblerMetrics", swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
-                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN",
+                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN", "WarblerMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
         .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerMetricsTests", dependencies: ["WarblerMetrics", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
