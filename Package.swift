@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL"], swiftSettings: strict),
         .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: strict),
         // Challenge metrics shared by training (validation) and detection (evaluate).
-        .target(name: "WarblerMetrics", swiftSettings: strict),
+        .target(name: "WarblerMetrics", dependencies: ["WarblerIO"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
