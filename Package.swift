@@ -39,10 +39,12 @@ let package = Package(
         .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: strict),
         // Challenge metrics shared by training (validation) and detection (evaluate).
         .target(name: "WarblerMetrics", dependencies: ["WarblerIO"], swiftSettings: strict),
+        // Synthetic species, training sets and soundscapes with ground truth (tests, the demo).
+        .target(name: "WarblerSynth", dependencies: ["WarblerAudio", "WarblerIO", "WarblerMetrics"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
-                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN", "WarblerMetrics",
+                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN", "WarblerMetrics", "WarblerSynth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
         .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerSynthTests", dependencies: ["WarblerSynth", "WarblerAudio", "WarblerIO", "WarblerMetrics"]),
         .testTarget(name: "WarblerMetricsTests", dependencies: ["WarblerMetrics", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` binary as a user would.
