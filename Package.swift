@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System-library shims over Debian packages.
@@ -39,12 +40,16 @@ let package = Package(
         .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: strict),
         // Challenge metrics shared by training (validation) and detection (evaluate).
         .target(name: "WarblerMetrics", dependencies: ["WarblerIO"], swiftSettings: strict),
+        // Long-recording detection: windows, event decoding, writers, the run journal.
+        .target(name: "WarblerDetect", dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerPlot",
+                                                      .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
         // Synthetic species, training sets and soundscapes with ground truth (tests, the demo).
         .target(name: "WarblerSynth", dependencies: ["WarblerAudio", "WarblerIO", "WarblerMetrics"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
-                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN", "WarblerMetrics", "WarblerSynth",
+                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN", "WarblerMetrics", "WarblerSynth", "WarblerDetect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -56,6 +61,8 @@ let package = Package(
         .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
         .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerDetectTests", dependencies: ["WarblerDetect", "WarblerMetrics", "WarblerIO",
+                                                              .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "WarblerSynthTests", dependencies: ["WarblerSynth", "WarblerAudio", "WarblerIO", "WarblerMetrics"]),
         .testTarget(name: "WarblerMetricsTests", dependencies: ["WarblerMetrics", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),

@@ -1,0 +1,76 @@
+// Writes a run's results in the formats asked for (OutputFormat.swift lists the files). Every
+// file is complete or absent: each goes to a temporary name and is renamed into place.
+import Foundation
+import WarblerIO
+
+public enum ResultWriters {
+    /// Writes `results` (in the order given) into `dir` in every format of `formats`; returns
+    /// the paths written.
+    @discardableResult
+    public static func write(_ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var written: [String] = []
+        func put(_ relative: String, _ text: String) throws {
+            let path = dir + "/" + relative
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(text.utf8), to: path)
+            written.append(path)
+        }
+        for format in formats {
+            switch format {
+            case .cornell:
+                try put("cornell.csv", CSV.format(header: ["row_id", "birds"], rows: CornellRows.submission(results, policy: policy)))
+            case .csv:
+                let rows = results.flatMap { r in
+                    CornellRows.rows(r, classes: policy.classes.count).map { [$0.rowID] + $0.scores.map(score) }
+                }
+                try put("scores.csv", CSV.format(header: ["row_id"] + policy.classes, rows: rows))
+                let events = results.flatMap { r in r.events.map { [$0.recording, $0.label, time($0.onset), time($0.offset), score($0.confidence)] } }
+                try put("detections.csv", CSV.format(header: ["recording", "label", "onset", "offset", "confidence"], rows: events))
+            case .raven:
+                for r in results { try put("raven/\(r.recording).selections.txt", raven(r.events, file: nil)) }
+                try put("raven/all.selections.txt", raven(results.flatMap { r in r.events.map { ($0, r.path) } }))
+            case .audacity:
+                for r in results {
+                    try put("audacity/\(r.recording).txt",
+                            r.events.map { "\(time($0.onset))\t\(time($0.offset))\t\($0.label) (\(score($0.confidence)))\n" }.joined())
+                }
+            case .json:
+                struct Run: Encodable { let classes: [String]; let thresholds: [Float]; let topK: Int?; let recordings: [RecordingResult] }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                let data = try encoder.encode(Run(classes: policy.classes, thresholds: policy.thresholds, topK: policy.topK, recordings: results))
+                try put("detections.json", String(decoding: data, as: UTF8.self))
+            case .sqlite:
+                let path = dir + "/detections.sqlite"
+                try SQLiteResults.write(results, policy: policy, to: path)
+                written.append(path)
+            }
+        }
+        return written
+    }
+
+    static func time(_ t: Double) -> String { String(format: "%.3f", t) }
+    static func score(_ s: Float) -> String { String(format: "%.4f", s) }
+
+    /// A Raven Pro selection table (tab-separated). One recording's events, or, with files,
+    /// the combined table with a `Begin File` column.
+    static func raven(_ events: [DetectedEvent], file: String?) -> String {
+        raven(events.map { ($0, file) })
+    }
+
+    static func raven(_ rows: [(DetectedEvent, String?)]) -> String {
+        let combined = rows.contains { $0.1 != nil }
+        var header = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)"]
+        if combined { header.append("Begin File") }
+        header += ["Species", "Confidence"]
+        var text = header.joined(separator: "\t") + "\n"
+        for (n, (e, file)) in rows.enumerated() {
+            var fields = [String(n + 1), "Spectrogram 1", "1", time(e.onset), time(e.offset), "50", "14000"]
+            if combined { fields.append(file.map { ($0 as NSString).lastPathComponent } ?? e.recording) }
+            fields += [e.label, score(e.confidence)]
+            text += fields.joined(separator: "\t") + "\n"
+        }
+        return text
+    }
+}
