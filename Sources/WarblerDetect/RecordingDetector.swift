@@ -53,7 +53,10 @@ public final class RecordingDetector {
     public var frameRate: Double { Double(frontEnd.config.sampleRate) / Double(frontEnd.config.hopLength) }
 
     /// Detects in the file at `path`; `progress(seconds done, total seconds)` after each batch.
-    public func run(path: String, progress: (Double, Double) -> Void = { _, _ in }) throws -> RecordingResult {
+    /// `picture`, when given, receives the log-mel of the whole recording once, in time order,
+    /// a window's first hop of frames at a time (for the report's spectrogram).
+    public func run(path: String, progress: (Double, Double) -> Void = { _, _ in },
+                    picture: ((Spectrogram) -> Void)? = nil) throws -> RecordingResult {
         let stream = try AudioStream(path: path, config: config.audio)
         let sr = stream.sampleRate
         // Seconds (an estimate for MP3 until the end is reached; the result uses what was read).
@@ -90,6 +93,17 @@ public final class RecordingDetector {
         func flush() throws {
             guard !batch.isEmpty else { return }
             let spectrograms = try batch.map { try frontEnd($0.samples) }
+            if let picture {
+                for (w, spec) in zip(batch, spectrograms) {
+                    // Frames from this window's start to the next one's, within the audio.
+                    let hopLength = Double(frontEnd.config.hopLength)
+                    let first = Int((Double(w.start) / hopLength).rounded())
+                    let audioSamples: Double = max(Double(received), total * Double(sr))
+                    let audioFrames = Int((audioSamples / hopLength).rounded(.up))
+                    let n = max(0, min(spec.frameCount, Int(hopFrames.rounded()), audioFrames - first))
+                    if n > 0 { picture(Spectrogram(frameCount: n, binCount: spec.binCount, values: Array(spec.values[0..<n * spec.binCount]))) }
+                }
+            }
             let predictions = try scorer.score(spectrograms)
             for (w, p) in zip(batch, predictions) {
                 let start = Double(w.start) / Double(sr)

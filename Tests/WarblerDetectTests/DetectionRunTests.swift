@@ -1,0 +1,89 @@
+// Runs over several files: bad files are skipped and reported, a restarted run reuses the
+// journal (no file detected twice, every row once), changed files are detected again, and the
+// HTML report is written.
+import Foundation
+import WarblerAudio
+import WarblerFeatures
+import WarblerIO
+import XCTest
+@testable import WarblerDetect
+
+final class DetectionRunTests: XCTestCase {
+    private func scratch(_ name: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "warbler-run-\(getpid())-\(name)"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/in/sub", withIntermediateDirectories: true)
+        return dir
+    }
+
+    func testInputsExpandRecursivelyAndRejectSharedStems() throws {
+        let dir = try scratch("inputs")
+        for f in ["in/b.wav", "in/a.FLAC", "in/sub/c.ogg", "in/notes.txt"] { FileManager.default.createFile(atPath: dir + "/" + f, contents: Data()) }
+        XCTAssertEqual(try AudioInputs.expand([dir + "/in", dir + "/in/b.wav"]).map { String($0.dropFirst(dir.count + 4)) },
+                       ["a.FLAC", "b.wav", "sub/c.ogg"])
+        FileManager.default.createFile(atPath: dir + "/in/sub/b.flac", contents: Data())
+        XCTAssertThrowsError(try AudioInputs.expand([dir + "/in"])) { XCTAssertTrue("\($0)".contains("share the name 'b'"), "\($0)") }
+        XCTAssertThrowsError(try AudioInputs.expand([dir + "/nope"])) { XCTAssertEqual("\($0)", "\(dir)/nope: no such file or folder") }
+    }
+
+    func testResumeReusesTheJournalAndSkipsBadFiles() throws {
+        let dir = try scratch("resume")
+        let sr = 32_000
+        for name in ["one", "two", "three"] {
+            try AudioWriter.write((0..<sr * 6).map { Float(sin(Double($0) * 0.3)) * 0.2 }, sampleRate: sr, to: "\(dir)/in/\(name).wav")
+        }
+        try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir + "/in/broken.wav"))
+        let files = try AudioInputs.expand([dir + "/in"])
+        let detector = try RecordingDetector(scorer: BandEnergyScorer(), config: DetectConfig(),
+                                             policy: LabelPolicy(classes: ["low", "high"], thresholds: [0.5, 0.5]))
+        var calls: [String] = []
+        let first = DetectionRun(outDir: dir + "/out", identity: "model-A")
+        // Simulate a run killed after the second file: detection of "two" throws like a kill would end it.
+        _ = try first.run(files) { f in
+            calls.append((f as NSString).lastPathComponent)
+            if f.hasSuffix("two.wav") { throw DetectError("interrupted") }
+            return try detector.run(path: f)
+        }
+        XCTAssertEqual(calls, ["broken.wav", "one.wav", "three.wav", "two.wav"])
+        calls = []
+        let again = DetectionRun(outDir: dir + "/out", identity: "model-A")
+        let (results, failures) = try again.run(files) { f in
+            calls.append((f as NSString).lastPathComponent)
+            return try detector.run(path: f)
+        }
+        // Only the broken file and the interrupted one are attempted again.
+        XCTAssertEqual(calls, ["broken.wav", "two.wav"])
+        XCTAssertEqual(results.map(\.recording), ["one", "three", "two"])
+        XCTAssertEqual(failures.count, 1)
+        XCTAssertTrue(failures[0].reason.contains("broken.wav"), failures[0].reason)
+        try ResultWriters.write(results, policy: detector.policy, formats: [.cornell], to: dir + "/out")
+        let rows = try CSV.read(dir + "/out/cornell.csv").rows.map { $0[0] }
+        XCTAssertEqual(rows, ["one_5", "one_10", "three_5", "three_10", "two_5", "two_10"])
+        // Another model, or a changed file, is not served from the journal.
+        XCTAssertNil(DetectionRun(outDir: dir + "/out", identity: "model-B").journalled(files[1]))
+        try AudioWriter.write([Float](repeating: 0, count: sr), sampleRate: sr, to: "\(dir)/in/one.wav")
+        XCTAssertNil(again.journalled(dir + "/in/one.wav"))
+    }
+
+    func testReportPagesAreWritten() throws {
+        let dir = try scratch("report")
+        let policy = LabelPolicy(classes: ["low", "high"], thresholds: [0.5, 0.5])
+        let detector = try RecordingDetector(scorer: BandEnergyScorer(), config: DetectConfig(), policy: policy)
+        let sr = 32_000
+        var y = [Float](repeating: 0, count: sr * 8)
+        let f = detector.frontEnd.filterbank.centerFrequencies[36]
+        for i in sr..<(2 * sr) { y[i] = Float(0.4 * sin(2 * .pi * f * Double(i) / Double(sr))) }
+        try AudioWriter.write(y, sampleRate: sr, to: dir + "/in/site <1>.wav")
+        var picture = ReportSpectrogram(bins: 128, expectedFrames: 801)
+        let r = try detector.run(path: dir + "/in/site <1>.wav", picture: { picture.add($0) })
+        XCTAssertEqual(picture.columnCount, 800)
+        let page = try DetectionReport.write(r, picture: picture, frontEnd: detector.frontEnd, policy: policy, to: dir + "/out/report")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        XCTAssertTrue(html.contains("src=\"../../in/site &lt;1&gt;.wav\""), "audio link relative to the page")
+        XCTAssertEqual(html.components(separatedBy: "class=\"det\"").count - 1, r.events.count)
+        XCTAssertGreaterThan(r.events.count, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/out/report/site <1>.png"))
+        let index = try DetectionReport.writeIndex([r], failures: [("x.wav", "corrupt")], to: dir + "/out/report")
+        XCTAssertTrue(try String(contentsOfFile: index, encoding: .utf8).contains("<li>x.wav: corrupt</li>"))
+    }
+}
