@@ -44,6 +44,9 @@ let package = Package(
         .target(name: "WarblerDetect", dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerPlot",
                                                       .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
+        // The training loop, validation and checkpoints of the seed's recipe.
+        .target(name: "WarblerTraining", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerMetrics", "WarblerPlot"],
+                swiftSettings: strict),
         // Synthetic species, training sets and soundscapes with ground truth (tests, the demo).
         .target(name: "WarblerSynth", dependencies: ["WarblerAudio", "WarblerIO", "WarblerMetrics"], swiftSettings: strict),
         .executableTarget(
@@ -63,6 +66,7 @@ let package = Package(
         .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerDetectTests", dependencies: ["WarblerDetect", "WarblerMetrics", "WarblerIO",
                                                               .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "WarblerTrainingTests", dependencies: ["WarblerTraining", "WarblerNN", "WarblerTensor", "WarblerIO"]),
         .testTarget(name: "WarblerSynthTests", dependencies: ["WarblerSynth", "WarblerAudio", "WarblerIO", "WarblerMetrics"]),
         .testTarget(name: "WarblerMetricsTests", dependencies: ["WarblerMetrics", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),

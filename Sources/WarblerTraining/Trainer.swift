@@ -1,0 +1,235 @@
+// The training loop of the seed's recipe: AdamW with linear warm-up and cosine decay, loss =
+// BCE(clipwise) + w * BCE(max over time of framewise), optional label smoothing, gradient
+// clipping by global norm and an EMA of the weights; validation each epoch (row-wise micro F1
+// with the global threshold tuned on it, mAP, padded cmAP, per-class AP and thresholds);
+// checkpoints written atomically (best and last) with the optimizer and trainer state, so
+// `resume()` continues exactly: batches are a function of (epoch, index), dropout is reseeded
+// from (seed, step), and a run killed at any point and resumed reaches the same losses as an
+// uninterrupted one.
+import Foundation
+import WarblerIO
+import WarblerMetrics
+import WarblerNN
+import WarblerTensor
+
+public final class Trainer {
+    public let model: ClipModel
+    public let classes: [String]
+    public let config: TrainConfig
+    public let runDir: String
+    public let data: TrainingBatchSource
+    public let validation: ValidationSet
+    /// Writes the model's weights as a checkpoint (the model's own format: config metadata
+    /// and all); `metadata` is added to the file's metadata.
+    let writeCheckpoint: (_ weights: [String: Tensor], _ path: String, _ metadata: [String: String]) throws -> Void
+    let optimizer: AdamW
+    let schedule: CosineWarmupSchedule
+    public private(set) var state = TrainerState()
+    var ema: [String: Tensor]?
+    /// Steps between mid-epoch checkpoints (nil: only at the end of each epoch).
+    public var checkpointEvery: Int?
+
+    public var totalSteps: Int { config.epochs * data.batchesPerEpoch }
+    var lastPath: String { runDir + "/last.safetensors" }
+    var statePath: String { runDir + "/last.state.safetensors" }
+    var bestPath: String { runDir + "/best.safetensors" }
+    public var thresholdsPath: String { runDir + "/thresholds.json" }
+    public var metricsPath: String { runDir + "/metrics.jsonl" }
+    public var curvesPath: String { runDir + "/curves.png" }
+
+    public init(model: ClipModel, classes: [String], config: TrainConfig, runDir: String, data: TrainingBatchSource,
+                validation: ValidationSet,
+                writeCheckpoint: @escaping (_ weights: [String: Tensor], _ path: String, _ metadata: [String: String]) throws -> Void) throws {
+        try config.validate()
+        guard data.batchesPerEpoch > 0 else { throw TrainingError("the training set gives no batch (is it smaller than one batch?)") }
+        guard !validation.truth.isEmpty else { throw TrainingError("the validation set is empty") }
+        self.model = model
+        self.classes = classes
+        self.config = config
+        self.runDir = runDir
+        self.data = data
+        self.validation = validation
+        self.writeCheckpoint = writeCheckpoint
+        optimizer = try AdamW(parameters: model.parameters().map(\.1), learningRate: config.learningRate, weightDecay: config.weightDecay)
+        let steps = config.epochs * data.batchesPerEpoch
+        schedule = CosineWarmupSchedule(baseLearningRate: config.learningRate,
+                                        warmupSteps: Int((Double(steps) * config.warmupShare).rounded()), totalSteps: steps)
+        if config.emaDecay != nil { ema = try Self.copy(model.stateDict()) }
+        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
+    }
+
+    static func copy(_ d: [String: Tensor]) throws -> [String: Tensor] {
+        try d.mapValues { try $0.copied() }
+    }
+
+    /// Whether `runDir` holds a run to resume.
+    public var canResume: Bool { FileManager.default.fileExists(atPath: statePath) && FileManager.default.fileExists(atPath: lastPath) }
+
+    /// Loads the last checkpoint's weights, optimizer, EMA and trainer state.
+    public func resume() throws {
+        let saved = try SafeTensors.read(statePath)
+        guard let json = saved.metadata["trainer_state"], let s = try? JSONDecoder().decode(TrainerState.self, from: Data(json.utf8)) else {
+            throw TrainingError("\(statePath): no trainer state in its metadata (not written by warbler train?)")
+        }
+        if let c = saved.metadata["classes"], c != Self.json(classes) {
+            throw TrainingError("\(statePath): the run was trained on other classes than this manifest gives")
+        }
+        let weights = try SafeTensors.read(lastPath).tensors
+        try model.load(stateDict: weights)
+        try optimizer.load(stateDict: saved.tensors.filter { $0.key.hasPrefix("state.") })
+        if ema != nil {
+            ema = try Self.copy(Dictionary(uniqueKeysWithValues: saved.tensors.filter { $0.key.hasPrefix("ema.") }
+                .map { (String($0.key.dropFirst(4)), $0.value) }))
+        }
+        state = s
+    }
+
+    static func json(_ v: some Encodable) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? e.encode(v)) ?? Data(), as: UTF8.self)
+    }
+
+    /// The loss of one batch (scalar tensor with its graph).
+    func loss(_ batch: TrainingBatch) throws -> Tensor {
+        let s = config.labelSmoothing
+        let y = s > 0 ? batch.targets * (1 - s) + s / 2 : batch.targets
+        let out = try model.scores(batch.inputs)
+        let clip = out.clipwise.clamped(min: 1e-7, max: 1 - 1e-7)
+        var loss = try clip.binaryCrossEntropy(target: y)
+        if config.framewiseLossWeight > 0 {
+            let peak = try out.framewise.max(axes: [1]).clamped(min: 1e-7, max: 1 - 1e-7)
+            loss = try loss + (try peak.binaryCrossEntropy(target: y)) * config.framewiseLossWeight
+        }
+        return loss
+    }
+
+    /// Trains until the configured number of epochs; `progress(step, totalSteps, loss,
+    /// samples/s)` after each step, `epochDone` after each epoch's validation.
+    public func train(progress: (Int, Int, Double, Double) -> Void = { _, _, _, _ in },
+                      epochDone: (EpochRecord) -> Void = { _ in }) throws {
+        var epochStart = Date(), samples = 0
+        var idleAtEpochStart = data.waitSeconds
+        while state.epoch < config.epochs {
+            if state.nextBatch == 0 { epochStart = Date(); samples = 0; idleAtEpochStart = data.waitSeconds }
+            while state.nextBatch < data.batchesPerEpoch {
+                let batch = try data.batch(epoch: state.epoch, index: state.nextBatch)
+                model.setTraining(true)
+                model.reseed(config.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(state.step))
+                optimizer.zeroGrad()
+                let l = try loss(batch)
+                try l.backward()
+                let value = Double(try l.item())
+                guard value.isFinite else {
+                    throw TrainingError("the loss became \(value) at step \(state.step) (epoch \(state.epoch + 1)): lower the learning rate")
+                }
+                if let norm = config.clipNorm { _ = clipGradNorm(optimizer.parameters, maxNorm: norm) }
+                optimizer.learningRate = schedule.learningRate(at: state.step)
+                try optimizer.step()
+                try updateEMA()
+                state.step += 1
+                state.nextBatch += 1
+                state.epochLossSum += value
+                state.epochLossCount += 1
+                samples += batch.inputs.shape[0]
+                let elapsed = Date().timeIntervalSince(epochStart)
+                progress(state.step, totalSteps, state.epochLossSum / Double(state.epochLossCount), Double(samples) / max(elapsed, 1e-9))
+                if let every = checkpointEvery, state.step % every == 0, state.nextBatch < data.batchesPerEpoch {
+                    try saveLast()
+                }
+            }
+            let seconds = Date().timeIntervalSince(epochStart)
+            let v = try validate()
+            let record = EpochRecord(
+                epoch: state.epoch + 1, step: state.step, trainLoss: state.epochLossSum / Double(max(state.epochLossCount, 1)),
+                learningRate: optimizer.learningRate, seconds: seconds, samplesPerSecond: Double(samples) / max(seconds, 1e-9),
+                idleSeconds: data.waitSeconds - idleAtEpochStart, validationF1: v.f1, validationThreshold: v.threshold,
+                validationF1AtFixedThreshold: v.f1AtFixed, validationMAP: v.mAP, validationCMAP: v.cmAP, perClassAP: v.perClassAP)
+            state.history.append(record)
+            state.epoch += 1
+            state.nextBatch = 0
+            state.epochLossSum = 0
+            state.epochLossCount = 0
+            if v.f1 > state.bestF1 {
+                state.bestF1 = v.f1
+                state.bestEpoch = record.epoch
+                try writeCheckpoint(try weightsForSaving(), bestPath, ["classes": Self.json(classes), "epoch": String(record.epoch)])
+                let t = ThresholdsFile(classes: classes, global: v.threshold, perClass: v.perClassThresholds,
+                                       epoch: record.epoch, validationF1: v.f1)
+                let e = JSONEncoder()
+                e.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try AtomicFile.write(try e.encode(t), to: thresholdsPath)
+            }
+            try saveLast()
+            try writeLog()
+            epochDone(record)
+        }
+    }
+
+    /// EMA weights when enabled, else the model's.
+    func weightsForSaving() throws -> [String: Tensor] { ema ?? model.stateDict() }
+
+    func updateEMA() throws {
+        guard let decay = config.emaDecay, let shadow = ema else { return }
+        // The shadow tensors are updated in place: shadow = decay shadow + (1 - decay) live.
+        try GradMode.withoutGradients {
+            for (name, live) in model.stateDict() {
+                guard let s = shadow[name] else { continue }
+                try s.copy(from: s * decay + live * (1 - decay))
+            }
+        }
+    }
+
+    /// Writes last.safetensors (weights) and last.state.safetensors (optimizer, EMA, trainer state).
+    func saveLast() throws {
+        try writeCheckpoint(model.stateDict(), lastPath, ["classes": Self.json(classes)])
+        var tensors = optimizer.stateDict()
+        for (k, v) in ema ?? [:] { tensors["ema." + k] = v }
+        try SafeTensors.write(tensors, metadata: ["trainer_state": Self.json(state), "classes": Self.json(classes),
+                                                  "train_config": Self.json(config)], to: statePath)
+    }
+
+    func writeLog() throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let lines = try state.history.map { String(decoding: try e.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        try AtomicFile.write(Data(lines.utf8), to: metricsPath)
+        try TrainingCurves.render(state.history).writePNG(to: curvesPath)
+    }
+
+    struct ValidationResult {
+        var f1: Double, threshold: Float, f1AtFixed: Double
+        var mAP: Double?, cmAP: Double?
+        var perClassAP: [String: Double]
+        var perClassThresholds: [Float]
+    }
+
+    /// Scores the validation rows (EMA weights when enabled) and computes the metrics.
+    func validate() throws -> ValidationResult {
+        var saved: [String: Tensor]?
+        if let ema {
+            saved = try Self.copy(model.stateDict())
+            try model.load(stateDict: ema)
+        }
+        defer { if let saved { try? model.load(stateDict: saved) } }
+        model.setTraining(false)
+        var scores: [[Float]] = []
+        try GradMode.withoutGradients {
+            for x in validation.inputs {
+                let c = try model.scores(x).clipwise
+                let k = c.shape[1], flat = c.toArray()
+                for i in 0..<c.shape[0] { scores.append(Array(flat[i * k..<(i + 1) * k])) }
+            }
+        }
+        let truthTable = validation.truth.map { t in classes.map { t.contains($0) } }
+        let best = Thresholds.bestGlobal(scores: scores, truth: validation.truth, classes: classes)
+        let fixed = RowWiseF1.score(truth: validation.truth,
+                                    predicted: scores.map { Thresholds.labels($0, classes: classes) { _ in self.config.threshold } })
+        let macro = AveragePrecision.macro(scores: scores, truth: truthTable)
+        var perClass: [String: Double] = [:]
+        for (c, ap) in zip(classes, macro.perClass) { if let ap { perClass[c] = ap } }
+        return ValidationResult(f1: best.f1, threshold: best.threshold, f1AtFixed: fixed, mAP: macro.mean,
+                                cmAP: AveragePrecision.paddedCMAP(scores: scores, truth: truthTable), perClassAP: perClass,
+                                perClassThresholds: Thresholds.bestPerClass(scores: scores, truth: truthTable, fallback: best.threshold))
+    }
+}
