@@ -75,7 +75,7 @@ public final class Trainer {
             throw TrainingError("\(statePath): the run was trained on other classes than this manifest gives")
         }
         let weights = try SafeTensors.read(lastPath).tensors
-        try model.load(stateDict: weights)
+        try model.loadWeights(weights)
         try optimizer.load(stateDict: saved.tensors.filter { $0.key.hasPrefix("state.") })
         if ema != nil {
             ema = try Self.copy(Dictionary(uniqueKeysWithValues: saved.tensors.filter { $0.key.hasPrefix("ema.") }
@@ -209,9 +209,9 @@ public final class Trainer {
         var saved: [String: Tensor]?
         if let ema {
             saved = try Self.copy(model.stateDict())
-            try model.load(stateDict: ema)
+            try model.loadWeights(ema)
         }
-        defer { if let saved { try? model.load(stateDict: saved) } }
+        defer { if let saved { try? model.loadWeights(saved) } }
         model.setTraining(false)
         var scores: [[Float]] = []
         try GradMode.withoutGradients {

@@ -11,7 +11,7 @@ public protocol ClipModel: AnyObject {
     func parameters() -> [(String, Tensor)]
     /// Parameters and buffers (batch-norm statistics) by name.
     func stateDict() -> [String: Tensor]
-    func load(stateDict: [String: Tensor]) throws
+    func loadWeights(_ stateDict: [String: Tensor]) throws
     /// Training mode (dropout, batch statistics) or evaluation.
     func setTraining(_ training: Bool)
     /// Reseeds every random stream inside the model (dropout), so a step replays exactly.

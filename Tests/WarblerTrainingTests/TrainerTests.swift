@@ -25,7 +25,7 @@ final class TinyClipModel: ClipModel {
     }
     func parameters() -> [(String, Tensor)] { linear.parameters() }
     func stateDict() -> [String: Tensor] { linear.stateDict() }
-    func load(stateDict: [String: Tensor]) throws { try linear.load(stateDict: stateDict) }
+    func loadWeights(_ stateDict: [String: Tensor]) throws { try linear.load(stateDict: stateDict) }
     func setTraining(_ training: Bool) { dropout.isTraining = training }
     func reseed(_ seed: UInt64) { dropout.generator = SeededGenerator(seed: seed) }
 }
