@@ -91,7 +91,7 @@ public final class Trainer {
     }
 
     /// The loss of one batch (scalar tensor with its graph).
-    func loss(_ batch: TrainingBatch) throws -> Tensor {
+    func loss(_ batch: ModelBatch) throws -> Tensor {
         let s = config.labelSmoothing
         let y = s > 0 ? batch.targets * (1 - s) + s / 2 : batch.targets
         let out = try model.scores(batch.inputs)

@@ -19,7 +19,7 @@ public protocol ClipModel: AnyObject {
 }
 
 /// One training batch: inputs [B, 1, frames, mels] and targets [B, K] in [0, 1].
-public struct TrainingBatch {
+public struct ModelBatch {
     public var inputs: Tensor
     public var targets: Tensor
     public init(inputs: Tensor, targets: Tensor) {
@@ -32,7 +32,7 @@ public struct TrainingBatch {
 /// (so a resumed run sees the data an uninterrupted one would).
 public protocol TrainingBatchSource {
     var batchesPerEpoch: Int { get }
-    func batch(epoch: Int, index: Int) throws -> TrainingBatch
+    func batch(epoch: Int, index: Int) throws -> ModelBatch
     /// Seconds the consumer has waited for batches so far (model-idle time).
     var waitSeconds: Double { get }
 }

@@ -49,7 +49,7 @@ final class BandBatches: TrainingBatchSource {
         return (x, present.map { $0 ? 1 : 0 })
     }
 
-    func batch(epoch: Int, index: Int) throws -> TrainingBatch {
+    func batch(epoch: Int, index: Int) throws -> ModelBatch {
         if let f = failAt, f == (epoch, index) { throw TrainingError("killed") }
         var xs: [Float] = [], ys: [Float] = []
         for i in 0..<batchSize {
@@ -57,7 +57,7 @@ final class BandBatches: TrainingBatchSource {
             xs += x
             ys += y
         }
-        return TrainingBatch(inputs: try Tensor(xs, shape: [batchSize, 1, frames, bins]), targets: try Tensor(ys, shape: [batchSize, classes]))
+        return ModelBatch(inputs: try Tensor(xs, shape: [batchSize, 1, frames, bins]), targets: try Tensor(ys, shape: [batchSize, classes]))
     }
 
     func validation() throws -> ValidationSet {
