@@ -58,9 +58,23 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         }
     }
 
+    /// GEMMs of at least this many multiply-adds go to oneDNN's matmul (DNNLMatMul.swift);
+    /// smaller ones to OpenBLAS, whose call costs less than a primitive's.
+    static let dnnlGEMMThreshold = 1 << 16
+
     public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
                      beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int) {
+        if m * n * k * batch >= CPUBackend.dnnlGEMMThreshold, m > 0, n > 0, k > 0, batch > 0,
+           cBatchStride >= m * n || batch == 1,
+           DNNLMatMuls.shared.run(DNNLMatMulKey(transA: transA, transB: transB, m: m, n: n, k: k, batch: batch,
+                                                aBatchStride: batch == 1 ? 0 : aBatchStride,
+                                                bBatchStride: batch == 1 ? 0 : bBatchStride,
+                                                cBatchStride: batch == 1 ? m * n : cBatchStride, alpha: alpha, beta: beta),
+                                  a: UnsafeMutableRawPointer(a.floats + aOffset), b: UnsafeMutableRawPointer(b.floats + bOffset),
+                                  c: UnsafeMutableRawPointer(c.floats + cOffset), threads: threads) {
+            return
+        }
         let lda = transA ? m : k
         let ldb = transB ? k : n
         for i in 0..<batch {
