@@ -9,8 +9,10 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// Worker count for large elementwise work and for OpenBLAS.
     public let threads: Int
 
+    /// One worker per core, or WARBLER_THREADS (a positive integer) when set.
     init() {
-        threads = ProcessInfo.processInfo.activeProcessorCount
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        threads = ProcessInfo.processInfo.environment["WARBLER_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? cores
         openblas_set_num_threads(Int32(threads))
     }
 
