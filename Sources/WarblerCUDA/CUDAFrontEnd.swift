@@ -1,0 +1,190 @@
+// The log-mel front-end on a CUDA device, batched: the same numbers as the CPU FrontEnd
+// (WarblerFeatures) within float32 rounding. Per chunk of frames: framing with centre padding
+// and the window (NVRTC kernel) -> cuFFT R2C (one batched plan) -> |X|^power (kernel) -> mel
+// projection with the CPU's own MelFilterbank matrix (cuBLAS SGEMM) -> power_to_db (kernel);
+// then librosa's top_db per clip. Clips of any lengths go in one batch; frames of all clips are
+// numbered back to back and processed in chunks of at most `chunkFrames` to bound scratch memory.
+import CCUDA
+import Foundation
+import WarblerFeatures
+import WarblerTensor
+
+/// Signals resident on the device: clip c is `lengths[c]` samples at float offset `starts[c]`.
+public struct DeviceSignalBatch: @unchecked Sendable {
+    let buffer: DeviceBuffer
+    public let lengths: [Int]
+    public let starts: [Int]
+}
+
+/// Log-mel spectrograms resident on the device: clip c's [frameCounts[c], binCount] rows start at
+/// row `frameStarts[c]` of `storage` ([total frames, binCount], row-major, on .cuda(i)).
+public struct DeviceSpectrogramBatch: @unchecked Sendable {
+    public let storage: Storage
+    public let frameCounts: [Int]
+    public let frameStarts: [Int]
+    public let binCount: Int
+    public var totalFrames: Int { frameStarts.last.map { $0 + frameCounts.last! } ?? 0 }
+}
+
+public final class CUDAFrontEnd: @unchecked Sendable {
+    public let config: FrontEndConfig
+    public let device: CUDADevice
+    public let filterbank: MelFilterbank
+    /// Frames per cuFFT batch (scratch: ~16 bytes x nFFT per frame).
+    public var chunkFrames = 131_072
+    private let window: DeviceBuffer
+    private let melWeights: DeviceBuffer
+    private let kernels: CUDAKernelModule
+
+    public init(config: FrontEndConfig = FrontEndConfig(), device ordinal: Int = 0) throws {
+        try config.validate()
+        self.config = config
+        let device = try CUDADevice.get(ordinal)
+        self.device = device
+        let bank = MelFilterbank(config: config)
+        filterbank = bank
+        let w = config.window.padded(length: config.effectiveWinLength, to: config.nFFT)
+        let windowBuffer = try device.allocate(floats: w.count)
+        try w.withUnsafeBytes { try device.upload($0, to: windowBuffer.pointer) }
+        window = windowBuffer
+        let weights = try device.allocate(floats: bank.weights.count)
+        try bank.weights.withUnsafeBytes { try device.upload($0, to: weights.pointer) }
+        melWeights = weights
+        kernels = try device.module(.frontEnd)
+    }
+
+    /// Samples of padding at each end: nFFT/2 when centred (as FrontEnd.padding).
+    public var padding: Int { config.center ? config.nFFT / 2 : 0 }
+
+    /// Frames for `n` samples (as FrontEnd.frameCount).
+    public func frameCount(sampleCount n: Int) -> Int {
+        let padded = n + 2 * padding
+        return padded >= config.nFFT ? 1 + (padded - config.nFFT) / config.hopLength : 0
+    }
+
+    /// The log-mel spectrogram of one signal, [frames, nMels].
+    public func callAsFunction(_ samples: [Float]) throws -> Spectrogram {
+        try callAsFunction(batch: [samples])[0]
+    }
+
+    /// Log-mel spectrograms of many clips (any lengths), copied back to the host.
+    public func callAsFunction(batch: [[Float]]) throws -> [Spectrogram] {
+        try download(compute(upload(batch: batch)))
+    }
+
+    /// Copies clips to the device (through pinned staging buffers), back to back.
+    public func upload(batch: [[Float]]) throws -> DeviceSignalBatch {
+        for clip in batch { try checkLength(clip.count) }
+        var starts: [Int] = []
+        var total = 0
+        for clip in batch { starts.append(total); total += clip.count }
+        let buffer = try device.allocate(floats: max(1, total))
+        for (clip, start) in zip(batch, starts) {
+            try clip.withUnsafeBytes { try device.upload($0, to: buffer.address(float: start)) }
+        }
+        return DeviceSignalBatch(buffer: buffer, lengths: batch.map(\.count), starts: starts)
+    }
+
+    /// The front-end on device-resident clips; the result stays on the device. Returns once the
+    /// work is queued (call `device.synchronize()` or `download` to wait for it).
+    public func compute(_ signals: DeviceSignalBatch) throws -> DeviceSpectrogramBatch {
+        let segments = zip(signals.starts, signals.lengths).map { start, n in
+            Segment(offset: start, viewStart: 0, total: n, firstFrame: 0, frames: frameCount(sampleCount: n))
+        }
+        return try run(signals.buffer, segments: segments, topDB: true)
+    }
+
+    /// Frames firstFrame ..< firstFrame + frames of a clip of `total` samples whose samples from
+    /// absolute index `viewStart` on are on the device at float `offset` of the signal buffer.
+    struct Segment {
+        var offset: Int
+        var viewStart: Int
+        var total: Int
+        var firstFrame: Int
+        var frames: Int
+    }
+
+    /// The pipeline on segments of clips in `signal`; top_db per segment when `topDB` (the
+    /// whole clip must then be one segment).
+    func run(_ signal: DeviceBuffer, segments: [Segment], topDB: Bool) throws -> DeviceSpectrogramBatch {
+        let counts = segments.map(\.frames)
+        var frameStarts: [Int] = []
+        var totalFrames = 0
+        for c in counts { frameStarts.append(totalFrames); totalFrames += c }
+        let nFFT = config.nFFT, bins = config.binCount, nMels = config.nMels
+        let mel = try device.allocate(floats: max(1, totalFrames * nMels))
+        let clips = segments.count
+        // Per-segment tables of int64 (frameStart has one extra entry: the total).
+        var words = segments.map { Int64($0.offset - $0.viewStart) } + segments.map { Int64($0.total) }
+        words += segments.map { Int64($0.firstFrame) } + (frameStarts + [totalFrames]).map(Int64.init)
+        let table = try device.allocate(floats: 2 * words.count)
+        try words.withUnsafeBytes { try device.upload($0, to: table.pointer) }
+        let clipStart = table.pointer, clipLength = table.address(float: 2 * clips)
+        let clipFrame = table.address(float: 4 * clips), frameStart = table.address(float: 6 * clips)
+
+        if totalFrames > 0 {
+            let chunk = min(chunkFrames, totalFrames)
+            let frames = try device.allocate(floats: chunk * nFFT)
+            let spectra = try device.allocate(floats: chunk * bins * 2)
+            let power = try device.allocate(floats: chunk * bins)
+            var first = 0
+            while first < totalFrames {
+                let n = min(chunk, totalFrames - first)
+                try kernels.launch("frame_window", count: n * nFFT, [
+                    .pointer(signal.pointer), .pointer(clipStart), .pointer(clipLength), .pointer(clipFrame), .pointer(frameStart),
+                    .int32(Int32(clips)), .int64(Int64(first)), .int64(Int64(n)), .int32(Int32(nFFT)),
+                    .int32(Int32(config.hopLength)), .int32(Int32(padding)), .int32(config.padMode == .reflect ? 1 : 0),
+                    .pointer(window.pointer), .pointer(frames.pointer)])
+                try CUDAFFTPlan.shared(device: device, size: nFFT, batch: n).forward(frames.pointer, into: spectra.pointer)
+                try kernels.launch("power_spectrum", count: n * bins, [
+                    .pointer(spectra.pointer), .pointer(power.pointer), .int64(Int64(n * bins)), .float(config.power)])
+                // mel [n, nMels] = power [n, bins] x W^T, W [nMels, bins].
+                try device.gemm(transA: false, transB: true, m: n, n: nMels, k: bins, alpha: 1,
+                                a: power.pointer, aBatchStride: 0, b: melWeights.pointer, bBatchStride: 0,
+                                beta: 0, c: mel.address(float: first * nMels), cBatchStride: 0, batch: 1)
+                first += n
+            }
+            if config.decibels {
+                // librosa computes the reference term with Python floats (float64).
+                let offset = Float(10 * log10(max(Double(config.amin), Double(config.ref))))
+                try kernels.launch("power_to_db", count: totalFrames * nMels, [
+                    .pointer(mel.pointer), .int64(Int64(totalFrames * nMels)), .float(config.amin), .float(offset)])
+                if topDB, let top = config.topDB {
+                    let maxima = try device.allocate(floats: clips)
+                    try kernels.launch("clip_max", blocks: (clips, 1, 1), threads: 256, [
+                        .pointer(mel.pointer), .pointer(frameStart), .int32(Int32(nMels)), .pointer(maxima.pointer)])
+                    let perClip = (counts.max() ?? 0) * nMels
+                    try kernels.launch("clamp_top_db", blocks: (max(1, min((perClip + 255) / 256, 65_535)), clips, 1), threads: 256, [
+                        .pointer(mel.pointer), .pointer(frameStart), .int32(Int32(nMels)), .pointer(maxima.pointer), .float(top)])
+                    withExtendedLifetime(maxima) {}
+                }
+            }
+            // The scratch buffers go back to the cache now; later work on the stream reuses them in order.
+            withExtendedLifetime((frames, spectra, power)) {}
+        }
+        withExtendedLifetime((table, signal)) {}
+        let storage = Storage(device: .cuda(device.ordinal), count: totalFrames * nMels,
+                              raw: UnsafeMutableRawPointer(bitPattern: UInt(mel.pointer))!,
+                              release: { _ in withExtendedLifetime(mel) {} })
+        return DeviceSpectrogramBatch(storage: storage, frameCounts: counts, frameStarts: frameStarts, binCount: nMels)
+    }
+
+    /// Copies a device-resident result to host spectrograms (waits for the device).
+    public func download(_ result: DeviceSpectrogramBatch) throws -> [Spectrogram] {
+        var all = [Float](repeating: 0, count: result.totalFrames * result.binCount)
+        let src = CUdeviceptr(UInt(bitPattern: result.storage.raw))
+        try all.withUnsafeMutableBytes { try device.download(src, to: $0) }
+        return zip(result.frameCounts, result.frameStarts).map { n, s in
+            Spectrogram(frameCount: n, binCount: result.binCount,
+                        values: Array(all[s * result.binCount..<(s + n) * result.binCount]))
+        }
+    }
+
+    /// The CPU front-end's input checks, with its sentences.
+    func checkLength(_ n: Int) throws {
+        if n == 0 { throw CUDAError("--input: the signal is empty.") }
+        if config.center && config.padMode == .reflect && n < 2 {
+            throw CUDAError("--pad-mode: reflect padding needs at least 2 samples, the signal has \(n).")
+        }
+    }
+}
