@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "WarblerAudio", targets: ["WarblerAudio"]),
         .library(name: "WarblerFeatures", targets: ["WarblerFeatures"]),
         .library(name: "WarblerTensor", targets: ["WarblerTensor"]),
+        .library(name: "WarblerCUDA", targets: ["WarblerCUDA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +30,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // Hand-declared CUDA prototypes; the libraries are loaded with dlopen at run time, so
+        // nothing of CUDA is needed to build.
+        .target(name: "CCUDA"),
 
         // File formats every layer needs: .npy/.npz, PNG, atomic writes.
         .target(name: "WarblerIO", dependencies: ["CPNG"], swiftSettings: strict),
@@ -37,10 +41,12 @@ let package = Package(
         .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: strict),
         .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL"], swiftSettings: strict),
         .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: strict),
+        // The CUDA backend and GPU front-end; registers itself with WarblerTensor when asked.
+        .target(name: "WarblerCUDA", dependencies: ["CCUDA", "WarblerTensor", "WarblerFeatures"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
-                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot",
+                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerCUDA", "CBLAS", "CDNNL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -53,6 +59,7 @@ let package = Package(
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
         .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerCUDATests", dependencies: ["WarblerCUDA", "WarblerTensor", "WarblerFeatures"]),
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
                     dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),

@@ -1,0 +1,64 @@
+// Device parity on every available CUDA device: the GPU front-end and every backend primitive
+// against the CPU (DeviceParity in WarblerCUDA). On a machine without a GPU the test is skipped
+// with the sentence saying why CUDA is unavailable: reported, not failed, not silently passed.
+import XCTest
+import WarblerCUDA
+import WarblerFeatures
+import WarblerTensor
+
+final class DeviceParityTests: XCTestCase {
+    func testEveryDeviceMatchesTheCPU() throws {
+        let (devices, unavailable) = DeviceParity.cudaDevices()
+        if let unavailable { throw XCTSkip(unavailable) }
+        XCTAssertFalse(devices.isEmpty)
+        for device in devices {
+            let results = try DeviceParity.run(device: device)
+            XCTAssertGreaterThan(results.count, 50, "every primitive should have a case")
+            for r in results { XCTAssertTrue(r.passed, r.description) }
+        }
+    }
+
+    /// Without CUDA, asking for a CUDA backend is one clear error, and the CPU keeps working.
+    func testUnavailableCUDAIsOneSentenceAndTheCPUWorks() throws {
+        CUDABackend.register()
+        if case .failure(let why) = CUDALibraries.shared {
+            XCTAssertThrowsError(try Backends.backend(for: .cuda(0))) { error in
+                XCTAssertTrue("\(error)".contains("CUDA is unavailable"), "\(error)")
+            }
+            XCTAssertTrue(why.description.hasPrefix("CUDA is unavailable: "))
+            XCTAssertTrue(why.description.hasSuffix("."), why.description)
+            XCTAssertThrowsError(try CUDAFrontEnd())
+        } else {
+            XCTAssertNoThrow(try Backends.backend(for: .cuda(0)))
+        }
+        let t = try Tensor([1, 2, 3], shape: [3])
+        XCTAssertEqual(t.toArray(), [1, 2, 3])
+        XCTAssertEqual(try FrontEnd()([Float](repeating: 0.1, count: 3200)).frameCount, 11)
+    }
+
+    /// Library selection: the newest version wins, companions and look-alikes are not confused.
+    func testLocatorPicksTheNewestVersion() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("warbler-locator-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = root + "/a", b = root + "/b/nvidia/cu13/lib"
+        for d in [a, b] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        for f in [a + "/libcublas.so.12", a + "/libcublasLt.so.14", b + "/libcublas.so.13.1.0", b + "/libcublas.so", a + "/libcublas.so.13"] {
+            FileManager.default.createFile(atPath: f, contents: Data())
+        }
+        let locator = CUDALibraryLocator(folders: [a, b])
+        XCTAssertEqual(locator.candidates("libcublas").map(\.path), [b + "/libcublas.so.13.1.0", a + "/libcublas.so.13", a + "/libcublas.so.12"])
+        XCTAssertEqual(locator.candidates("libcublasLt").map(\.version), [[14]])
+        XCTAssertEqual(locator.candidates("libcufft"), [])
+    }
+
+    /// The kernel-cache key changes with any part (source, architecture, NVRTC version).
+    func testKernelCacheKeyDependsOnEveryPart() {
+        let base = CUDAKernelCacheInfo.key("src", "sm_90", "13.0")
+        XCTAssertEqual(base.count, 32)
+        XCTAssertEqual(base, CUDAKernelCacheInfo.key("src", "sm_90", "13.0"))
+        XCTAssertNotEqual(base, CUDAKernelCacheInfo.key("src ", "sm_90", "13.0"))
+        XCTAssertNotEqual(base, CUDAKernelCacheInfo.key("src", "sm_80", "13.0"))
+        XCTAssertNotEqual(base, CUDAKernelCacheInfo.key("src", "sm_90", "13.1"))
+        XCTAssertNotEqual(CUDAKernelCacheInfo.key("ab", "c"), CUDAKernelCacheInfo.key("a", "bc"))
+    }
+}
