@@ -51,7 +51,8 @@ final class BackendRegistry: @unchecked Sendable {
         guard let factory = factories[Self.kind(of: device)] else {
             throw TensorError("device", "\(device) is not available: no CUDA backend is registered (link WarblerCUDA and call CUDABackend.register()).")
         }
-        let b = try factory(device)
+        let b: Backend
+        do { b = try factory(device) } catch { throw TensorError("device", "\(device) is not available: \(error)") }
         instances[device] = b
         return b
     }

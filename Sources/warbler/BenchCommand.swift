@@ -50,6 +50,8 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Clips per call: the signal repeated this many times, computed as one batch.")
         var batch: Int = 1
         @OptionGroup var deviceOptions: DeviceOptions
+        @Option(name: .customLong("save-output"), help: "Also write the first clip's log-mel as .npy [frames, n_mels] (for agreement checks).")
+        var saveOutput: String?
 
         func validate() throws {
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1, not \(batch).") }
@@ -82,6 +84,10 @@ struct BenchCommand: ParsableCommand {
                 let clips = [[Float]](repeating: signal, count: batch)
                 t = try BenchCommand.median(repeats: repeats) { frames = try fe(batch: clips).reduce(0) { $0 + $1.frameCount } }
             }
+            if let path = saveOutput {
+                let s = try fe.compute(signal, stage: stop)
+                try NPY.write(s.values, shape: [s.frameCount, s.binCount], to: path)
+            }
             BenchCommand.emit(["stage": "frontend-\(stage)", "device": "cpu", "batch": batch, "samples": signal.count * batch,
                                "frames": frames, "threads": fe.threads, "median_ms": t.median, "runs_ms": t.all])
         }
@@ -99,7 +105,11 @@ struct BenchCommand: ParsableCommand {
                 let ms = try fe.device.timed { frames = try fe.compute(onDevice).totalFrames }
                 if r > 0 { deviceRuns.append(ms) }
             }
-            let host = try BenchCommand.median(repeats: repeats) { _ = try fe(batch: clips) }
+            var first: Spectrogram?
+            let host = try BenchCommand.median(repeats: repeats) { first = try fe(batch: clips)[0] }
+            if let path = saveOutput, let s = first {
+                try NPY.write(s.values, shape: [s.frameCount, s.binCount], to: path)
+            }
             let sorted = deviceRuns.sorted()
             BenchCommand.emit(["stage": "frontend-output", "device": "cuda:\(ordinal)", "gpu": fe.device.name, "batch": batch,
                                "samples": signal.count * batch, "frames": frames, "median_ms": sorted[sorted.count / 2],
