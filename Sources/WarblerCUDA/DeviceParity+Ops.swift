@@ -2,7 +2,8 @@
 // device backend with the same random inputs and compares the outputs (DeviceParity.swift).
 // Tolerances: exact-formula elementwise ops 1e-6 + 1e-5 |ref| (device libm vs glibc differ by an
 // ulp or two); sums whose order differs (GEMM, reductions, convolution, pooling gradients with
-// atomics) 1e-5 + 1e-4 |ref|; gathers and max selections exactly.
+// atomics) 1e-5 + 1e-4 |ref| (plain reductions: 1e-6 per summed element + 1e-4 |ref|); gathers,
+// im2col and max selections exactly.
 import Foundation
 import WarblerTensor
 
@@ -76,7 +77,7 @@ struct ParityCases {
             }
         }
         let x = rng.array(200)
-        r += check("gather (permute + offset)", inputs: [x], outputs: [60], atol: 0, rtol: 0) { b, i, o in
+        r += check("gather (permute + offset)", inputs: [x], outputs: [54], atol: 0, rtol: 0) { b, i, o in
             b.gather(i[0], offset: 7, strides: [1, 30, 6], shape: [6, 3, 3] as Shape, into: o[0])
         }
         let g = rng.array(60)
@@ -95,7 +96,9 @@ struct ParityCases {
             var outDims = shape.dims
             for a in axes { outDims[a] = 1 }
             let outCount = outDims.reduce(1, *)
-            r += check("reduce sum \(shape) over \(axes.sorted())", inputs: [x], outputs: [outCount], atol: 1e-5, rtol: 1e-4) { b, i, o in
+            // Float32 sums in different orders: allow 1e-6 per summed element.
+            let reduced = Double(shape.count / outCount)
+            r += check("reduce sum \(shape) over \(axes.sorted())", inputs: [x], outputs: [outCount], atol: 1e-6 * reduced, rtol: 1e-4) { b, i, o in
                 b.reduce(.sum, i[0], shape: shape, axes: axes, into: o[0], indices: nil)
             }
             // Max with indices: the indices travel back as floats (exact below 2^24).

@@ -24,30 +24,30 @@ struct DevicesCommand: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let blas = openblas_get_config().map { String(cString: $0).trimmingCharacters(in: .whitespaces) } ?? "OpenBLAS"
         let v = dnnl_version().pointee
-        print("cpu: \(cores) cores (\(cpuModel())); BLAS: \(blas), \(openblas_get_num_threads()) threads; oneDNN \(v.major).\(v.minor).\(v.patch)")
+        say("cpu: \(cores) cores (\(cpuModel())); BLAS: \(blas), \(openblas_get_num_threads()) threads; oneDNN \(v.major).\(v.minor).\(v.patch)")
         let libraries: CUDALibraries
         switch CUDALibraries.shared {
         case .failure(let why):
-            print(why.description)
-            if check { print("device check: nothing to compare (no CUDA device).") }
+            say(why.description)
+            if check { say("device check: nothing to compare (no CUDA device).") }
             return
         case .success(let l): libraries = l
         }
-        print("cuda driver: CUDA \(libraries.driverVersion / 1000).\(libraries.driverVersion % 1000 / 10), \(libraries.deviceCount) device\(libraries.deviceCount == 1 ? "" : "s")")
+        say("cuda driver: CUDA \(libraries.driverVersion / 1000).\(libraries.driverVersion % 1000 / 10), \(libraries.deviceCount) device\(libraries.deviceCount == 1 ? "" : "s")")
         for lib in libraries.loaded {
             let version = lib.version.isEmpty ? "" : " " + lib.version.map(String.init).joined(separator: ".")
-            print("  \(lib.name)\(version): \(lib.path)")
+            say("  \(lib.name)\(version): \(lib.path)")
         }
-        print("  nvrtc version: \(libraries.nvrtcVersion.0).\(libraries.nvrtcVersion.1); kernel cache: \(CUDAKernelCacheInfo.folder) (\(CUDAKernelCacheInfo.entries) kernels)")
+        say("  nvrtc version: \(libraries.nvrtcVersion.0).\(libraries.nvrtcVersion.1); kernel cache: \(CUDAKernelCacheInfo.folder) (\(CUDAKernelCacheInfo.entries) kernels)")
         var failed = 0
         for i in 0..<libraries.deviceCount {
             do {
                 let d = try CUDADevice.get(i)
-                print(String(format: "cuda:%d: %@, %.1f GiB, compute capability %d.%d (%@), %d multiprocessors",
+                say(String(format: "cuda:%d: %@, %.1f GiB, compute capability %d.%d (%@), %d multiprocessors",
                              i, d.name, Double(d.totalMemory) / Double(1 << 30), d.computeCapability.0, d.computeCapability.1,
                              d.architecture, d.multiprocessors))
             } catch {
-                print("cuda:\(i): cannot be opened: \(describe(error))")
+                say("cuda:\(i): cannot be opened: \(describe(error))")
                 failed += 1
                 continue
             }
@@ -55,8 +55,8 @@ struct DevicesCommand: ParsableCommand {
             let started = Date()
             let results = try DeviceParity.run(device: .cuda(i))
             let bad = results.filter { !$0.passed }
-            for r in results where !failuresOnly || !r.passed { print("  " + r.description) }
-            print(String(format: "  cuda:%d parity: %d of %d cases within tolerance (%.1f s)", i, results.count - bad.count,
+            for r in results where !failuresOnly || !r.passed { say("  " + r.description) }
+            say(String(format: "  cuda:%d parity: %d of %d cases within tolerance (%.1f s)", i, results.count - bad.count,
                          results.count, Date().timeIntervalSince(started)))
             failed += bad.count
         }
@@ -64,6 +64,12 @@ struct DevicesCommand: ParsableCommand {
             printError("device check failed: \(failed) case\(failed == 1 ? "" : "s") outside tolerance.")
             throw ExitCode(1)
         }
+    }
+
+    /// Prints and flushes at once, so the lines so far survive a CUDA failure that stops the program.
+    func say(_ line: String) {
+        print(line)
+        fflush(nil)
     }
 
     func cpuModel() -> String {

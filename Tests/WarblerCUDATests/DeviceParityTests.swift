@@ -62,3 +62,23 @@ final class DeviceParityTests: XCTestCase {
         XCTAssertNotEqual(CUDAKernelCacheInfo.key("ab", "c"), CUDAKernelCacheInfo.key("a", "bc"))
     }
 }
+
+/// Kernel sources compile with NVRTC (no GPU needed) wherever an NVRTC library is installed.
+final class KernelCompileTests: XCTestCase {
+    func testEveryKernelModuleCompilesForHopperAndAmpere() throws {
+        for arch in ["sm_90", "sm_80"] {
+            let modules: [(name: String, bytes: Int)]
+            do { modules = try KernelCompileCheck.compileAll(architecture: arch) } catch let why as CUDAUnavailable {
+                throw XCTSkip(why.description)
+            }
+            XCTAssertEqual(modules.count, 3)
+            for m in modules { XCTAssertGreaterThan(m.bytes, 1000, "\(m.name) for \(arch)") }
+        }
+    }
+
+    func testCuBLASAndCuFFTExportWhatWarblerCalls() throws {
+        let resolved = try KernelCompileCheck.resolveLibraries()
+        if resolved.isEmpty { throw XCTSkip("CUDA is unavailable: neither libcublas nor libcufft was found to check.") }
+        XCTAssertFalse(resolved.isEmpty)
+    }
+}
