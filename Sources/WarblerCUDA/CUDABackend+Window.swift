@@ -1,7 +1,8 @@
 // CUDA convolution, pooling, batch-norm and GRU primitives. im2col/col2im, the pools and the
 // per-channel sums are NVRTC kernels (Kernels+Window.swift); convolutions are im2col + cuBLAS
 // GEMM through the generic path in WarblerTensor (Conv2dIm2col.swift); the GRU forward is one
-// cuBLAS GEMM and one gate kernel per step. The GRU backward runs on the host for now.
+// cuBLAS GEMM and one gate kernel per step, the backward one gate-gradient kernel and one GEMM
+// per step plus three GEMM/sum passes for the weight and bias gradients.
 import CCUDA
 import Foundation
 import WarblerTensor
@@ -121,14 +122,43 @@ extension CUDABackend {
         }
     }
 
-    /// On the host: copies the operands to the CPU, runs the CPU backend, copies the results back.
+    /// Per step (latest first): the gate backward kernel, then dL/dh += dL/dgh W_hh (cuBLAS);
+    /// then dW_hh = sum_t dgh_t^T h_{t-1} as two GEMMs and db_hh as a column sum, as on the CPU.
     public func gruBackward(_ gradOutputs: Storage, weightHH: Storage, initialHidden: Storage, outputs: Storage,
                             workspace: Storage, layout: GRULayout, gradInputProjections: Storage,
                             gradWeightHH: Storage?, gradBiasHH: Storage?, gradInitialHidden: Storage) {
-        let i = toHost([gradOutputs, weightHH, initialHidden, outputs, workspace])
-        let o = toHost([gradInputProjections, gradWeightHH, gradBiasHH, gradInitialHidden])
-        Backends.cpu.gruBackward(i[0]!, weightHH: i[1]!, initialHidden: i[2]!, outputs: i[3]!, workspace: i[4]!, layout: layout,
-                                 gradInputProjections: o[0]!, gradWeightHH: o[1], gradBiasHH: o[2], gradInitialHidden: o[3]!)
-        fromHost(o, into: [gradInputProjections, gradWeightHH, gradBiasHH, gradInitialHidden])
+        let B = layout.batch, H = layout.hidden, G = 3 * layout.hidden, T = layout.steps
+        let dgh = allocate(T * B * G)
+        let carry = gradInitialHidden
+        fill(carry, with: 0)
+        must {
+            for i in stride(from: T - 1, through: 0, by: -1) {
+                let t = layout.time(ofStep: i)
+                let prev = layout.previous(of: t)
+                try windowed.launch("gru_gates_backward", count: B * H,
+                                    [.pointer(ptr(gradOutputs, t * B * H)), .pointer(ptr(carry)),
+                                     .pointer(prev.map { ptr(outputs, $0 * B * H) } ?? ptr(initialHidden)),
+                                     .pointer(ptr(workspace, t * layout.workspacePerStep)),
+                                     .pointer(ptr(gradInputProjections, t * B * G)), .pointer(ptr(dgh, t * B * G)),
+                                     .int64(Int64(B)), .int64(Int64(H))])
+                try cuda.gemm(transA: false, transB: false, m: B, n: H, k: G, alpha: 1, a: ptr(dgh, t * B * G), aBatchStride: 0,
+                              b: ptr(weightHH), bBatchStride: 0, beta: 1, c: ptr(carry), cBatchStride: 0, batch: 1)
+            }
+            if let gradWeightHH {
+                let first = layout.time(ofStep: 0)
+                if T > 1 {
+                    try cuda.gemm(transA: true, transB: false, m: G, n: H, k: (T - 1) * B, alpha: 1,
+                                  a: ptr(dgh, (layout.reverse ? 0 : 1) * B * G), aBatchStride: 0,
+                                  b: ptr(outputs, (layout.reverse ? 1 : 0) * B * H), bBatchStride: 0,
+                                  beta: 0, c: ptr(gradWeightHH), cBatchStride: 0, batch: 1)
+                }
+                try cuda.gemm(transA: true, transB: false, m: G, n: H, k: B, alpha: 1,
+                              a: ptr(dgh, first * B * G), aBatchStride: 0, b: ptr(initialHidden), bBatchStride: 0,
+                              beta: T > 1 ? 1 : 0, c: ptr(gradWeightHH), cBatchStride: 0, batch: 1)
+            }
+        }
+        if let gradBiasHH {
+            reduce(.sum, dgh, shape: [T * B, G], axes: [0], into: gradBiasHH, indices: nil)
+        }
     }
 }

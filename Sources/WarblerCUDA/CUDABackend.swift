@@ -2,10 +2,10 @@
 // device's caching allocator; every primitive is queued on the device's one stream, so results
 // are ordered without host waits, and only copies to the host synchronise. GEMM is cuBLAS,
 // the rest NVRTC kernels (Kernels+*.swift); convolutions use the generic im2col + GEMM path
-// (Conv2dIm2col.swift) on these primitives. The GRU backward still runs on the host
-// (`hostFallback`); docs/gpu.md lists what runs where. `CUDABackend.register()` makes
-// `Backends.backend(for: .cuda(i))` find it. The protocol's primitives cannot throw: a CUDA
-// failure inside one stops the program with the failing call's sentence.
+// (Conv2dIm2col.swift) on these primitives; docs/gpu.md lists what runs where.
+// `CUDABackend.register()` makes `Backends.backend(for: .cuda(i))` find it. The protocol's
+// primitives cannot throw: a CUDA failure inside one stops the program with the failing call's
+// sentence.
 import CCUDA
 import Foundation
 import WarblerTensor
@@ -81,25 +81,6 @@ public final class CUDABackend: Backend, @unchecked Sendable {
             try cuda.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                           a: ptr(a, aOffset), aBatchStride: aBatchStride, b: ptr(b, bOffset), bBatchStride: bBatchStride,
                           beta: beta, c: ptr(c, cOffset), cBatchStride: cBatchStride, batch: batch)
-        }
-    }
-
-    /// Copies `storages` to new CPU storages (waits for the device).
-    func toHost(_ storages: [Storage?]) -> [Storage?] {
-        storages.map { s in
-            s.map { s in
-                let h = Backends.cpu.allocate(s.count)
-                copy(from: s, to: UnsafeMutableBufferPointer(start: h.raw.assumingMemoryBound(to: Float.self), count: s.count))
-                return h
-            }
-        }
-    }
-
-    /// Copies CPU storages back into device storages.
-    func fromHost(_ host: [Storage?], into storages: [Storage?]) {
-        for (h, s) in zip(host, storages) {
-            guard let h, let s else { continue }
-            copy(from: UnsafeBufferPointer(start: h.raw.assumingMemoryBound(to: Float.self), count: s.count), to: s)
         }
     }
 }

@@ -211,5 +211,27 @@ extern "C" __global__ void gru_gates(const float* __restrict__ x, const float* _
         }
     }
 }
+
+// The backward of one GRU step over [B, H] (as the CPU's gruBackward): from dL/dy_t (g), the
+// gradient carried from later steps (carry, updated in place to dL/dh through z), the previous
+// state h and the saved gates work [B, 4H] -> dL/d gi_t (dx [B, 3H]) and dL/d(W_hh h + b_hh) (dp [B, 3H]).
+extern "C" __global__ void gru_gates_backward(const float* __restrict__ g, float* __restrict__ carry, const float* __restrict__ h,
+                                              const float* __restrict__ work, float* __restrict__ dx, float* __restrict__ dp,
+                                              long long B, long long H) {
+    LOOP(i, B * H) {
+        long long row = i / H, j = i % H;
+        const float* wr = work + row * 4 * H;
+        float r = wr[j], z = wr[H + j], n = wr[2 * H + j], hn = wr[3 * H + j];
+        float dh = g[row * H + j] + carry[row * H + j];
+        float dan = dh * (1.0f - z) * (1.0f - n * n);
+        float daz = dh * (h[row * H + j] - n) * z * (1.0f - z);
+        float dar = dan * hn * r * (1.0f - r);
+        float* xr = dx + row * 3 * H;
+        float* pr = dp + row * 3 * H;
+        xr[j] = dar; xr[H + j] = daz; xr[2 * H + j] = dan;
+        pr[j] = dar; pr[H + j] = daz; pr[2 * H + j] = dan * r;
+        carry[row * H + j] = dh * z;
+    }
+}
 """#)
 }
