@@ -1,8 +1,9 @@
 // The log-mel front-end on a CUDA device, batched: the same numbers as the CPU FrontEnd
 // (WarblerFeatures) within float32 rounding. Per chunk of frames: framing with centre padding
-// and the window (NVRTC kernel) -> cuFFT R2C (one batched plan) -> |X|^power (kernel) -> mel
-// projection with the CPU's own MelFilterbank matrix (cuBLAS SGEMM) -> power_to_db (kernel);
-// then librosa's top_db per clip. Clips of any lengths go in one batch; frames of all clips are
+// and the window (NVRTC kernel) -> cuFFT R2C (one batched plan) -> |X|^power and the mel
+// projection with the CPU's own MelFilterbank matrix -> power_to_db (kernel); then librosa's
+// top_db per clip. The projection is either a power kernel + cuBLAS SGEMM with the dense
+// matrix, or one fused kernel over the matrix's non-zero weights (`MelProjection`). Clips of any lengths go in one batch; frames of all clips are
 // numbered back to back and processed in chunks of at most `chunkFrames` to bound scratch memory.
 import CCUDA
 import Foundation
@@ -26,14 +27,27 @@ public struct DeviceSpectrogramBatch: @unchecked Sendable {
     public var totalFrames: Int { frameStarts.last.map { $0 + frameCounts.last! } ?? 0 }
 }
 
+/// How |X|^p is projected onto the mel bands on the GPU.
+public enum MelProjection: String, Sendable, CaseIterable {
+    /// A power kernel writes [frames, bins], then cuBLAS SGEMM with the dense [nMels, bins] matrix.
+    case gemm
+    /// One kernel per frame: power in shared memory, then each band's non-zero weights in bin order.
+    case sparse
+}
+
 public final class CUDAFrontEnd: @unchecked Sendable {
     public let config: FrontEndConfig
     public let device: CUDADevice
     public let filterbank: MelFilterbank
     /// Frames per cuFFT batch (scratch: ~16 bytes x nFFT per frame).
     public var chunkFrames = 131_072
+    public var melProjection: MelProjection = .sparse
     private let window: DeviceBuffer
     private let melWeights: DeviceBuffer
+    /// The matrix's non-zero weights: per band the first bin, the count and the offset (int32,
+    /// 3 x nMels), then the weights themselves.
+    private let sparseTable: DeviceBuffer
+    private let sparseWeights: DeviceBuffer
     private let kernels: CUDAKernelModule
 
     public init(config: FrontEndConfig = FrontEndConfig(), device ordinal: Int = 0) throws {
@@ -50,6 +64,24 @@ public final class CUDAFrontEnd: @unchecked Sendable {
         let weights = try device.allocate(floats: bank.weights.count)
         try bank.weights.withUnsafeBytes { try device.upload($0, to: weights.pointer) }
         melWeights = weights
+        var first: [Int32] = [], lengths: [Int32] = [], offsets: [Int32] = [], values: [Float] = []
+        let bins = bank.binCount
+        for m in 0..<bank.melCount {
+            let row = bank.weights[m * bins..<(m + 1) * bins]
+            let lo = row.firstIndex { $0 != 0 }.map { $0 - m * bins } ?? 0
+            let hi = row.lastIndex { $0 != 0 }.map { $0 - m * bins + 1 } ?? 0
+            first.append(Int32(lo))
+            lengths.append(Int32(max(0, hi - lo)))
+            offsets.append(Int32(values.count))
+            if hi > lo { values += bank.weights[m * bins + lo..<m * bins + hi] }
+        }
+        let table = first + lengths + offsets
+        let tableBuffer = try device.allocate(floats: table.count)
+        try table.withUnsafeBytes { try device.upload($0, to: tableBuffer.pointer) }
+        sparseTable = tableBuffer
+        let valueBuffer = try device.allocate(floats: max(1, values.count))
+        try values.withUnsafeBytes { try device.upload($0, to: valueBuffer.pointer) }
+        sparseWeights = valueBuffer
         kernels = try device.module(.frontEnd)
     }
 
@@ -126,22 +158,30 @@ public final class CUDAFrontEnd: @unchecked Sendable {
             let chunk = min(chunkFrames, totalFrames)
             let frames = try device.allocate(floats: chunk * nFFT)
             let spectra = try device.allocate(floats: chunk * bins * 2)
-            let power = try device.allocate(floats: chunk * bins)
+            let power = melProjection == .gemm ? try device.allocate(floats: chunk * bins) : nil
             var first = 0
             while first < totalFrames {
                 let n = min(chunk, totalFrames - first)
-                try kernels.launch("frame_window", count: n * nFFT, [
+                try kernels.launch("frame_window", blocks: (n, 1, 1), threads: 256, [
                     .pointer(signal.pointer), .pointer(clipStart), .pointer(clipLength), .pointer(clipFrame), .pointer(frameStart),
-                    .int32(Int32(clips)), .int64(Int64(first)), .int64(Int64(n)), .int32(Int32(nFFT)),
+                    .int32(Int32(clips)), .int64(Int64(first)), .int32(Int32(nFFT)),
                     .int32(Int32(config.hopLength)), .int32(Int32(padding)), .int32(config.padMode == .reflect ? 1 : 0),
                     .pointer(window.pointer), .pointer(frames.pointer)])
                 try CUDAFFTPlan.shared(device: device, size: nFFT, batch: n).forward(frames.pointer, into: spectra.pointer)
-                try kernels.launch("power_spectrum", count: n * bins, [
-                    .pointer(spectra.pointer), .pointer(power.pointer), .int64(Int64(n * bins)), .float(config.power)])
-                // mel [n, nMels] = power [n, bins] x W^T, W [nMels, bins].
-                try device.gemm(transA: false, transB: true, m: n, n: nMels, k: bins, alpha: 1,
-                                a: power.pointer, aBatchStride: 0, b: melWeights.pointer, bBatchStride: 0,
-                                beta: 0, c: mel.address(float: first * nMels), cBatchStride: 0, batch: 1)
+                if let power {
+                    try kernels.launch("power_spectrum", count: n * bins, [
+                        .pointer(spectra.pointer), .pointer(power.pointer), .int64(Int64(n * bins)), .float(config.power)])
+                    // mel [n, nMels] = power [n, bins] x W^T, W [nMels, bins].
+                    try device.gemm(transA: false, transB: true, m: n, n: nMels, k: bins, alpha: 1,
+                                    a: power.pointer, aBatchStride: 0, b: melWeights.pointer, bBatchStride: 0,
+                                    beta: 0, c: mel.address(float: first * nMels), cBatchStride: 0, batch: 1)
+                } else {
+                    try kernels.launch("power_mel_sparse", blocks: (n, 1, 1), threads: 128, shared: bins * 4, [
+                        .pointer(spectra.pointer), .int32(Int32(bins)), .float(config.power),
+                        .pointer(sparseTable.pointer), .pointer(sparseTable.address(float: nMels)),
+                        .pointer(sparseTable.address(float: 2 * nMels)), .pointer(sparseWeights.pointer),
+                        .int32(Int32(nMels)), .pointer(mel.address(float: first * nMels))])
+                }
                 first += n
             }
             if config.decibels {

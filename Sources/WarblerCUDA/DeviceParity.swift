@@ -102,15 +102,29 @@ public enum DeviceParity {
         var results: [ParityResult] = []
         for (name, config, atol, rtol) in cases {
             let cpu = try FrontEnd(config: config)
-            let gpu = try CUDAFrontEnd(config: config, device: ordinal)
             let clips = batch.filter { config.center || $0.count >= config.nFFT }
             let expected = try clips.flatMap { try cpu($0).values }
-            let actual = try gpu(batch: clips).flatMap(\.values)
-            // Linear values: atol relative to the largest value (tiny bands are near rounding noise).
-            let scale = config.decibels ? 1 : Double(expected.map(abs).max() ?? 1)
-            results.append(.compare(name, device: .cuda(ordinal), expected: expected, actual: actual,
-                                    atol: config.decibels ? atol : 1e-6 * scale, rtol: rtol))
+            for projection in MelProjection.allCases {
+                let gpu = try CUDAFrontEnd(config: config, device: ordinal)
+                gpu.melProjection = projection
+                let actual = try gpu(batch: clips).flatMap(\.values)
+                // Linear values: atol relative to the largest value (tiny bands are near rounding noise).
+                let scale = config.decibels ? 1 : Double(expected.map(abs).max() ?? 1)
+                results.append(.compare("\(name) [\(projection)]", device: .cuda(ordinal), expected: expected, actual: actual,
+                                        atol: config.decibels ? atol : 1e-6 * scale, rtol: rtol))
+            }
         }
+        // The streaming front-end (the CLI's --device cuda path) on pieces of a clip equals the CPU.
+        let cpu = try FrontEnd()
+        let stream = CUDALogMelStream(frontEnd: try CUDAFrontEnd(device: ordinal))
+        let long = batch[1]
+        var streamed: [Float] = []
+        for start in stride(from: 0, to: long.count, by: 9_999) {
+            streamed += try stream.append(Array(long[start..<min(long.count, start + 9_999)])).values
+        }
+        streamed += try stream.finish().values
+        results.append(.compare("frontend streamed in pieces", device: .cuda(ordinal), expected: try cpu(long).values,
+                                actual: streamed, atol: 2e-3, rtol: 1e-5))
         return results
     }
 }

@@ -6,32 +6,32 @@ extension CUDAKernelSource {
 // NVRTC has no <math.h> macros: infinity and a quiet NaN from their bits.
 #define WB_INF __int_as_float(0x7f800000)
 #define WB_NAN __int_as_float(0x7fffffff)
-// Rows [firstFrame, firstFrame + frames) of a batch of clips in `signal`. Clip c is
-// clipLength[c] samples long; its sample j (absolute) is signal[clipStart[c] + j] (clipStart may
-// be negative when only a window of the clip is on the device); its rows start at row
-// frameStart[c] and hold its frames from clipFrame[c] on. A frame is nfft samples, hop apart,
-// starting `pad` samples before the clip (centre padding: zeros, or numpy 'reflect' repeated as
-// often as needed), times the window -> out [frames, nfft].
+// Rows [firstFrame, firstFrame + frames) of a batch of clips in `signal`, one block per row
+// (grid.x = frames). Clip c is clipLength[c] samples long; its sample j (absolute) is
+// signal[clipStart[c] + j] (clipStart may be negative when only a window of the clip is on the
+// device); its rows start at row frameStart[c] and hold its frames from clipFrame[c] on. A frame
+// is nfft samples, hop apart, starting `pad` samples before the clip (centre padding: zeros, or
+// numpy 'reflect' repeated as often as needed), times the window -> out [frames, nfft].
 extern "C" __global__ void frame_window(const float* __restrict__ signal, const long long* __restrict__ clipStart,
                                         const long long* __restrict__ clipLength, const long long* __restrict__ clipFrame,
                                         const long long* __restrict__ frameStart,
-                                        int clips, long long firstFrame, long long frames, int nfft, int hop, int pad,
+                                        int clips, long long firstFrame, int nfft, int hop, int pad,
                                         int reflect, const float* __restrict__ window, float* __restrict__ out) {
-    long long total = frames * nfft;
-    for (long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x; idx < total;
-         idx += (long long)gridDim.x * blockDim.x) {
-        long long f = firstFrame + idx / nfft;
-        int i = (int)(idx % nfft);
-        int lo = 0, hi = clips - 1;       // the last clip whose first frame is <= f
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >> 1;
-            if (frameStart[mid] <= f) lo = mid; else hi = mid - 1;
-        }
-        long long n = clipLength[lo];
-        long long j = (f - frameStart[lo] + clipFrame[lo]) * hop - pad + i;
+    long long f = firstFrame + blockIdx.x;
+    int lo = 0, hi = clips - 1;           // the last clip whose first row is <= f
+    while (lo < hi) {
+        int mid = (lo + hi + 1) >> 1;
+        if (frameStart[mid] <= f) lo = mid; else hi = mid - 1;
+    }
+    long long n = clipLength[lo];
+    long long first = (f - frameStart[lo] + clipFrame[lo]) * hop - pad;
+    const float* base = signal + clipStart[lo];
+    float* row = out + (long long)blockIdx.x * nfft;
+    for (int i = threadIdx.x; i < nfft; i += blockDim.x) {
+        long long j = first + i;
         float v;
         if (j >= 0 && j < n) {
-            v = signal[clipStart[lo] + j];
+            v = base[j];
         } else if (!reflect) {
             v = 0.0f;
         } else {
@@ -43,9 +43,35 @@ extern "C" __global__ void frame_window(const float* __restrict__ signal, const 
                 if (k < 0) k += period;
                 j = k < n ? k : period - k;
             }
-            v = signal[clipStart[lo] + j];
+            v = base[j];
         }
-        out[idx] = v * window[i];
+        row[i] = v * window[i];
+    }
+}
+
+// The fused alternative to power_spectrum + SGEMM: one block per frame turns its half spectrum
+// into |X|^p in shared memory, then each band sums its non-zero weights in bin order (the CPU's
+// order): band m covers bins first[m] ..< first[m] + len[m] with weights w[off[m] ...].
+extern "C" __global__ void power_mel_sparse(const float2* __restrict__ spec, int bins, float p,
+                                            const int* __restrict__ first, const int* __restrict__ len,
+                                            const int* __restrict__ off, const float* __restrict__ w,
+                                            int nMels, float* __restrict__ mel) {
+    extern __shared__ float power[];
+    const float2* s = spec + (long long)blockIdx.x * bins;
+    for (int k = threadIdx.x; k < bins; k += blockDim.x) {
+        float2 c = s[k];
+        float m = c.x * c.x + c.y * c.y;
+        if (p == 1.0f) m = sqrtf(m);
+        else if (p != 2.0f) m = powf(sqrtf(m), p);
+        power[k] = m;
+    }
+    __syncthreads();
+    float* row = mel + (long long)blockIdx.x * nMels;
+    for (int m = threadIdx.x; m < nMels; m += blockDim.x) {
+        int k0 = first[m], n = len[m], j0 = off[m];
+        float acc = 0.0f;
+        for (int j = 0; j < n; ++j) acc = fmaf(w[j0 + j], power[k0 + j], acc);
+        row[m] = acc;
     }
 }
 
