@@ -19,19 +19,19 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm --format=csv 2
 echo "== warbler devices"
 "$W" devices 2>&1 | tee "$OUT/devices.txt"
 echo "== warbler devices --check (kernels compiled by NVRTC unless cached)"
-start=$(date +%s.%N)
+start=$(date +%s%N)
 "$W" devices --check 2>&1 | tee "$OUT/check.txt"
 status=${PIPESTATUS[0]}
-echo "check exit $status, $(echo "$(date +%s.%N) - $start" | bc) s"
-start=$(date +%s.%N)
+echo "check exit $status, $(( ($(date +%s%N) - start) / 1000000 )) ms"
+start=$(date +%s%N)
 "$W" devices --check --failures-only > "$OUT/check2.txt" 2>&1
-echo "second check (kernel cache) exit $?, $(echo "$(date +%s.%N) - $start" | bc) s; $(tail -1 "$OUT/check2.txt")"
+echo "second check (kernel cache) exit $?, $(( ($(date +%s%N) - start) / 1000000 )) ms; $(tail -1 "$OUT/check2.txt")"
 echo "== warbler spectrogram --device cuda vs cpu"
 "$W" synth example --out "$OUT/example.wav" --seconds 120 >/dev/null
 for d in cpu cuda; do
-  start=$(date +%s.%N)
+  start=$(date +%s%N)
   "$W" spectrogram "$OUT/example.wav" --out "$OUT/example-$d.npy" --quiet --device $d 2>&1 | tail -2
-  echo "  $d: $(echo "$(date +%s.%N) - $start" | bc) s"
+  echo "  $d: $(( ($(date +%s%N) - start) / 1000000 )) ms"
 done
 python3 - "$OUT" <<'PY'
 import sys, numpy as np
