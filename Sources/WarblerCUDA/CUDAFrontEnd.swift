@@ -1,9 +1,10 @@
 // The log-mel front-end on a CUDA device, batched: the same numbers as the CPU FrontEnd
 // (WarblerFeatures) within float32 rounding. Per chunk of frames: framing with centre padding
 // and the window (NVRTC kernel) -> cuFFT R2C (one batched plan) -> |X|^power and the mel
-// projection with the CPU's own MelFilterbank matrix -> power_to_db (kernel); then librosa's
-// top_db per clip. The projection is either a power kernel + cuBLAS SGEMM with the dense
-// matrix, or one fused kernel over the matrix's non-zero weights (`MelProjection`). Clips of any lengths go in one batch; frames of all clips are
+// projection with the CPU's own MelFilterbank matrix -> power_to_db; then librosa's top_db per
+// clip. The projection is either a power kernel + cuBLAS SGEMM with the dense matrix and a dB
+// kernel, or one fused kernel over the matrix's non-zero weights that also takes the dB
+// (`MelProjection`; the fused one is the default, measured faster). Clips of any lengths go in one batch; frames of all clips are
 // numbered back to back and processed in chunks of at most `chunkFrames` to bound scratch memory.
 import CCUDA
 import Foundation
@@ -154,6 +155,8 @@ public final class CUDAFrontEnd: @unchecked Sendable {
         let clipStart = table.pointer, clipLength = table.address(float: 2 * clips)
         let clipFrame = table.address(float: 4 * clips), frameStart = table.address(float: 6 * clips)
 
+        // power_to_db's reference term, computed with Python floats (float64) as librosa does.
+        let dbOffset = Float(10 * log10(max(Double(config.amin), Double(config.ref))))
         if totalFrames > 0 {
             let chunk = min(chunkFrames, totalFrames)
             let frames = try device.allocate(floats: chunk * nFFT)
@@ -180,15 +183,16 @@ public final class CUDAFrontEnd: @unchecked Sendable {
                         .pointer(spectra.pointer), .int32(Int32(bins)), .float(config.power),
                         .pointer(sparseTable.pointer), .pointer(sparseTable.address(float: nMels)),
                         .pointer(sparseTable.address(float: 2 * nMels)), .pointer(sparseWeights.pointer),
-                        .int32(Int32(nMels)), .pointer(mel.address(float: first * nMels))])
+                        .int32(Int32(nMels)), .pointer(mel.address(float: first * nMels)),
+                        .int32(config.decibels ? 1 : 0), .float(config.amin), .float(dbOffset)])
                 }
                 first += n
             }
             if config.decibels {
-                // librosa computes the reference term with Python floats (float64).
-                let offset = Float(10 * log10(max(Double(config.amin), Double(config.ref))))
-                try kernels.launch("power_to_db", count: totalFrames * nMels, [
-                    .pointer(mel.pointer), .int64(Int64(totalFrames * nMels)), .float(config.amin), .float(offset)])
+                if melProjection == .gemm {
+                    try kernels.launch("power_to_db", count: totalFrames * nMels, [
+                        .pointer(mel.pointer), .int64(Int64(totalFrames * nMels)), .float(config.amin), .float(dbOffset)])
+                }
                 if topDB, let top = config.topDB {
                     let maxima = try device.allocate(floats: clips)
                     try kernels.launch("clip_max", blocks: (clips, 1, 1), threads: 256, [
@@ -209,14 +213,17 @@ public final class CUDAFrontEnd: @unchecked Sendable {
         return DeviceSpectrogramBatch(storage: storage, frameCounts: counts, frameStarts: frameStarts, binCount: nMels)
     }
 
-    /// Copies a device-resident result to host spectrograms (waits for the device).
+    /// Copies a device-resident result to host spectrograms (waits for the device): each clip's
+    /// rows go straight into its own array.
     public func download(_ result: DeviceSpectrogramBatch) throws -> [Spectrogram] {
-        var all = [Float](repeating: 0, count: result.totalFrames * result.binCount)
-        let src = CUdeviceptr(UInt(bitPattern: result.storage.raw))
-        try all.withUnsafeMutableBytes { try device.download(src, to: $0) }
-        return zip(result.frameCounts, result.frameStarts).map { n, s in
-            Spectrogram(frameCount: n, binCount: result.binCount,
-                        values: Array(all[s * result.binCount..<(s + n) * result.binCount]))
+        let base = CUdeviceptr(UInt(bitPattern: result.storage.raw))
+        let width = result.binCount
+        return try zip(result.frameCounts, result.frameStarts).map { n, s in
+            let values = try [Float](unsafeUninitializedCapacity: n * width) { buffer, count in
+                try device.download(base + CUdeviceptr(s * width * 4), to: UnsafeMutableRawBufferPointer(buffer))
+                count = n * width
+            }
+            return Spectrogram(frameCount: n, binCount: width, values: values)
         }
     }
 

@@ -5,6 +5,8 @@
 // `python3` when there is one, plus /usr/local/lib/python3*/dist-packages,
 // /usr/lib/python3/dist-packages, /opt/*/.venv/lib/python3*/site-packages and ~/.local), which
 // is where PyTorch users' pip-installed `nvidia-*` packages put them (CUDA 13: nvidia/cu13/lib).
+// $WARBLER_CUDA_PATH replaces all of these with its own folders (the driver, libcuda.so.1, is
+// still asked of the system loader first).
 import Foundation
 
 /// One library file found on disk.
@@ -20,10 +22,14 @@ public struct CUDALibraryLocator: Sendable {
 
     public init(folders: [String]) { self.folders = folders }
 
-    /// The standard search: CUDA_HOME, system folders, Python packages.
+    /// The standard search: CUDA_HOME, system folders, Python packages; or only the folders in
+    /// $WARBLER_CUDA_PATH (colon-separated) when that is set.
     public static func standard() -> CUDALibraryLocator {
         var folders: [String] = []
         let env = ProcessInfo.processInfo.environment
+        if let only = env["WARBLER_CUDA_PATH"], !only.isEmpty {
+            return CUDALibraryLocator(folders: only.split(separator: ":").map(String.init))
+        }
         for key in ["CUDA_HOME", "CUDA_PATH"] { if let h = env[key], !h.isEmpty { folders += [h + "/lib64", h + "/lib"] } }
         folders.append("/usr/local/cuda/lib64")
         if let ld = env["LD_LIBRARY_PATH"] { folders += ld.split(separator: ":").map(String.init) }

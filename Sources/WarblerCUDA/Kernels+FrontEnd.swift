@@ -51,11 +51,12 @@ extern "C" __global__ void frame_window(const float* __restrict__ signal, const 
 
 // The fused alternative to power_spectrum + SGEMM: one block per frame turns its half spectrum
 // into |X|^p in shared memory, then each band sums its non-zero weights in bin order (the CPU's
-// order): band m covers bins first[m] ..< first[m] + len[m] with weights w[off[m] ...].
+// order): band m covers bins first[m] ..< first[m] + len[m] with weights w[off[m] ...]. With
+// `db`, power_to_db (amin, offset) is applied on the way out (saving a pass over the result).
 extern "C" __global__ void power_mel_sparse(const float2* __restrict__ spec, int bins, float p,
                                             const int* __restrict__ first, const int* __restrict__ len,
                                             const int* __restrict__ off, const float* __restrict__ w,
-                                            int nMels, float* __restrict__ mel) {
+                                            int nMels, float* __restrict__ mel, int db, float amin, float offset) {
     extern __shared__ float power[];
     const float2* s = spec + (long long)blockIdx.x * bins;
     for (int k = threadIdx.x; k < bins; k += blockDim.x) {
@@ -71,6 +72,7 @@ extern "C" __global__ void power_mel_sparse(const float2* __restrict__ spec, int
         int k0 = first[m], n = len[m], j0 = off[m];
         float acc = 0.0f;
         for (int j = 0; j < n; ++j) acc = fmaf(w[j0 + j], power[k0 + j], acc);
+        if (db && !isnan(acc)) acc = 10.0f * log10f(fmaxf(acc, amin)) - offset;
         row[m] = acc;
     }
 }

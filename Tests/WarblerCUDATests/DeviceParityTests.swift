@@ -82,3 +82,12 @@ final class KernelCompileTests: XCTestCase {
         XCTAssertFalse(resolved.isEmpty)
     }
 }
+
+final class LocatorOverrideTests: XCTestCase {
+    /// $WARBLER_CUDA_PATH replaces the standard folders.
+    func testOverrideReplacesTheStandardFolders() {
+        setenv("WARBLER_CUDA_PATH", "/a/lib:/b/lib", 1)
+        defer { unsetenv("WARBLER_CUDA_PATH") }
+        XCTAssertEqual(CUDALibraryLocator.standard().folders, ["/a/lib", "/b/lib"])
+    }
+}
