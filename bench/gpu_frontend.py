@@ -173,8 +173,13 @@ def main() -> int:
             audio_s = args.seconds * b
             ratio_dev = f"{dev / w['median_ms']:.2f}x" if (w and dev is not None) else "-"
             ratio_host = f"{host / w['host_to_host_median_ms']:.2f}x" if w else "-"
-            rows.append([str(b), name, f"{dev:.2f}" if dev is not None else "-", f"{host:.1f}",
+            label = f"{name} ({r['path']})" if "path" in r else name
+            rows.append([str(b), label, f"{dev:.2f}" if dev is not None else "-", f"{host:.1f}",
                          f"{audio_s / (host / 1e3):,.0f}", ratio_dev, ratio_host])
+            for path, ms in sorted(r.get("path_median_ms", {}).items()):   # Warbler's other GPU paths
+                if path != r.get("path"):
+                    rows.append([str(b), f"  Warbler CUDA path {path}", f"{ms:.2f}", "-", "-",
+                                 f"{ms / w['median_ms']:.2f}x", "-"])
     print(markdown_table(["batch", "tool", "device ms (on GPU)", "host-to-host ms", "audio s per s (host)",
                           "peer/Warbler (device)", "peer/Warbler (host)"], rows))
 

@@ -1,11 +1,11 @@
 // The log-mel front-end on a CUDA device, batched: the same numbers as the CPU FrontEnd
-// (WarblerFeatures) within float32 rounding. Per chunk of frames: framing with centre padding
-// and the window (NVRTC kernel) -> cuFFT R2C (one batched plan) -> |X|^power and the mel
-// projection with the CPU's own MelFilterbank matrix -> power_to_db; then librosa's top_db per
-// clip. The projection is either a power kernel + cuBLAS SGEMM with the dense matrix and a dB
-// kernel, or one fused kernel over the matrix's non-zero weights that also takes the dB
-// (`MelProjection`; the fused one is the default, measured faster). Clips of any lengths go in one batch; frames of all clips are
-// numbered back to back and processed in chunks of at most `chunkFrames` to bound scratch memory.
+// (WarblerFeatures) within float32 rounding. Three paths (`CUDAFrontEndPath`), each checked
+// against the CPU by the device parity harness: framing with centre padding and the window
+// (NVRTC kernel) -> cuFFT R2C (one batched plan) -> |X|^power -> mel projection with the CPU's
+// own MelFilterbank matrix (cuBLAS SGEMM, or a kernel over its non-zero weights) -> power_to_db;
+// or all of it in one kernel per frame with its own FFT. Then librosa's top_db per clip. Clips of
+// any lengths go in one batch; frames of all clips are numbered back to back and processed in
+// chunks of at most `chunkFrames` to bound scratch memory.
 import CCUDA
 import Foundation
 import WarblerFeatures
@@ -28,12 +28,18 @@ public struct DeviceSpectrogramBatch: @unchecked Sendable {
     public var totalFrames: Int { frameStarts.last.map { $0 + frameCounts.last! } ?? 0 }
 }
 
-/// How |X|^p is projected onto the mel bands on the GPU.
-public enum MelProjection: String, Sendable, CaseIterable {
-    /// A power kernel writes [frames, bins], then cuBLAS SGEMM with the dense [nMels, bins] matrix.
-    case gemm
-    /// One kernel per frame: power in shared memory, then each band's non-zero weights in bin order.
-    case sparse
+/// How the GPU front-end computes a batch.
+public enum CUDAFrontEndPath: String, Sendable, CaseIterable {
+    /// Frames in device memory, cuFFT, a power kernel writing [frames, bins], cuBLAS SGEMM with
+    /// the dense [nMels, bins] matrix, a dB kernel.
+    case cufftGEMM = "cufft+gemm"
+    /// Frames in device memory, cuFFT, then one kernel per frame: power in shared memory, each
+    /// band's non-zero weights in bin order, dB.
+    case cufftSparse = "cufft+sparse"
+    /// One kernel per frame for everything (own radix-2 FFT in shared memory): nothing but the
+    /// signal and the result touch device memory. Needs nFFT a power of two, 4 ... 4096; other
+    /// sizes take `cufftSparse`.
+    case fused
 }
 
 public final class CUDAFrontEnd: @unchecked Sendable {
@@ -42,13 +48,16 @@ public final class CUDAFrontEnd: @unchecked Sendable {
     public let filterbank: MelFilterbank
     /// Frames per cuFFT batch (scratch: ~16 bytes x nFFT per frame).
     public var chunkFrames = 131_072
-    public var melProjection: MelProjection = .sparse
+    public var path: CUDAFrontEndPath = .fused
     private let window: DeviceBuffer
     private let melWeights: DeviceBuffer
     /// The matrix's non-zero weights: per band the first bin, the count and the offset (int32,
     /// 3 x nMels), then the weights themselves.
     private let sparseTable: DeviceBuffer
     private let sparseWeights: DeviceBuffer
+    /// exp(-2 pi i k / nFFT) for k < nFFT / 2 (float64, rounded), for the fused path.
+    private let twiddles: DeviceBuffer
+    private let fusedKernels: CUDAKernelModule
     private let kernels: CUDAKernelModule
 
     public init(config: FrontEndConfig = FrontEndConfig(), device ordinal: Int = 0) throws {
@@ -84,7 +93,22 @@ public final class CUDAFrontEnd: @unchecked Sendable {
         try values.withUnsafeBytes { try device.upload($0, to: valueBuffer.pointer) }
         sparseWeights = valueBuffer
         kernels = try device.module(.frontEnd)
+        fusedKernels = try device.module(.fusedFrontEnd)
+        let half = config.nFFT / 2
+        let tw = (0..<max(1, half)).flatMap { k -> [Float] in
+            let a = -2 * Double.pi * Double(k) / Double(config.nFFT)
+            return [Float(cos(a)), Float(sin(a))]
+        }
+        let twiddleBuffer = try device.allocate(floats: tw.count)
+        try tw.withUnsafeBytes { try device.upload($0, to: twiddleBuffer.pointer) }
+        twiddles = twiddleBuffer
     }
+
+    /// Whether the fused path can take this configuration (nFFT a power of two, 4 ... 4096).
+    public var fusedSupported: Bool { config.nFFT >= 4 && config.nFFT <= 4096 && config.nFFT & (config.nFFT - 1) == 0 }
+
+    /// The path a batch actually takes.
+    public var effectivePath: CUDAFrontEndPath { path == .fused && !fusedSupported ? .cufftSparse : path }
 
     /// Samples of padding at each end: nFFT/2 when centred (as FrontEnd.padding).
     public var padding: Int { config.center ? config.nFFT / 2 : 0 }
@@ -157,39 +181,52 @@ public final class CUDAFrontEnd: @unchecked Sendable {
 
         // power_to_db's reference term, computed with Python floats (float64) as librosa does.
         let dbOffset = Float(10 * log10(max(Double(config.amin), Double(config.ref))))
+        let route = effectivePath
         if totalFrames > 0 {
             let chunk = min(chunkFrames, totalFrames)
-            let frames = try device.allocate(floats: chunk * nFFT)
-            let spectra = try device.allocate(floats: chunk * bins * 2)
-            let power = melProjection == .gemm ? try device.allocate(floats: chunk * bins) : nil
+            let scratch = route == .fused ? nil : try (frames: device.allocate(floats: chunk * nFFT),
+                                                       spectra: device.allocate(floats: chunk * bins * 2))
+            let power = route == .cufftGEMM ? try device.allocate(floats: chunk * bins) : nil
+            let reflect = Int32(config.padMode == .reflect ? 1 : 0)
+            let sparse: [KernelArg] = [.pointer(sparseTable.pointer), .pointer(sparseTable.address(float: nMels)),
+                                       .pointer(sparseTable.address(float: 2 * nMels)), .pointer(sparseWeights.pointer),
+                                       .int32(Int32(nMels))]
+            let dB: [KernelArg] = [.int32(config.decibels ? 1 : 0), .float(config.amin), .float(dbOffset)]
             var first = 0
             while first < totalFrames {
                 let n = min(chunk, totalFrames - first)
+                let rows = KernelArg.pointer(mel.address(float: first * nMels))
+                guard let scratch else {
+                    let half = nFFT / 2
+                    try fusedKernels.launch("fused_log_mel", blocks: (n, 1, 1), threads: 256, shared: half * 8 + (half + 1) * 4, [
+                        .pointer(signal.pointer), .pointer(clipStart), .pointer(clipLength), .pointer(clipFrame), .pointer(frameStart),
+                        .int32(Int32(clips)), .int64(Int64(first)), .int32(Int32(nFFT)), .int32(Int32(half.trailingZeroBitCount)),
+                        .int32(Int32(config.hopLength)), .int32(Int32(padding)), .int32(reflect),
+                        .pointer(window.pointer), .pointer(twiddles.pointer), .float(config.power)] + sparse + [rows] + dB)
+                    first += n
+                    continue
+                }
                 try kernels.launch("frame_window", blocks: (n, 1, 1), threads: 256, [
                     .pointer(signal.pointer), .pointer(clipStart), .pointer(clipLength), .pointer(clipFrame), .pointer(frameStart),
                     .int32(Int32(clips)), .int64(Int64(first)), .int32(Int32(nFFT)),
-                    .int32(Int32(config.hopLength)), .int32(Int32(padding)), .int32(config.padMode == .reflect ? 1 : 0),
-                    .pointer(window.pointer), .pointer(frames.pointer)])
-                try CUDAFFTPlan.shared(device: device, size: nFFT, batch: n).forward(frames.pointer, into: spectra.pointer)
+                    .int32(Int32(config.hopLength)), .int32(Int32(padding)), .int32(reflect),
+                    .pointer(window.pointer), .pointer(scratch.frames.pointer)])
+                try CUDAFFTPlan.shared(device: device, size: nFFT, batch: n).forward(scratch.frames.pointer, into: scratch.spectra.pointer)
                 if let power {
                     try kernels.launch("power_spectrum", count: n * bins, [
-                        .pointer(spectra.pointer), .pointer(power.pointer), .int64(Int64(n * bins)), .float(config.power)])
+                        .pointer(scratch.spectra.pointer), .pointer(power.pointer), .int64(Int64(n * bins)), .float(config.power)])
                     // mel [n, nMels] = power [n, bins] x W^T, W [nMels, bins].
                     try device.gemm(transA: false, transB: true, m: n, n: nMels, k: bins, alpha: 1,
                                     a: power.pointer, aBatchStride: 0, b: melWeights.pointer, bBatchStride: 0,
                                     beta: 0, c: mel.address(float: first * nMels), cBatchStride: 0, batch: 1)
                 } else {
-                    try kernels.launch("power_mel_sparse", blocks: (n, 1, 1), threads: 128, shared: bins * 4, [
-                        .pointer(spectra.pointer), .int32(Int32(bins)), .float(config.power),
-                        .pointer(sparseTable.pointer), .pointer(sparseTable.address(float: nMels)),
-                        .pointer(sparseTable.address(float: 2 * nMels)), .pointer(sparseWeights.pointer),
-                        .int32(Int32(nMels)), .pointer(mel.address(float: first * nMels)),
-                        .int32(config.decibels ? 1 : 0), .float(config.amin), .float(dbOffset)])
+                    try kernels.launch("power_mel_sparse", blocks: (n, 1, 1), threads: 128, shared: bins * 4,
+                                       [.pointer(scratch.spectra.pointer), .int32(Int32(bins)), .float(config.power)] + sparse + [rows] + dB)
                 }
                 first += n
             }
             if config.decibels {
-                if melProjection == .gemm {
+                if route == .cufftGEMM {
                     try kernels.launch("power_to_db", count: totalFrames * nMels, [
                         .pointer(mel.pointer), .int64(Int64(totalFrames * nMels)), .float(config.amin), .float(dbOffset)])
                 }
@@ -204,7 +241,7 @@ public final class CUDAFrontEnd: @unchecked Sendable {
                 }
             }
             // The scratch buffers go back to the cache now; later work on the stream reuses them in order.
-            withExtendedLifetime((frames, spectra, power)) {}
+            withExtendedLifetime((scratch, power)) {}
         }
         withExtendedLifetime((table, signal)) {}
         let storage = Storage(device: .cuda(device.ordinal), count: totalFrames * nMels,

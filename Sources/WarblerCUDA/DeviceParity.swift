@@ -104,13 +104,13 @@ public enum DeviceParity {
             let cpu = try FrontEnd(config: config)
             let clips = batch.filter { config.center || $0.count >= config.nFFT }
             let expected = try clips.flatMap { try cpu($0).values }
-            for projection in MelProjection.allCases {
+            for path in CUDAFrontEndPath.allCases {
                 let gpu = try CUDAFrontEnd(config: config, device: ordinal)
-                gpu.melProjection = projection
+                gpu.path = path
                 let actual = try gpu(batch: clips).flatMap(\.values)
                 // Linear values: atol relative to the largest value (tiny bands are near rounding noise).
                 let scale = config.decibels ? 1 : Double(expected.map(abs).max() ?? 1)
-                results.append(.compare("\(name) [\(projection)]", device: .cuda(ordinal), expected: expected, actual: actual,
+                results.append(.compare("\(name) [\(path.rawValue)]", device: .cuda(ordinal), expected: expected, actual: actual,
                                         atol: config.decibels ? atol : 1e-6 * scale, rtol: rtol))
             }
         }

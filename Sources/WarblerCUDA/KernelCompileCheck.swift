@@ -6,7 +6,7 @@ import Foundation
 
 public enum KernelCompileCheck {
     /// The kernel modules WarblerCUDA compiles at run time.
-    static let sources: [CUDAKernelSource] = [.frontEnd, .elementwise, .window]
+    static let sources: [CUDAKernelSource] = [.frontEnd, .fusedFrontEnd, .elementwise, .window]
 
     /// (module name, CUBIN bytes) of each module compiled for `architecture` ("sm_90"); throws
     /// `CUDAUnavailable` when no NVRTC is found, or the compile error with NVRTC's log.

@@ -93,7 +93,7 @@ struct BenchCommand: ParsableCommand {
         }
 
         /// GPU timings: the device-resident path (signals already on the GPU, result left there)
-        /// timed with CUDA events for both mel projections (sparse, the default, is `median_ms`),
+        /// timed with CUDA events for every CUDAFrontEndPath (the default path's is `median_ms`),
         /// and the host-to-host path (upload, compute, download) timed
         /// with the wall clock; each after one warm-up (kernel load, cuFFT plans, allocator).
         func runCUDA(config: FrontEndConfig, signal: [Float], ordinal: Int) throws {
@@ -101,17 +101,18 @@ struct BenchCommand: ParsableCommand {
             let clips = [[Float]](repeating: signal, count: batch)
             let onDevice = try fe.upload(batch: clips)
             var frames = 0
-            var runs: [MelProjection: [Double]] = [:]
-            for projection in MelProjection.allCases {
-                fe.melProjection = projection
+            var runs: [CUDAFrontEndPath: [Double]] = [:]
+            let chosen = fe.path
+            for path in CUDAFrontEndPath.allCases {
+                fe.path = path
                 for r in 0...repeats {
                     let ms = try fe.device.timed { frames = try fe.compute(onDevice).totalFrames }
-                    if r > 0 { runs[projection, default: []].append(ms) }
+                    if r > 0 { runs[path, default: []].append(ms) }
                 }
             }
-            fe.melProjection = .sparse
+            fe.path = chosen
             func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
-            let deviceRuns = runs[.sparse]!
+            let deviceRuns = runs[fe.effectivePath]!
             var first: Spectrogram?
             let host = try BenchCommand.median(repeats: repeats) { first = try fe(batch: clips)[0] }
             if let path = saveOutput, let s = first {
@@ -120,7 +121,8 @@ struct BenchCommand: ParsableCommand {
             let sorted = deviceRuns.sorted()
             BenchCommand.emit(["stage": "frontend-output", "device": "cuda:\(ordinal)", "gpu": fe.device.name, "batch": batch,
                                "samples": signal.count * batch, "frames": frames, "median_ms": sorted[sorted.count / 2],
-                               "gemm_median_ms": median(runs[.gemm]!), "sparse_median_ms": median(runs[.sparse]!),
+                               "path": fe.effectivePath.rawValue,
+                               "path_median_ms": Dictionary(uniqueKeysWithValues: runs.map { ($0.key.rawValue, median($0.value)) }),
                                "runs_ms": deviceRuns, "host_to_host_median_ms": host.median, "host_to_host_runs_ms": host.all])
         }
     }

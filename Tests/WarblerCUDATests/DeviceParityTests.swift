@@ -71,7 +71,7 @@ final class KernelCompileTests: XCTestCase {
             do { modules = try KernelCompileCheck.compileAll(architecture: arch) } catch let why as CUDAUnavailable {
                 throw XCTSkip(why.description)
             }
-            XCTAssertEqual(modules.count, 3)
+            XCTAssertEqual(modules.count, 4)
             for m in modules { XCTAssertGreaterThan(m.bytes, 1000, "\(m.name) for \(arch)") }
         }
     }
