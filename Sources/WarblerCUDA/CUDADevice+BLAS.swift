@@ -18,8 +18,9 @@ extension CUDADevice {
         let pc = UnsafeMutablePointer<Float>(bitPattern: UInt(c))
         var alpha = alpha, beta = beta
         let blas = libraries.cublas
+        let handle = try self.blas()
         if batch == 1 {
-            try CUDAError.checkBLAS(blas.cublasSgemm(self.blas, opB, opA, Int32(n), Int32(m), Int32(k), &alpha,
+            try CUDAError.checkBLAS(blas.cublasSgemm(handle, opB, opA, Int32(n), Int32(m), Int32(k), &alpha,
                                                      pb, Int32(ldb), pa, Int32(lda), &beta, pc, Int32(ldc)),
                                     "cublasSgemm (\(m)x\(n)x\(k))")
         } else if cBatchStride == 0 {
@@ -31,7 +32,7 @@ extension CUDADevice {
                          beta: beta, c: c, cBatchStride: 0, batch: 1)
             }
         } else {
-            try CUDAError.checkBLAS(blas.cublasSgemmStridedBatched(self.blas, opB, opA, Int32(n), Int32(m), Int32(k), &alpha,
+            try CUDAError.checkBLAS(blas.cublasSgemmStridedBatched(handle, opB, opA, Int32(n), Int32(m), Int32(k), &alpha,
                                                                    pb, Int32(ldb), Int64(bBatchStride), pa, Int32(lda), Int64(aBatchStride),
                                                                    &beta, pc, Int32(ldc), Int64(cBatchStride), Int32(batch)),
                                     "cublasSgemmStridedBatched (\(batch) x \(m)x\(n)x\(k))")

@@ -1,7 +1,8 @@
 // One CUDA device as the rest of WarblerCUDA uses it: its properties, the primary context
 // (shared with cuBLAS, cuFFT and any other CUDA user in the process), one stream that every
 // operation of the backend is queued on in order, the caching allocator, pinned staging buffers
-// and a cuBLAS handle bound to the stream. One instance per ordinal, made on first use.
+// and a cuBLAS handle bound to the stream (made when first needed). One instance per ordinal,
+// made on first use.
 import CCUDA
 import Foundation
 
@@ -19,7 +20,7 @@ public final class CUDADevice: @unchecked Sendable {
     let stream: CUstream
     let allocator: CUDAAllocator
     let staging: PinnedStaging
-    let blas: cublasHandle_t
+    private var blasHandle: cublasHandle_t?
     private let lock = NSLock()
     private var modules: [String: CUDAKernelModule] = [:]
 
@@ -75,13 +76,23 @@ public final class CUDADevice: @unchecked Sendable {
         stream = s
         allocator = CUDAAllocator(driver: drv, device: ordinal)
         staging = PinnedStaging(driver: drv, stream: s)
+    }
+
+    /// The cuBLAS handle bound to the stream, made on first use (creating one takes a while, and
+    /// the front-end's default path needs none).
+    func blas() throws -> cublasHandle_t {
+        lock.lock()
+        defer { lock.unlock() }
+        if let h = blasHandle { return h }
+        try makeCurrent()
         var h: cublasHandle_t?
         try CUDAError.checkBLAS(libraries.cublas.cublasCreate(&h), "cublasCreate")
         guard let h else { throw CUDAError("cublasCreate returned no handle.") }
-        blas = h
-        try CUDAError.checkBLAS(libraries.cublas.cublasSetStream(h, s), "cublasSetStream")
+        try CUDAError.checkBLAS(libraries.cublas.cublasSetStream(h, stream), "cublasSetStream")
         // Plain float32 GEMM (no TF32), so results match the CPU within float32 rounding.
         try CUDAError.checkBLAS(libraries.cublas.cublasSetMathMode(h, Int32(CCUDA_CUBLAS_DEFAULT_MATH)), "cublasSetMathMode")
+        blasHandle = h
+        return h
     }
 
     var driver: DriverAPI { libraries.driver }

@@ -38,7 +38,8 @@ public enum CUDAFrontEndPath: String, Sendable, CaseIterable {
     case cufftSparse = "cufft+sparse"
     /// One kernel per frame for everything (own radix-2 FFT in shared memory): nothing but the
     /// signal and the result touch device memory. Needs nFFT a power of two, 4 ... 4096; other
-    /// sizes take `cufftSparse`.
+    /// sizes take `cufftSparse`. Correct but measured 2x slower than `cufftSparse` on an H200
+    /// (one radix-2 butterfly per thread between barriers: latency-bound); kept for tuning.
     case fused
 }
 
@@ -48,7 +49,8 @@ public final class CUDAFrontEnd: @unchecked Sendable {
     public let filterbank: MelFilterbank
     /// Frames per cuFFT batch (scratch: ~16 bytes x nFFT per frame).
     public var chunkFrames = 131_072
-    public var path: CUDAFrontEndPath = .fused
+    /// The default is the fastest measured (docs/gpu.md): cuFFT + the sparse mel kernel.
+    public var path: CUDAFrontEndPath = .cufftSparse
     private let window: DeviceBuffer
     private let melWeights: DeviceBuffer
     /// The matrix's non-zero weights: per band the first bin, the count and the offset (int32,

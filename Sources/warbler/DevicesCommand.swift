@@ -26,6 +26,7 @@ struct DevicesCommand: ParsableCommand {
         let v = dnnl_version().pointee
         say("cpu: \(cores) cores (\(cpuModel())); BLAS: \(blas), \(openblas_get_num_threads()) threads; oneDNN \(v.major).\(v.minor).\(v.patch)")
         let libraries: CUDALibraries
+        let started = Date()
         switch CUDALibraries.shared {
         case .failure(let why):
             say(why.description)
@@ -33,7 +34,9 @@ struct DevicesCommand: ParsableCommand {
             return
         case .success(let l): libraries = l
         }
-        say("cuda driver: CUDA \(libraries.driverVersion / 1000).\(libraries.driverVersion % 1000 / 10), \(libraries.deviceCount) device\(libraries.deviceCount == 1 ? "" : "s")")
+        say(String(format: "cuda driver: CUDA %d.%d, %d device%@ (libraries found and loaded in %.0f ms)", libraries.driverVersion / 1000,
+                   libraries.driverVersion % 1000 / 10, libraries.deviceCount, libraries.deviceCount == 1 ? "" : "s",
+                   Date().timeIntervalSince(started) * 1000))
         for lib in libraries.loaded {
             let version = lib.version.isEmpty ? "" : " " + lib.version.map(String.init).joined(separator: ".")
             say("  \(lib.name)\(version): \(lib.path)")
