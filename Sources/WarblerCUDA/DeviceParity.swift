@@ -70,6 +70,7 @@ public enum DeviceParity {
         var results = try frontEnd(ordinal: ordinal)
         var cases = ParityCases(cpu: Backends.cpu, gpu: backend)
         results += cases.all()
+        results += try autograd(device: device)
         return results
     }
 

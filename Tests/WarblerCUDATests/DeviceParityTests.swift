@@ -2,7 +2,7 @@
 // against the CPU (DeviceParity in WarblerCUDA). On a machine without a GPU the test is skipped
 // with the sentence saying why CUDA is unavailable: reported, not failed, not silently passed.
 import XCTest
-import WarblerCUDA
+@testable import WarblerCUDA
 import WarblerFeatures
 import WarblerTensor
 
@@ -15,6 +15,18 @@ final class DeviceParityTests: XCTestCase {
             let results = try DeviceParity.run(device: device)
             XCTAssertGreaterThan(results.count, 50, "every primitive should have a case")
             for r in results { XCTAssertTrue(r.passed, r.description) }
+        }
+    }
+
+    /// The tensor-level parity model builds and differentiates (CPU against itself: the model's
+    /// shapes and the comparison plumbing are checked even where no GPU is).
+    func testAutogradParityModelRunsOnTheCPU() throws {
+        let results = try DeviceParity.autograd(device: .cpu)
+        XCTAssertEqual(results.count, 13)
+        for r in results {
+            XCTAssertTrue(r.passed, r.description)
+            XCTAssertGreaterThan(r.elements, 0, r.name)
+            XCTAssertEqual(r.maxAbsoluteError, 0, r.name)
         }
     }
 
