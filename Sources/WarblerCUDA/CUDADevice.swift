@@ -53,7 +53,7 @@ public final class CUDADevice: @unchecked Sendable {
         handle = dev
         var buffer = [CChar](repeating: 0, count: 256)
         try drv.check(drv.cuDeviceGetName(&buffer, 255, dev), "cuDeviceGetName")
-        name = String(cString: buffer)
+        name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var bytes = 0
         try drv.check(drv.cuDeviceTotalMem(&bytes, dev), "cuDeviceTotalMem")
         totalMemory = bytes

@@ -71,7 +71,7 @@ final class CUDAKernelModule: @unchecked Sendable {
             _ = nvrtc.nvrtcGetProgramLogSize(program, &size)
             var log = [CChar](repeating: 0, count: max(1, size))
             _ = nvrtc.nvrtcGetProgramLog(program, &log)
-            throw CUDAError("NVRTC could not compile the \(source.name) kernels for \(arch): \(String(cString: log))")
+            throw CUDAError("NVRTC could not compile the \(source.name) kernels for \(arch): \(String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
         }
         var size = 0
         try nvrtc.check(nvrtc.nvrtcGetCUBINSize(program, &size), "nvrtcGetCUBINSize")

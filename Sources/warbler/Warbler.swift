@@ -1,6 +1,7 @@
 // The `warbler` command: one subcommand per task, sharing option groups (Options.swift).
 import ArgumentParser
 import Foundation
+import WarblerCUDA
 
 @main
 struct Warbler: ParsableCommand {
@@ -14,6 +15,13 @@ struct Warbler: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, BenchCommand.self, DevicesCommand.self])
+
+    /// Registers the CUDA backend (nothing is loaded until a CUDA device is asked for), so that
+    /// `Backends.backend(for: .cuda(i))` works in every command; then runs the command line.
+    static func main() {
+        CUDABackend.register()
+        main(nil)
+    }
 }
 
 /// Prints one line to standard error.

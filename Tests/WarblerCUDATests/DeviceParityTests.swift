@@ -55,7 +55,7 @@ final class DeviceParityTests: XCTestCase {
         let a = root + "/a", b = root + "/b/nvidia/cu13/lib"
         for d in [a, b] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
         for f in [a + "/libcublas.so.12", a + "/libcublasLt.so.14", b + "/libcublas.so.13.1.0", b + "/libcublas.so", a + "/libcublas.so.13"] {
-            FileManager.default.createFile(atPath: f, contents: Data())
+            XCTAssertTrue(FileManager.default.createFile(atPath: f, contents: Data()))
         }
         let locator = CUDALibraryLocator(folders: [a, b])
         XCTAssertEqual(locator.candidates("libcublas").map(\.path), [b + "/libcublas.so.13.1.0", a + "/libcublas.so.13", a + "/libcublas.so.12"])
