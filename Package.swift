@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "WarblerAudio", targets: ["WarblerAudio"]),
         .library(name: "WarblerFeatures", targets: ["WarblerFeatures"]),
         .library(name: "WarblerTensor", targets: ["WarblerTensor"]),
+        .library(name: "WarblerCUDA", targets: ["WarblerCUDA"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // Hand-declared CUDA prototypes; the libraries are loaded with dlopen at run time, so
+        // nothing of CUDA is needed to build.
+        .target(name: "CCUDA"),
 
         // File formats every layer needs: .npy/.npz, PNG, atomic writes.
         .target(name: "WarblerIO", dependencies: ["CPNG"], swiftSettings: strict),
@@ -49,10 +53,13 @@ let package = Package(
                 swiftSettings: strict),
         // Synthetic species, training sets and soundscapes with ground truth (tests, the demo).
         .target(name: "WarblerSynth", dependencies: ["WarblerAudio", "WarblerIO", "WarblerMetrics"], swiftSettings: strict),
+        // The CUDA backend and GPU front-end; registers itself with WarblerTensor when asked.
+        .target(name: "WarblerCUDA", dependencies: ["CCUDA", "WarblerTensor", "WarblerFeatures"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
                 "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN", "WarblerMetrics", "WarblerSynth", "WarblerDetect",
+                "WarblerCUDA", "CBLAS", "CDNNL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -70,6 +77,7 @@ let package = Package(
         .testTarget(name: "WarblerSynthTests", dependencies: ["WarblerSynth", "WarblerAudio", "WarblerIO", "WarblerMetrics"]),
         .testTarget(name: "WarblerMetricsTests", dependencies: ["WarblerMetrics", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerCUDATests", dependencies: ["WarblerCUDA", "WarblerTensor", "WarblerFeatures"]),
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
                     dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),

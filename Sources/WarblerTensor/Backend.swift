@@ -126,7 +126,7 @@ public enum Backends {
     public static func backend(for device: Device) throws -> Backend {
         switch device {
         case .cpu: return cpu
-        case .cuda: throw TensorError("device", "\(device) is not available: this build has no CUDA backend loaded.")
+        case .cuda: return try registry.backend(for: device)
         }
     }
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import WarblerAudio
+import WarblerCUDA
 import WarblerFeatures
 import WarblerIO
 
@@ -46,11 +47,27 @@ struct BenchCommand: ParsableCommand {
         var sampleRate: Int = 32_000
         @Option(help: "Stop after: spectrum, mel or output (the configured log-mel).")
         var stage: String = "output"
+        @Option(help: "Clips per call: the signal repeated this many times, computed as one batch.")
+        var batch: Int = 1
+        @OptionGroup var deviceOptions: DeviceOptions
+        @Option(name: .customLong("save-output"), help: "Also write the first clip's log-mel as .npy [frames, n_mels] (for agreement checks).")
+        var saveOutput: String?
+
+        func validate() throws {
+            guard batch >= 1 else { throw ValidationError("--batch must be at least 1, not \(batch).") }
+            if deviceOptions.parsed != .cpu && stage != "output" {
+                throw ValidationError("--stage \(stage) is timed on the CPU only; the GPU front-end runs whole.")
+            }
+        }
 
         func run() throws {
             let config = try frontEnd.validated(sampleRate: sampleRate)
             let signal = try input.map { try NPY.read($0).floats() }
                 ?? ExampleRecording.generate(seconds: seconds, sampleRate: sampleRate)
+            if case .cuda(let i) = deviceOptions.parsed {
+                try runCUDA(config: config, signal: signal, ordinal: i)
+                return
+            }
             let fe = try FrontEnd(config: config, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let stop: FrontEndStage
             switch stage {
@@ -60,9 +77,53 @@ struct BenchCommand: ParsableCommand {
             default: throw ValidationError("--stage must be spectrum, mel or output, not \(stage).")
             }
             var frames = 0
-            let t = try BenchCommand.median(repeats: repeats) { frames = try fe.compute(signal, stage: stop).frameCount }
-            BenchCommand.emit(["stage": "frontend-\(stage)", "samples": signal.count, "frames": frames,
-                               "threads": fe.threads, "median_ms": t.median, "runs_ms": t.all])
+            let t: (median: Double, all: [Double])
+            if batch == 1 {
+                t = try BenchCommand.median(repeats: repeats) { frames = try fe.compute(signal, stage: stop).frameCount }
+            } else {
+                let clips = [[Float]](repeating: signal, count: batch)
+                t = try BenchCommand.median(repeats: repeats) { frames = try fe(batch: clips).reduce(0) { $0 + $1.frameCount } }
+            }
+            if let path = saveOutput {
+                let s = try fe.compute(signal, stage: stop)
+                try NPY.write(s.values, shape: [s.frameCount, s.binCount], to: path)
+            }
+            BenchCommand.emit(["stage": "frontend-\(stage)", "device": "cpu", "batch": batch, "samples": signal.count * batch,
+                               "frames": frames, "threads": fe.threads, "median_ms": t.median, "runs_ms": t.all])
+        }
+
+        /// GPU timings: the device-resident path (signals already on the GPU, result left there)
+        /// timed with CUDA events for every CUDAFrontEndPath (the default path's is `median_ms`),
+        /// and the host-to-host path (upload, compute, download) timed
+        /// with the wall clock; each after one warm-up (kernel load, cuFFT plans, allocator).
+        func runCUDA(config: FrontEndConfig, signal: [Float], ordinal: Int) throws {
+            let fe = try CUDAFrontEnd(config: config, device: ordinal)
+            let clips = [[Float]](repeating: signal, count: batch)
+            let onDevice = try fe.upload(batch: clips)
+            var frames = 0
+            var runs: [CUDAFrontEndPath: [Double]] = [:]
+            let chosen = fe.path
+            for path in CUDAFrontEndPath.allCases {
+                fe.path = path
+                for r in 0...repeats {
+                    let ms = try fe.device.timed { frames = try fe.compute(onDevice).totalFrames }
+                    if r > 0 { runs[path, default: []].append(ms) }
+                }
+            }
+            fe.path = chosen
+            func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+            let deviceRuns = runs[fe.effectivePath]!
+            var first: Spectrogram?
+            let host = try BenchCommand.median(repeats: repeats) { first = try fe(batch: clips)[0] }
+            if let path = saveOutput, let s = first {
+                try NPY.write(s.values, shape: [s.frameCount, s.binCount], to: path)
+            }
+            let sorted = deviceRuns.sorted()
+            BenchCommand.emit(["stage": "frontend-output", "device": "cuda:\(ordinal)", "gpu": fe.device.name, "batch": batch,
+                               "samples": signal.count * batch, "frames": frames, "median_ms": sorted[sorted.count / 2],
+                               "path": fe.effectivePath.rawValue,
+                               "path_median_ms": Dictionary(uniqueKeysWithValues: runs.map { ($0.key.rawValue, median($0.value)) }),
+                               "runs_ms": deviceRuns, "host_to_host_median_ms": host.median, "host_to_host_runs_ms": host.all])
         }
     }
 

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import WarblerAudio
 import WarblerFeatures
+import WarblerTensor
 
 extension ResampleQuality: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
@@ -94,5 +95,19 @@ extension FrontEndOptions {
         let c = config(sampleRate: sampleRate)
         do { try c.validate() } catch { throw ValidationError(describe(error)) }
         return c
+    }
+}
+
+/// Where the work runs: `cpu` (default), `cuda` (device 0) or `cuda:N`.
+struct DeviceOptions: ParsableArguments {
+    @Option(help: "Device: cpu, cuda or cuda:N (the GPU needs the NVIDIA driver and CUDA libraries; see `warbler devices`).")
+    var device: String = "cpu"
+
+    var parsed: Device { Device(name: device) ?? .cpu }
+
+    func validate() throws {
+        guard Device(name: device) != nil else {
+            throw ValidationError("--device must be cpu, cuda or cuda:N, not \(device).")
+        }
     }
 }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import WarblerAudio
+import WarblerCUDA
 import WarblerFeatures
 import WarblerIO
 import WarblerPlot
@@ -37,6 +38,7 @@ struct SpectrogramCommand: ParsableCommand {
 
     @OptionGroup var audio: AudioOptions
     @OptionGroup var frontEnd: FrontEndOptions
+    @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
         if inputs.count > 1 && (out != nil || png != nil) {
@@ -65,6 +67,13 @@ struct SpectrogramCommand: ParsableCommand {
     func run() throws {
         let config = try frontEnd.validated(sampleRate: audio.sampleRate)
         let fe = try FrontEnd(config: config)
+        var gpu: CUDAFrontEnd?
+        if case .cuda(let i) = deviceOptions.parsed {
+            do { gpu = try CUDAFrontEnd(config: config, device: i) } catch {
+                printError("--device \(deviceOptions.device): \(describe(error))")
+                throw ExitCode(1)
+            }
+        }
         var failed = 0
         for input in inputs {
             let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
@@ -72,7 +81,7 @@ struct SpectrogramCommand: ParsableCommand {
             let pngPath = png ?? (noPNG ? nil : outDir.map { "\($0)/\(stem).png" })
             do {
                 let started = Date()
-                let result = try SpectrogramJob(input: input, frontEnd: fe, audio: audio.config,
+                let result = try SpectrogramJob(input: input, frontEnd: fe, gpu: gpu, audio: audio.config,
                                                 npyPath: npyPath, pngPath: pngPath, progress: !quiet).run()
                 let outputs = [npyPath, pngPath].compactMap { $0 }.joined(separator: ", ")
                 print("\(input): \(config.nMels) x \(result.frames) log-mel (\(formatDuration(result.seconds)) of audio) -> \(outputs) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
@@ -88,10 +97,21 @@ struct SpectrogramCommand: ParsableCommand {
     }
 }
 
+/// Frames out of a stream of audio pieces: the CPU's LogMelStream or the GPU's CUDALogMelStream.
+protocol MelStream: AnyObject {
+    func append(_ samples: [Float]) throws -> Spectrogram
+    func finish() throws -> Spectrogram
+    var framesEmitted: Int { get }
+}
+extension LogMelStream: MelStream {}
+extension CUDALogMelStream: MelStream {}
+
 /// One input's spectrogram: stream audio through the front-end into the writers.
 struct SpectrogramJob {
     let input: String
     let frontEnd: FrontEnd
+    /// The GPU front-end to compute with instead of the CPU (same configuration).
+    var gpu: CUDAFrontEnd? = nil
     let audio: AudioConfig
     let npyPath: String?
     let pngPath: String?
@@ -103,7 +123,7 @@ struct SpectrogramJob {
     func run() throws -> (frames: Int, seconds: Double) {
         let c = frontEnd.config
         let stream = try AudioStream(path: input, config: audio, chunkSize: 10 * c.sampleRate)
-        let melStream = LogMelStream(frontEnd: frontEnd)
+        let melStream: MelStream = gpu.map { CUDALogMelStream(frontEnd: $0) } ?? LogMelStream(frontEnd: frontEnd)
         let writer = try npyPath.map { try NPYColumnWriter(path: $0, rows: c.nMels) }
         let info = stream.info
         let expectedFrames = max(1, frontEnd.frameCount(sampleCount: Int(info.duration * Double(c.sampleRate))))

@@ -1,6 +1,7 @@
 // The `warbler` command: one subcommand per task, sharing option groups (Options.swift).
 import ArgumentParser
 import Foundation
+import WarblerCUDA
 
 @main
 struct Warbler: ParsableCommand {
@@ -13,7 +14,14 @@ struct Warbler: ParsableCommand {
             1024-point FFT, hop 320, 128 mels, 50-14000 Hz, dB).
             """,
         version: "0.1.0",
-        subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, EvaluateCommand.self, BenchCommand.self])
+        subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, EvaluateCommand.self, DevicesCommand.self, BenchCommand.self])
+
+    /// Registers the CUDA backend (nothing is loaded until a CUDA device is asked for), so that
+    /// `Backends.backend(for: .cuda(i))` works in every command; then runs the command line.
+    static func main() {
+        CUDABackend.register()
+        main(nil)
+    }
 }
 
 /// Prints one line to standard error.

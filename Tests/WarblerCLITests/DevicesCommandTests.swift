@@ -1,0 +1,40 @@
+// `warbler devices` and `--device`: exit 0 with the CPU line and either the CUDA devices or the
+// one sentence why CUDA is unavailable; a bad --device is rejected before any work; on a machine
+// without CUDA, --device cuda fails with that sentence and writes nothing.
+import Foundation
+import XCTest
+
+final class DevicesCommandTests: CLITestCase {
+    var cudaAvailable: Bool { (try? CLI.run(["devices"]))?.stdout.contains("CUDA is unavailable") == false }
+
+    func testDevicesListsTheCPUAndCUDAOrWhyNot() throws {
+        for arguments in [["devices"], ["devices", "--check"]] {
+            let r = try CLI.run(arguments)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            XCTAssertTrue(lines.first?.hasPrefix("cpu: ") == true, r.stdout)
+            XCTAssertTrue(lines.first?.contains("BLAS: ") == true, r.stdout)
+            let unavailable = lines.filter { $0.hasPrefix("CUDA is unavailable: ") }
+            let devices = lines.filter { $0.hasPrefix("cuda:0: ") }
+            XCTAssertEqual(unavailable.count + devices.count, 1, r.stdout)
+            if let why = unavailable.first { XCTAssertTrue(why.hasSuffix("."), why) }
+        }
+    }
+
+    func testDeviceOptionIsValidatedAndCUDAFailsClearlyWithoutAGPU() throws {
+        let wav = dir + "/a.wav", npy = dir + "/a.npy"
+        XCTAssertEqual(try CLI.run(["synth", "example", "--out", wav, "--seconds", "1"]).status, 0)
+        let bad = try CLI.run(["spectrogram", wav, "--out", npy, "--device", "gpu"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--device must be cpu, cuda or cuda:N, not gpu"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: npy))
+        XCTAssertEqual(try CLI.run(["spectrogram", wav, "--out", npy, "--device", "cpu", "--quiet"]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: npy))
+        guard !cudaAvailable else { return }
+        try FileManager.default.removeItem(atPath: npy)
+        let gpu = try CLI.run(["spectrogram", wav, "--out", npy, "--device", "cuda", "--quiet"])
+        XCTAssertEqual(gpu.status, 1)
+        XCTAssertTrue(gpu.stderr.contains("--device cuda: CUDA is unavailable: "), gpu.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: npy))
+    }
+}

@@ -1,0 +1,105 @@
+// Device parity on every available CUDA device: the GPU front-end and every backend primitive
+// against the CPU (DeviceParity in WarblerCUDA). On a machine without a GPU the test is skipped
+// with the sentence saying why CUDA is unavailable: reported, not failed, not silently passed.
+import XCTest
+@testable import WarblerCUDA
+import WarblerFeatures
+import WarblerTensor
+
+final class DeviceParityTests: XCTestCase {
+    func testEveryDeviceMatchesTheCPU() throws {
+        let (devices, unavailable) = DeviceParity.cudaDevices()
+        if let unavailable { throw XCTSkip(unavailable) }
+        XCTAssertFalse(devices.isEmpty)
+        for device in devices {
+            let results = try DeviceParity.run(device: device)
+            XCTAssertGreaterThan(results.count, 50, "every primitive should have a case")
+            for r in results { XCTAssertTrue(r.passed, r.description) }
+        }
+    }
+
+    /// The tensor-level parity model builds and differentiates (CPU against itself: the model's
+    /// shapes and the comparison plumbing are checked even where no GPU is).
+    func testAutogradParityModelRunsOnTheCPU() throws {
+        let results = try DeviceParity.autograd(device: .cpu)
+        XCTAssertEqual(results.count, 13)
+        for r in results {
+            XCTAssertTrue(r.passed, r.description)
+            XCTAssertGreaterThan(r.elements, 0, r.name)
+            XCTAssertEqual(r.maxAbsoluteError, 0, r.name)
+        }
+    }
+
+    /// Without CUDA, asking for a CUDA backend is one clear error, and the CPU keeps working.
+    func testUnavailableCUDAIsOneSentenceAndTheCPUWorks() throws {
+        CUDABackend.register()
+        if case .failure(let why) = CUDALibraries.shared {
+            XCTAssertThrowsError(try Backends.backend(for: .cuda(0))) { error in
+                XCTAssertTrue("\(error)".contains("CUDA is unavailable"), "\(error)")
+            }
+            XCTAssertTrue(why.description.hasPrefix("CUDA is unavailable: "))
+            XCTAssertTrue(why.description.hasSuffix("."), why.description)
+            XCTAssertThrowsError(try CUDAFrontEnd())
+        } else {
+            XCTAssertNoThrow(try Backends.backend(for: .cuda(0)))
+        }
+        let t = try Tensor([1, 2, 3], shape: [3])
+        XCTAssertEqual(t.toArray(), [1, 2, 3])
+        XCTAssertEqual(try FrontEnd()([Float](repeating: 0.1, count: 3200)).frameCount, 11)
+    }
+
+    /// Library selection: the newest version wins, companions and look-alikes are not confused.
+    func testLocatorPicksTheNewestVersion() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("warbler-locator-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = root + "/a", b = root + "/b/nvidia/cu13/lib"
+        for d in [a, b] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        for f in [a + "/libcublas.so.12", a + "/libcublasLt.so.14", b + "/libcublas.so.13.1.0", b + "/libcublas.so", a + "/libcublas.so.13"] {
+            XCTAssertTrue(FileManager.default.createFile(atPath: f, contents: Data()))
+        }
+        let locator = CUDALibraryLocator(folders: [a, b])
+        XCTAssertEqual(locator.candidates("libcublas").map(\.path), [b + "/libcublas.so.13.1.0", a + "/libcublas.so.13", a + "/libcublas.so.12"])
+        XCTAssertEqual(locator.candidates("libcublasLt").map(\.version), [[14]])
+        XCTAssertEqual(locator.candidates("libcufft"), [])
+    }
+
+    /// The kernel-cache key changes with any part (source, architecture, NVRTC version).
+    func testKernelCacheKeyDependsOnEveryPart() {
+        let base = CUDAKernelCacheInfo.key("src", "sm_90", "13.0")
+        XCTAssertEqual(base.count, 32)
+        XCTAssertEqual(base, CUDAKernelCacheInfo.key("src", "sm_90", "13.0"))
+        XCTAssertNotEqual(base, CUDAKernelCacheInfo.key("src ", "sm_90", "13.0"))
+        XCTAssertNotEqual(base, CUDAKernelCacheInfo.key("src", "sm_80", "13.0"))
+        XCTAssertNotEqual(base, CUDAKernelCacheInfo.key("src", "sm_90", "13.1"))
+        XCTAssertNotEqual(CUDAKernelCacheInfo.key("ab", "c"), CUDAKernelCacheInfo.key("a", "bc"))
+    }
+}
+
+/// Kernel sources compile with NVRTC (no GPU needed) wherever an NVRTC library is installed.
+final class KernelCompileTests: XCTestCase {
+    func testEveryKernelModuleCompilesForHopperAndAmpere() throws {
+        for arch in ["sm_90", "sm_80"] {
+            let modules: [(name: String, bytes: Int)]
+            do { modules = try KernelCompileCheck.compileAll(architecture: arch) } catch let why as CUDAUnavailable {
+                throw XCTSkip(why.description)
+            }
+            XCTAssertEqual(modules.count, 4)
+            for m in modules { XCTAssertGreaterThan(m.bytes, 1000, "\(m.name) for \(arch)") }
+        }
+    }
+
+    func testCuBLASAndCuFFTExportWhatWarblerCalls() throws {
+        let resolved = try KernelCompileCheck.resolveLibraries()
+        if resolved.isEmpty { throw XCTSkip("CUDA is unavailable: neither libcublas nor libcufft was found to check.") }
+        XCTAssertFalse(resolved.isEmpty)
+    }
+}
+
+final class LocatorOverrideTests: XCTestCase {
+    /// $WARBLER_CUDA_PATH replaces the standard folders.
+    func testOverrideReplacesTheStandardFolders() {
+        setenv("WARBLER_CUDA_PATH", "/a/lib:/b/lib", 1)
+        defer { unsetenv("WARBLER_CUDA_PATH") }
+        XCTAssertEqual(CUDALibraryLocator.standard().folders, ["/a/lib", "/b/lib"])
+    }
+}
