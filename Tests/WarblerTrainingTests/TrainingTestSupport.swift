@@ -54,4 +54,10 @@ enum Signals {
         let delta = 0.5 * (a - d) / (a - 2 * b + d)
         return (Double(k) + delta) * Double(rate) / Double(c.nFFT)
     }
+
+    /// Amplitude ratio out/in, dB, of the RMS over the second half (past any filter transient).
+    static func gainDB(_ input: [Float], _ output: [Float]) -> Double {
+        let h = input.count / 2
+        return 20 * log10(Waveform.rms(Array(output[h...])) / Waveform.rms(Array(input[h...])))
+    }
 }
