@@ -11,14 +11,14 @@ public enum ColoredNoise {
     /// - brown: leaky integral of white noise, y[i] = 0.998 y[i-1] + w[i] (-6 dB/octave above
     ///   ~10 Hz at 32 kHz), mean removed.
     public static func generate(_ color: NoiseColor, count: Int, rng: inout SplitMix64) -> [Float] {
-        var out = [Float](repeating: 0, count: count)
+        var out = gaussian(count: count, rng: &rng)
         switch color {
         case .white:
-            for i in 0..<count { out[i] = Float(rng.nextGaussian()) }
+            break
         case .pink:
             var b = [Double](repeating: 0, count: 7)
             for i in 0..<count {
-                let w = rng.nextGaussian()
+                let w = Double(out[i])
                 b[0] = 0.99886 * b[0] + w * 0.0555179
                 b[1] = 0.99332 * b[1] + w * 0.0750759
                 b[2] = 0.96900 * b[2] + w * 0.1538520
@@ -31,11 +31,25 @@ public enum ColoredNoise {
         case .brown:
             var y = 0.0
             for i in 0..<count {
-                y = 0.998 * y + rng.nextGaussian()
+                y = 0.998 * y + Double(out[i])
                 out[i] = Float(y)
             }
             let mean = out.reduce(0, +) / Float(max(count, 1))
             for i in 0..<count { out[i] -= mean }
+        }
+        return out
+    }
+
+    /// `count` standard normal samples, two from each Box-Muller draw (cos and sin), so noise
+    /// costs half the transcendental calls of drawing them one by one.
+    static func gaussian(count: Int, rng: inout SplitMix64) -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        var i = 0
+        while i < count {
+            let r = (-2 * log(max(rng.nextDouble(), 1e-300))).squareRoot(), t = 2 * Double.pi * rng.nextDouble()
+            out[i] = Float(r * cos(t))
+            if i + 1 < count { out[i + 1] = Float(r * sin(t)) }
+            i += 2
         }
         return out
     }
