@@ -28,6 +28,23 @@ enum TinyDataset {
         c.secondaryShare = 0.5
         try SyntheticDataset.write(to: dir, config: c)
     }
+
+    /// The tiny set loaded through a cache and split 25 % for validation.
+    static func prepared(_ name: String, background: Bool = false) throws -> PreparedData {
+        let dir = try Scratch.folder(name)
+        try write(to: dir)
+        let manifest = try Manifest.birdCLEF(csv: dir + "/train.csv", audioRoot: dir + "/train_audio")
+        var folder: String? = nil
+        if background {
+            folder = dir + "/background"
+            try FileManager.default.createDirectory(atPath: folder!, withIntermediateDirectories: true)
+            var rng = SplitMix64(seed: 9)
+            try AudioWriter.write(ColoredNoise.generate(.pink, count: 48_000, rng: &rng).map { $0 * 0.05 }, sampleRate: 32_000,
+                                  to: folder! + "/wind.wav")
+        }
+        return try PreparedData.prepare(manifest: manifest, cache: AudioCache(directory: dir + "/cache"),
+                                        validationFraction: 0.25, seed: 1, backgroundFolder: folder)
+    }
 }
 
 enum Signals {
