@@ -86,8 +86,9 @@ public final class AudioCache: @unchecked Sendable {
         let unique = Array(Set(paths)).sorted()
         let results = ResultSlots(count: unique.count)
         let counter = ProgressCounter()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, unique.count))) { w in
-            for i in stride(from: w, to: unique.count, by: max(1, min(threads, unique.count))) {
+        let workers = max(1, min(threads, unique.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in stride(from: w, to: unique.count, by: workers) {
                 results.set(i, loadOne(unique[i]))
                 if let progress { progress(counter.increment(), unique.count) }
             }

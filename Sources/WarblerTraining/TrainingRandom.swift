@@ -10,13 +10,11 @@ public enum RandomPurpose: UInt64, Sendable {
 }
 
 public enum TrainingRandom {
-    /// SplitMix64's finaliser: a bijective 64-bit mix.
+    /// A bijective 64-bit mix: SplitMix64's first output for seed `x`.
     @inline(__always)
     static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var g = SplitMix64(seed: x)
+        return g.next()
     }
 
     /// A generator for `purpose` of item `index` in `epoch` of the run seeded `seed`.
