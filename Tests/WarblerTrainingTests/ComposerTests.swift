@@ -139,4 +139,23 @@ final class ComposerTests: XCTestCase {
         let soft = (0..<40).contains { a.example(epoch: 0, index: $0, order: order).labels.contains { $0 > 0 && $0 < 1 } }
         XCTAssertTrue(soft)
     }
+
+    func testPreparedDataSkipsUndecodableAndMissingRowsOnce() throws {
+        let dir = try Scratch.folder("prepared-bad")
+        try TinyDataset.write(to: dir)
+        // Corrupt one clip and list one that does not exist.
+        let csv = dir + "/train.csv"
+        var text = try String(contentsOfFile: csv, encoding: .utf8)
+        let firstFile = try Manifest.birdCLEF(csv: csv, audioRoot: dir + "/train_audio").entries[0].path
+        try Data("RIFF garbage".utf8).write(to: URL(fileURLWithPath: firstFile))
+        let label = try Manifest.birdCLEF(csv: csv, audioRoot: dir + "/train_audio").entries[0].primaryLabel
+        text += "\(label),[],\(label)/gone.wav\n"
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        let m = try Manifest.birdCLEF(csv: csv, audioRoot: dir + "/train_audio")
+        let d = try PreparedData.prepare(manifest: m, cache: AudioCache(directory: dir + "/cache"), validationFraction: 0.25, seed: 1)
+        XCTAssertEqual(d.skipped.map(\.path).sorted(), [firstFile, dir + "/train_audio/\(label)/gone.wav"].sorted())
+        XCTAssertEqual(Set(d.skipped.map(\.path)).count, d.skipped.count)
+        XCTAssertEqual(d.train.count + d.validation.count, 11)
+        XCTAssertFalse((d.train.entries + d.validation.entries).contains { $0.path == firstFile })
+    }
 }
