@@ -49,7 +49,9 @@ let package = Package(
                                                       .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         // The training loop, validation and checkpoints of the seed's recipe.
-        .target(name: "WarblerTraining", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerMetrics", "WarblerPlot"],
+        .target(name: "WarblerTraining",
+                dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerSynth", "WarblerTensor",
+                               "WarblerNN", "WarblerPlot"],
                 swiftSettings: strict),
         // Synthetic species, training sets and soundscapes with ground truth (tests, the demo).
         .target(name: "WarblerSynth", dependencies: ["WarblerAudio", "WarblerIO", "WarblerMetrics"], swiftSettings: strict),
@@ -73,9 +75,10 @@ let package = Package(
         .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerDetectTests", dependencies: ["WarblerDetect", "WarblerMetrics", "WarblerIO",
                                                               .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "WarblerTrainingTests", dependencies: ["WarblerTraining", "WarblerNN", "WarblerTensor", "WarblerIO"]),
         .testTarget(name: "WarblerSynthTests", dependencies: ["WarblerSynth", "WarblerAudio", "WarblerIO", "WarblerMetrics"]),
         .testTarget(name: "WarblerMetricsTests", dependencies: ["WarblerMetrics", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerTrainingTests",
+                    dependencies: ["WarblerTraining", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerSynth", "WarblerNN", "WarblerTensor"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerCUDATests", dependencies: ["WarblerCUDA", "WarblerTensor", "WarblerFeatures"]),
         // Runs the built `warbler` binary as a user would.
