@@ -4,6 +4,7 @@ import Foundation
 import WarblerIO
 import WarblerNN
 import WarblerTensor
+import WarblerFeatures
 import XCTest
 @testable import WarblerTraining
 
@@ -145,5 +146,36 @@ final class TrainerTests: XCTestCase {
         var c = TrainConfig()
         c.labelSmoothing = 1.5
         XCTAssertThrowsError(try c.validate()) { XCTAssertEqual("\($0)", "label smoothing must be in [0, 1), not 1.5") }
+    }
+}
+
+/// The trainer fed by the real data pipeline (cache, composer, augmentation, loader threads),
+/// on the tiny synthetic set: two epochs run, validation covers every window once, the loader's
+/// waiting is reported, and the run folder has its files.
+final class PipelineTrainingTests: XCTestCase {
+    func testTwoEpochsOnTheSyntheticSet() throws {
+        let data = try TinyDataset.prepared("pipeline")
+        var crop = CropConfig()
+        crop.seconds = 2
+        let composer = try ExampleComposer(data: data.train, augmentation: AugmentationConfig(), crop: crop, seed: 5)
+        var fe = FrontEndConfig()
+        fe.nMels = 32
+        let loaderConfig = LoaderConfig(batchSize: 3, workers: 2, prefetch: 2)
+        let source = try LoaderBatchSource(composer: composer, frontEnd: fe, config: loaderConfig)
+        let validation = try LoaderBatchSource.validationSet(data: data.validation, crop: crop, frontEnd: fe, config: loaderConfig)
+        XCTAssertEqual(validation.truth.count, data.validation.count)  // one 2-s window per 2-s clip
+        XCTAssertTrue(validation.truth.allSatisfy { !$0.isEmpty })
+        let dir = NSTemporaryDirectory() + "warbler-pipeline-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        var c = TrainConfig()
+        c.epochs = 2
+        let model = try TinyClipModel(bins: 32, classes: data.train.classes.count, seed: 2)
+        let trainer = try Trainer(model: model, classes: data.train.classes.labels, config: c, runDir: dir, data: source,
+                                  validation: validation) { w, path, meta in try SafeTensors.write(w, metadata: meta, to: path) }
+        try trainer.train()
+        XCTAssertEqual(trainer.state.history.count, 2)
+        XCTAssertTrue(trainer.state.history.allSatisfy { $0.trainLoss.isFinite && $0.idleSeconds >= 0 })
+        XCTAssertEqual(trainer.state.step, 2 * source.batchesPerEpoch)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/thresholds.json"))
     }
 }
