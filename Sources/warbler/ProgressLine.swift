@@ -15,7 +15,7 @@ final class ProgressLine {
         self.enabled = enabled && isatty(STDERR_FILENO) != 0
     }
 
-    func update(_ done: Double) {
+    func update(_ done: Double, detail: String = "") {
         guard enabled else { return }
         let now = Date()
         guard now.timeIntervalSince(lastDraw) > 0.2 else { return }
@@ -26,7 +26,8 @@ final class ProgressLine {
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let text = String(format: "\r%@ [%@] %3.0f%%  %.1f s elapsed, ~%.0f s left ", label, bar, fraction * 100, elapsed, eta)
+        let text = String(format: "\r%@ [%@] %3.0f%%  %.1f s elapsed, ~%.0f s left %@", label, bar, fraction * 100, elapsed, eta,
+                          detail.isEmpty ? "" : "(" + detail + ") ")
         FileHandle.standardError.write(Data(text.utf8))
         drawn = true
     }
