@@ -8,7 +8,8 @@ import Foundation
 public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public let shape: Shape
     public let dtype: DType
-    let storage: Storage
+    /// Replaced only by `move(to:)`, which moves a tensor (a model's parameter) in place.
+    internal(set) var storage: Storage
     /// Leaves with `requiresGrad` receive `.grad` from `backward()`.
     public var requiresGrad: Bool
     /// Accumulated gradient (leaves only), same shape as the tensor.

@@ -153,3 +153,19 @@ final class HostMemoryPoolTests: XCTestCase {
         XCTAssertEqual(pool.systemAllocationCount, before, "a steady-state step allocated new buffers")
     }
 }
+
+final class TensorDeviceTests: XCTestCase {
+    func testMovingOnTheSameDeviceKeepsTheTensorAndRefusesNonLeaves() throws {
+        let w = try Tensor([1, 2, 3], shape: [3], requiresGrad: true)
+        try w.move(to: .cpu)
+        XCTAssertEqual(w.toArray(), [1, 2, 3])
+        XCTAssertTrue(try w.on(.cpu) === w)
+        let y = try w * w
+        XCTAssertThrowsError(try y.move(to: .cuda(0))) { XCTAssertTrue("\($0)".contains("only leaf tensors"), "\($0)") }
+        // Without a CUDA backend the move is refused with the device's sentence, and nothing changes.
+        if (try? Backends.backend(for: .cuda(0))) == nil {
+            XCTAssertThrowsError(try w.move(to: .cuda(0)))
+            XCTAssertEqual(w.device, .cpu)
+        }
+    }
+}
