@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "WarblerAudio", targets: ["WarblerAudio"]),
         .library(name: "WarblerFeatures", targets: ["WarblerFeatures"]),
         .library(name: "WarblerTensor", targets: ["WarblerTensor"]),
+        .library(name: "WarblerModels", targets: ["WarblerModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,10 +38,12 @@ let package = Package(
         .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: strict),
         .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL"], swiftSettings: strict),
         .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: strict),
+        .target(name: "WarblerModels", dependencies: ["WarblerNN"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
                 "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN",
+                "WarblerModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -53,6 +56,8 @@ let package = Package(
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
         .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(name: "WarblerModelsTests",
+                    dependencies: ["WarblerModels", "WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
                     dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),
