@@ -60,6 +60,7 @@ let package = Package(
                     dependencies: ["WarblerModels", "WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
-                    dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),
+                    dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
+                                   "WarblerTensor", "WarblerTestSupport"]),
     ]
 )

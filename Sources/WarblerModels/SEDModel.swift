@@ -46,7 +46,8 @@ public final class SEDModel: Module {
 
     public var ownParameters: [(String, Tensor)] { [] }
     public var children: [(String, any Module)] {
-        var c: [(String, any Module)] = [("backbone", backbone)]
+        // The dropout has no tensors but must be listed so train()/eval() reach it.
+        var c: [(String, any Module)] = [("backbone", backbone), ("dropout", dropout)]
         if let gru { c.append(("gru", gru)) }
         c.append(("head", head))
         return c

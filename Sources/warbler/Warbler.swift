@@ -13,7 +13,8 @@ struct Warbler: ParsableCommand {
             1024-point FFT, hop 320, 128 mels, 50-14000 Hz, dB).
             """,
         version: "0.1.0",
-        subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, BenchCommand.self])
+        subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, BenchCommand.self,
+                      ModelCommand.self, PredictCommand.self])
 }
 
 /// Prints one line to standard error.

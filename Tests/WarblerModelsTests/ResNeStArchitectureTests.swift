@@ -96,3 +96,22 @@ final class ResNeStArchitectureTests: XCTestCase {
         XCTAssertThrowsError(try bn.load(stateDict: sd))
     }
 }
+
+final class SEDModeTests: XCTestCase {
+    /// eval() reaches every module, the dropout included: two evaluations agree exactly, and the
+    /// dropout is active again after train().
+    func testEvalReachesTheDropout() throws {
+        let config = SEDConfig(arch: "custom", backbone: ResNeStConfig(layers: [1, 1, 1, 1], channels: [2, 2, 4, 4], stemWidth: 4),
+                               classes: 3, gruHidden: 5, dropout: 0.5)
+        let model = try SEDModel(config: config, seed: 4)
+        var rng = SeededGenerator(seed: 9)
+        let x = try Init.uniform([2, 1, 64, 32], bound: 2, generator: &rng)
+        model.eval()
+        XCTAssertFalse(model.dropout.isTraining)
+        let a = try GradMode.withoutGradients { try model(x).clipwise.toArray() }
+        let b = try GradMode.withoutGradients { try model(x).clipwise.toArray() }
+        XCTAssertEqual(a, b)
+        model.train()
+        XCTAssertTrue(model.dropout.isTraining)
+    }
+}
