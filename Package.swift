@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "WarblerFeatures", targets: ["WarblerFeatures"]),
         .library(name: "WarblerTensor", targets: ["WarblerTensor"]),
         .library(name: "WarblerCUDA", targets: ["WarblerCUDA"]),
+        .library(name: "WarblerModels", targets: ["WarblerModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,22 +47,25 @@ let package = Package(
         .target(name: "WarblerMetrics", dependencies: ["WarblerIO"], swiftSettings: strict),
         // Long-recording detection: windows, event decoding, writers, the run journal.
         .target(name: "WarblerDetect", dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerPlot",
+                                                      "WarblerModels", "WarblerNN", "WarblerTensor",
                                                       .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         // The training loop, validation and checkpoints of the seed's recipe.
         .target(name: "WarblerTraining",
                 dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerSynth", "WarblerTensor",
-                               "WarblerNN", "WarblerPlot"],
+                               "WarblerNN", "WarblerPlot", "WarblerModels"],
                 swiftSettings: strict),
         // Synthetic species, training sets and soundscapes with ground truth (tests, the demo).
         .target(name: "WarblerSynth", dependencies: ["WarblerAudio", "WarblerIO", "WarblerMetrics"], swiftSettings: strict),
+        // ResNeSt backbones and the SED model (timm/PyTorch keys), checkpoints.
+        .target(name: "WarblerModels", dependencies: ["WarblerNN"], swiftSettings: strict),
         // The CUDA backend and GPU front-end; registers itself with WarblerTensor when asked.
         .target(name: "WarblerCUDA", dependencies: ["CCUDA", "WarblerTensor", "WarblerFeatures"], swiftSettings: strict),
         .executableTarget(
             name: "warbler",
             dependencies: [
                 "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN", "WarblerMetrics", "WarblerSynth", "WarblerDetect",
-                "WarblerCUDA", "CBLAS", "CDNNL",
+                "WarblerCUDA", "CBLAS", "CDNNL", "WarblerModels", "WarblerTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -81,8 +85,11 @@ let package = Package(
                     dependencies: ["WarblerTraining", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerSynth", "WarblerNN", "WarblerTensor"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerCUDATests", dependencies: ["WarblerCUDA", "WarblerTensor", "WarblerFeatures"]),
+        .testTarget(name: "WarblerModelsTests",
+                    dependencies: ["WarblerModels", "WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
-                    dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerTestSupport"]),
+                    dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
+                                   "WarblerTensor", "WarblerTestSupport"]),
     ]
 )

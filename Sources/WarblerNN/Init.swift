@@ -1,5 +1,6 @@
 // Parameter initialisers with PyTorch's formulas (torch.nn.init), drawing from a generator that
 // is passed in. Each returns a fresh leaf tensor that requires gradients.
+import Foundation
 import WarblerTensor
 
 public enum Init {
@@ -29,5 +30,32 @@ public enum Init {
             throw TensorError("init", "fan in cannot be computed for a tensor of shape \(shape) (fewer than 2 dimensions)")
         }
         return shape.dims.dropFirst().reduce(1, *)
+    }
+
+    /// Elements drawn from N(mean, std^2) by the Box-Muller transform (torch.nn.init.normal_;
+    /// PyTorch's stream of draws is not reproduced).
+    public static func normal(_ shape: Shape, mean: Float = 0, std: Float, generator: inout some RandomNumberGenerator) throws -> Tensor {
+        var values = [Float](repeating: 0, count: shape.count)
+        var i = 0
+        while i < values.count {
+            let u1 = Double.random(in: Double.ulpOfOne..<1, using: &generator)
+            let u2 = Double.random(in: 0..<1, using: &generator)
+            let r = (-2 * Foundation.log(u1)).squareRoot()
+            values[i] = mean + std * Float(r * Foundation.cos(2 * Double.pi * u2))
+            if i + 1 < values.count { values[i + 1] = mean + std * Float(r * Foundation.sin(2 * Double.pi * u2)) }
+            i += 2
+        }
+        return try Tensor(values, shape: shape, requiresGrad: true)
+    }
+
+    /// torch.nn.init.kaiming_normal_(t, mode: "fan_out", nonlinearity: "relu"): N(0, 2 / fan_out)
+    /// with fan_out = shape[0] times the receptive field. timm's ResNet initialises every
+    /// convolution this way.
+    public static func kaimingNormalFanOut(_ shape: Shape, generator: inout some RandomNumberGenerator) throws -> Tensor {
+        guard shape.rank >= 2 else {
+            throw TensorError("init", "fan out cannot be computed for a tensor of shape \(shape) (fewer than 2 dimensions)")
+        }
+        let fanOut = shape[0] * shape.dims.dropFirst(2).reduce(1, *)
+        return try normal(shape, std: fanOut > 0 ? Float((2 / Double(fanOut)).squareRoot()) : 0, generator: &generator)
     }
 }

@@ -2,6 +2,9 @@
 // into an existing module. Loading copies values into the module's own tensors (so optimizers
 // holding them keep working) and checks everything first: a bad state dict changes nothing and
 // is reported in one error listing every missing key, unexpected key and shape mismatch.
+// One documented exception, as PyTorch's BatchNorm makes it: a missing `num_batches_tracked`
+// (a counter that older checkpoints lack and that never affects results) is not an error; the
+// module keeps its own value and the key is not reported as missing.
 import WarblerTensor
 
 /// What `load(stateDict:strict:)` skipped when not strict (torch's _IncompatibleKeys).
@@ -65,7 +68,7 @@ extension Module {
     public func load(stateDict: [String: Tensor], strict: Bool = true) throws -> StateDictKeys {
         let own = collect(\.ownParameters, unique: false) + collect(\.ownBuffers, unique: false)
         let ownKeys = Set(own.map(\.0))
-        let missing = own.map(\.0).filter { stateDict[$0] == nil }
+        let missing = own.map(\.0).filter { stateDict[$0] == nil && !Self.isOptionalKey($0) }
         let unexpected = stateDict.keys.filter { !ownKeys.contains($0) }.sorted()
         let mismatched = own.compactMap { key, t -> StateDictError.Mismatch? in
             guard let v = stateDict[key], v.shape != t.shape else { return nil }
@@ -79,5 +82,10 @@ extension Module {
             for (key, t) in own { if let v = stateDict[key] { try t.copy(from: v) } }
         }
         return StateDictKeys(missing: missing, unexpected: unexpected)
+    }
+
+    /// Keys a state dict may leave out: BatchNorm's `num_batches_tracked` counter.
+    static func isOptionalKey(_ key: String) -> Bool {
+        key == "num_batches_tracked" || key.hasSuffix(".num_batches_tracked")
     }
 }

@@ -14,7 +14,9 @@ struct Warbler: ParsableCommand {
             1024-point FFT, hop 320, 128 mels, 50-14000 Hz, dB).
             """,
         version: "0.1.0",
-        subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, EvaluateCommand.self, DevicesCommand.self, BenchCommand.self])
+        subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, EvaluateCommand.self,
+                      TrainCommand.self, DetectCommand.self,
+                      ModelCommand.self, PredictCommand.self, DevicesCommand.self, BenchCommand.self])
 
     /// Registers the CUDA backend (nothing is loaded until a CUDA device is asked for), so that
     /// `Backends.backend(for: .cuda(i))` works in every command; then runs the command line.

@@ -1,0 +1,56 @@
+// The SED model as detection sees it: a batch of log-mel windows in, clipwise and framewise
+// probabilities out (evaluation mode, no gradients).
+import Foundation
+import WarblerFeatures
+import WarblerIO
+import WarblerModels
+import WarblerNN
+import WarblerTensor
+
+public final class SEDScorer: WindowScorer {
+    public let model: SEDModel
+    public let classes: [String]
+    public let device: Device
+
+    public init(model: SEDModel, classes: [String], device: Device = .cpu) throws {
+        guard classes.count == model.config.classes else {
+            throw DetectError("the model has \(model.config.classes) classes but \(classes.count) class names were given")
+        }
+        self.model = model
+        self.classes = classes
+        self.device = device
+        model.eval()
+    }
+
+    /// The class names a checkpoint carries (metadata "classes", as `warbler train` writes),
+    /// or class0, class1, ... for a checkpoint without them.
+    public static func classNames(checkpoint path: String, count: Int) throws -> [String] {
+        let file = try SafeTensors.read(path)
+        if let json = file.metadata["classes"] {
+            guard let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)), names.count == count else {
+                throw DetectError("\(path): its class list does not match its \(count) model outputs")
+            }
+            return names
+        }
+        return (0..<count).map { "class\($0)" }
+    }
+
+    public func score(_ windows: [Spectrogram]) throws -> [WindowPrediction] {
+        guard let first = windows.first else { return [] }
+        let (b, t, f, k) = (windows.count, first.frameCount, first.binCount, classes.count)
+        var values: [Float] = []
+        values.reserveCapacity(b * t * f)
+        for w in windows {
+            precondition(w.frameCount == t && w.binCount == f, "SEDScorer: windows of different sizes in one batch")
+            values += w.values
+        }
+        let x = try Tensor(values, shape: [b, 1, t, f], device: device)
+        let out = try GradMode.withoutGradients { try model(x) }
+        let clip = out.clipwise.toArray(), frames = out.framewise.toArray()
+        let tOut = out.framewise.shape[1]
+        return (0..<b).map { i in
+            WindowPrediction(clipwise: Array(clip[i * k..<(i + 1) * k]),
+                             framewise: (0..<tOut).map { j in Array(frames[(i * tOut + j) * k..<(i * tOut + j + 1) * k]) })
+        }
+    }
+}

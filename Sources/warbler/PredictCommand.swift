@@ -1,0 +1,100 @@
+// `warbler predict --checkpoint CKPT INPUT... --out OUT.npz`: clip-level and frame-level class
+// probabilities of an SED checkpoint for audio files (through the log-mel front-end) or log-mel
+// .npy files [n_mels, frames]. Every input is read and checked before the model runs; nothing is
+// written unless all inputs succeed (the .npz is written atomically).
+import ArgumentParser
+import Foundation
+import WarblerAudio
+import WarblerFeatures
+import WarblerIO
+import WarblerModels
+import WarblerTensor
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Run an SED checkpoint on audio files or log-mel .npy files; write clipwise and framewise probabilities (.npz).",
+        discussion: """
+            A .npy input is a log-mel [n_mels, frames] (as `warbler spectrogram` writes); any other \
+            input is decoded as audio and goes through the front-end options below. All inputs \
+            must have the same frame count. The .npz holds clipwise [N, K] and framewise \
+            [N, frames, K] (float32), inputs in command-line order.
+            """)
+
+    @Option(help: "Model checkpoint (.safetensors with its config, from `warbler model init` or training).")
+    var checkpoint: String
+
+    @Argument(help: "Audio files or log-mel .npy files [n_mels, frames].")
+    var inputs: [String]
+
+    @Option(help: "Output .npz.")
+    var out: String
+
+    @OptionGroup var audio: AudioOptions
+    @OptionGroup var frontEnd: FrontEndOptions
+
+    func validate() throws {
+        guard out.lowercased().hasSuffix(".npz") else { throw ValidationError("--out must end in .npz (got \(out)).") }
+        _ = try frontEnd.validated(sampleRate: audio.sampleRate)
+    }
+
+    /// A log-mel as [frames, mels], row-major (the model's time-by-frequency image).
+    func logMel(_ input: String, frontEnd fe: () throws -> FrontEnd) throws -> (frames: Int, mels: Int, values: [Float]) {
+        if input.lowercased().hasSuffix(".npy") {
+            let a = try NPY.read(input)
+            guard a.shape.count == 2, a.shape[0] > 0, a.shape[1] > 0 else {
+                throw FileError(path: input, reason: "has shape \(a.shape), but a log-mel .npy must be [n_mels, frames].")
+            }
+            let (mels, frames) = (a.shape[0], a.shape[1])
+            let v = a.floats()
+            guard v.allSatisfy({ $0.isFinite }) else { throw FileError(path: input, reason: "contains NaN or infinite values.") }
+            var out = [Float](repeating: 0, count: v.count)
+            for m in 0..<mels { for t in 0..<frames { out[t * mels + m] = v[m * frames + t] } }
+            return (frames, mels, out)
+        }
+        let clip = try AudioLoader.load(input, config: audio.config)
+        let s = try fe()(clip.samples)
+        return (s.frameCount, s.binCount, s.values)
+    }
+
+    func run() throws {
+        do {
+            let model = try SEDModel(checkpoint: checkpoint)
+            var frontEndCache: FrontEnd?
+            func fe() throws -> FrontEnd {
+                if let f = frontEndCache { return f }
+                let f = try FrontEnd(config: frontEnd.validated(sampleRate: audio.sampleRate))
+                frontEndCache = f
+                return f
+            }
+            var mels: [(frames: Int, mels: Int, values: [Float])] = []
+            for input in inputs {
+                let m = try logMel(input, frontEnd: fe)
+                guard m.frames >= 32, m.mels >= 32 else {
+                    throw FileError(path: input, reason: "gives a \(m.mels) x \(m.frames) log-mel; the model needs at least 32 mel bins and 32 frames.")
+                }
+                if let first = mels.first, first.frames != m.frames || first.mels != m.mels {
+                    throw FileError(path: input, reason: "gives a \(m.mels) x \(m.frames) log-mel but \(inputs[0]) gives \(first.mels) x \(first.frames); predict inputs of different sizes separately.")
+                }
+                mels.append(m)
+            }
+            var clipwise: [Float] = [], framewise: [Float] = []
+            let k = model.config.classes
+            for (input, m) in zip(inputs, mels) {
+                let x = try Tensor(m.values, shape: [1, 1, m.frames, m.mels])
+                let y: SEDOutput
+                do { y = try GradMode.withoutGradients { try model(x) } } catch {
+                    throw FileError(path: input, reason: "could not be run through the model: \(describe(error))")
+                }
+                clipwise += y.clipwise.toArray()
+                framewise += y.framewise.toArray()
+            }
+            let n = inputs.count, frames = mels[0].frames
+            try NPZ.write([("clipwise", clipwise, [n, k]), ("framewise", framewise, [n, frames, k])], to: out)
+            print("\(out): clipwise [\(n), \(k)], framewise [\(n), \(frames), \(k)] from \(checkpoint)")
+        } catch {
+            printError(describe(error))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,162 @@
+// `warbler train`: a folder of labelled recordings in, a checkpoint out, with the seed's recipe
+// (WarblerTraining). Prints a progress line (loss, throughput, ETA) and one line per epoch;
+// writes best.safetensors, last.safetensors (+ last.state.safetensors for --resume),
+// thresholds.json, metrics.jsonl, curves.png and train_config.json into --out.
+import ArgumentParser
+import Foundation
+import WarblerFeatures
+import WarblerIO
+import WarblerModels
+import WarblerNN
+import WarblerTraining
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a detector on labelled recordings (the Cornell silver-medal recipe).",
+        discussion: """
+            --manifest is a BirdCLEF train.csv (primary_label, secondary_labels, filename under \
+            --audio-root), a Cornell 2020 train.csv (ebird_code, filename under \
+            <audio-root>/<ebird_code>/), or a folder with one subfolder of recordings per species. \
+            The default architecture, warbler-small, trains in minutes on a laptop CPU; \
+            --arch resnest50d is the seed's.
+            """)
+
+    @Option(help: "train.csv (BirdCLEF or Cornell layout) or a folder of species folders.")
+    var manifest: String
+    @Option(help: "Folder the manifest's file names are relative to (not needed for a folder manifest).")
+    var audioRoot: String?
+    @Option(help: "Run folder for checkpoints, thresholds and logs.")
+    var out: String
+    @Option(help: "Architecture: warbler-small, resnest14d, resnest26d, resnest50d, resnest101e.")
+    var arch = "warbler-small"
+    @Option(help: "Epochs.")
+    var epochs = 10
+    @Option(help: "Random seed (split, sampling, augmentation, initialisation).")
+    var seed: UInt64 = 0
+    @Flag(help: "Continue the run in --out exactly where it stopped.")
+    var resume = false
+    @Option(help: "Clips per batch.")
+    var batchSize = 16
+    @Option(help: "Peak learning rate (AdamW, warm-up then cosine).")
+    var learningRate: Float = 1e-3
+    @Option(help: "Share of the files held out for validation (stratified by species).")
+    var validationFraction = 0.2
+    @Option(help: "Examples per epoch (default: one per training file).")
+    var examplesPerEpoch: Int?
+    @Option(help: "GRU hidden size (default: 64 for warbler-small, 256 otherwise; 0 turns the GRU off).")
+    var gruHidden: Int?
+    @Option(help: "Crop length, seconds.")
+    var cropSeconds = 5.0
+    @Option(help: "Share of training clips with no call at all (background only).")
+    var noCallShare = 0.1
+    @Option(help: "Folder of background recordings mixed in as noise.")
+    var backgrounds: String?
+    @Option(help: "Decoded-audio cache folder (default: <out>/cache).")
+    var cache: String?
+    @Option(help: "Loader threads.")
+    var workers = 2
+    @Option(help: "EMA decay of the weights used for validation and checkpoints (off by default).")
+    var emaDecay: Float?
+    @Flag(help: "Sample clips class-balanced instead of one per file.")
+    var classBalanced = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, not \(batchSize).") }
+        guard validationFraction > 0 && validationFraction < 1 else {
+            throw ValidationError("--validation-fraction must be in (0, 1), not \(validationFraction).")
+        }
+        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive.") }
+        guard cropSeconds > 0 else { throw ValidationError("--crop-seconds must be positive.") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1.") }
+        if let gruHidden { guard gruHidden >= 0 else { throw ValidationError("--gru-hidden must not be negative.") } }
+    }
+
+    func run() throws {
+        do { try train() } catch {
+            printError(describe(error))
+            throw ExitCode.failure
+        }
+    }
+
+    /// Reads the manifest in whichever layout it is in.
+    func readManifest(classes: ClassList?) throws -> Manifest {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: manifest, isDirectory: &isDir) else { throw TrainingError("\(manifest): no such file or folder") }
+        if isDir.boolValue { return try Manifest.folders(root: manifest, classes: classes) }
+        guard let root = audioRoot else { throw TrainingError("--audio-root is needed with a CSV manifest (\(manifest))") }
+        let header = try CSV.read(manifest).header
+        if header.contains("primary_label") { return try Manifest.birdCLEF(csv: manifest, audioRoot: root, classes: classes) }
+        if header.contains("ebird_code") { return try Manifest.cornell(csv: manifest, audioRoot: root, classes: classes) }
+        throw TrainingError("\(manifest): neither a BirdCLEF (primary_label) nor a Cornell (ebird_code) train.csv")
+    }
+
+    func train() throws {
+        let statePath = out + "/last.state.safetensors"
+        let hasRun = FileManager.default.fileExists(atPath: statePath)
+        if resume && !hasRun { throw TrainingError("\(out): there is no run to resume (no last.state.safetensors)") }
+        if !resume && hasRun { throw TrainingError("\(out) already holds a run: pass --resume to continue it, or choose another --out") }
+        // A resumed run keeps its class order.
+        var savedClasses: ClassList?
+        if resume, let json = try SafeTensors.read(statePath).metadata["classes"],
+           let labels = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) {
+            savedClasses = ClassList(labels)
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let manifestValue = try readManifest(classes: savedClasses)
+        print("\(manifest): \(manifestValue.entries.count) recordings of \(manifestValue.classes.count) species")
+        let audioCache = try AudioCache(directory: cache ?? out + "/cache")
+        let data = try PreparedData.prepare(manifest: manifestValue, cache: audioCache, validationFraction: validationFraction,
+                                            seed: seed, backgroundFolder: backgrounds)
+        for s in data.skipped { printError("\(s.path): \(s.cause) (skipped)") }
+        let classes = data.train.classes.labels
+        print("split: \(data.train.count) training and \(data.validation.count) validation recordings")
+
+        let hidden = gruHidden ?? (arch == "warbler-small" ? 64 : 256)
+        let config = try SEDConfig(arch: arch, classes: classes.count, gruHidden: hidden, gruLayers: hidden > 0 ? 1 : 0)
+        let model = try SEDModel(config: config, seed: seed)
+        var crop = CropConfig()
+        crop.seconds = cropSeconds
+        crop.classBalanced = classBalanced
+        var augmentation = AugmentationConfig()
+        augmentation.noCallShare = noCallShare
+        let composer = try ExampleComposer(data: data.train, augmentation: augmentation, crop: crop, seed: seed)
+        let loaderConfig = LoaderConfig(batchSize: batchSize, workers: workers, prefetch: 2 * workers, examplesPerEpoch: examplesPerEpoch)
+        let frontEnd = FrontEndConfig()
+        let source = try LoaderBatchSource(composer: composer, frontEnd: frontEnd, config: loaderConfig)
+        let validation = try LoaderBatchSource.validationSet(data: data.validation, crop: crop, frontEnd: frontEnd, config: loaderConfig)
+
+        var trainConfig = TrainConfig()
+        (trainConfig.epochs, trainConfig.seed, trainConfig.learningRate, trainConfig.emaDecay) = (epochs, seed, learningRate, emaDecay)
+        let trainer = try Trainer(model: model, classes: classes, config: trainConfig, runDir: out, data: source, validation: validation) {
+            weights, path, metadata in try SafeTensors.write(weights, config: config, metadata: metadata, to: path)
+        }
+        trainer.checkpointEvery = max(1, source.batchesPerEpoch / 4)
+        if resume {
+            try trainer.resume()
+            print("resuming at epoch \(trainer.state.epoch + 1), batch \(trainer.state.nextBatch + 1) (step \(trainer.state.step))")
+        }
+        struct RunRecord: Encodable {
+            let manifest: String, audioRoot: String?, arch: String, model: SEDConfig, train: TrainConfig
+            let augmentation: AugmentationConfig, crop: CropConfig, loader: LoaderConfig, classes: [String]
+        }
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try e.encode(RunRecord(manifest: manifest, audioRoot: audioRoot, arch: arch, model: config, train: trainConfig,
+                                                    augmentation: augmentation, crop: crop, loader: loaderConfig, classes: classes)),
+                             to: out + "/train_config.json")
+
+        let meter = ProgressLine(label: "training", total: Double(trainer.totalSteps), enabled: true)
+        try trainer.train(progress: { step, total, loss, rate in
+            meter.update(Double(step), detail: String(format: "loss %.4f, %.1f clips/s", loss, rate))
+        }, epochDone: { r in
+            meter.finish()
+            print(String(format: "epoch %d/%d: loss %.4f, validation F1 %.3f (threshold %.2f), mAP %@, %.1f clips/s, model idle %.1f s",
+                         r.epoch, epochs, r.trainLoss, r.validationF1, r.validationThreshold,
+                         r.validationMAP.map { String(format: "%.3f", $0) } ?? "-", r.samplesPerSecond, r.idleSeconds))
+        })
+        print("best: epoch \(trainer.state.bestEpoch), validation row-wise F1 \(String(format: "%.3f", trainer.state.bestF1))")
+        print("wrote \(out)/best.safetensors, last.safetensors, thresholds.json, metrics.jsonl, curves.png")
+    }
+}

@@ -1,0 +1,139 @@
+// `warbler model init`, `warbler model summary` and `warbler predict` as a user runs them: the
+// checkpoint rebuilds the same model in-process, the summary's parameter count equals timm's
+// backbone plus the GRU and head formulas, predictions equal the in-process model on the same
+// log-mel, audio goes through the front-end, and bad inputs fail with one sentence naming the
+// file and leave no output behind.
+import Foundation
+import WarblerAudio
+import WarblerFeatures
+import WarblerIO
+import WarblerModels
+import WarblerNN
+import WarblerTensor
+import WarblerTestSupport
+import XCTest
+
+final class ModelCommandTests: CLITestCase {
+    /// A resnest14d SED with 3 classes and a GRU of 8, written by `model init`.
+    func checkpoint(_ name: String = "m.safetensors") throws -> String {
+        let p = dir + "/" + name
+        let r = try CLI.run(["model", "init", "--arch", "resnest14d", "--classes", "3", "--gru-hidden", "8", "--seed", "7", "--out", p])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return p
+    }
+
+    func logMel(_ name: String, mels: Int, frames: Int, seed: UInt64) throws -> (String, [Float]) {
+        var rng = SeededGenerator(seed: seed)
+        let values = (0..<(mels * frames)).map { _ in Float.random(in: -80...0, using: &rng) }
+        let p = dir + "/" + name
+        try NPY.write(values, shape: [mels, frames], to: p)
+        return (p, values)
+    }
+
+    func testInitWritesACheckpointThatRebuildsTheModel() throws {
+        let p = try checkpoint()
+        let model = try SEDModel(checkpoint: p)
+        XCTAssertEqual(model.config.arch, "resnest14d")
+        XCTAssertEqual(model.config.classes, 3)
+        XCTAssertEqual(model.config.gruHidden, 8)
+        XCTAssertEqual(model.head.cla.weight.shape, [3, 16, 1])
+        XCTAssertEqual(files(), ["m.safetensors"], "no temporary files left behind")
+        let bad = try CLI.run(["model", "init", "--arch", "resnet18", "--out", dir + "/x.safetensors"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("resnet18"), bad.stderr)
+        XCTAssertEqual(files(), ["m.safetensors"])
+    }
+
+    func testSummaryCountsTimmsParametersAndFLOPs() throws {
+        let r = try CLI.run(["model", "summary", "--arch", "resnest50d", "--classes", "24", "--gru-hidden", "256"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let keys = try Fixtures.json("models/keys.json", script: "models.py") as! [String: Any]
+        let backbone = (keys["resnest50d"] as! [String: Any])["parameters"] as! Int
+        let (i, h, k) = (2048, 256, 24)
+        let gru = 2 * (3 * h * i + 3 * h * h + 6 * h)
+        let head = 2 * (k * 2 * h + k)
+        XCTAssertTrue(r.stdout.contains("total: \(backbone + gru + head) parameters"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("backbone.layer4.2"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("[1, 16, 512]"), "GRU output for 501 frames: 16 steps\n\(r.stdout)")
+        // timm's resnest50d is 5.4 GMACs at 224 x 224; the backbone scales with the pixel count.
+        let gflops = try XCTUnwrap(r.stdout.split(separator: "\n").last.flatMap { line in
+            line.split(separator: " ").firstIndex(of: "GFLOPs").map { Double(line.split(separator: " ")[$0 - 1])! }
+        })
+        XCTAssertEqual(gflops, 2 * 5.4 * (501.0 * 128) / (224 * 224), accuracy: 0.6)
+        let fromCheckpoint = try CLI.run(["model", "summary", "--checkpoint", try checkpoint(), "--frames", "64", "--mels", "64"])
+        XCTAssertEqual(fromCheckpoint.status, 0, fromCheckpoint.stderr)
+        XCTAssertTrue(fromCheckpoint.stdout.contains("input [1, 1, 64, 64]"), fromCheckpoint.stdout)
+    }
+
+    func testPredictOnLogMelsEqualsTheModel() throws {
+        let ckpt = try checkpoint()
+        let (a, va) = try logMel("a.npy", mels: 64, frames: 80, seed: 1)
+        let (b, vb) = try logMel("b.npy", mels: 64, frames: 80, seed: 2)
+        let out = dir + "/pred.npz"
+        let r = try CLI.run(["predict", "--checkpoint", ckpt, a, b, "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let npz = try NPZ.read(out)
+        XCTAssertEqual(npz["clipwise"]?.shape, [2, 3])
+        XCTAssertEqual(npz["framewise"]?.shape, [2, 80, 3])
+        let model = try SEDModel(checkpoint: ckpt)
+        var clip: [Float] = [], frame: [Float] = []
+        for v in [va, vb] {
+            let x = try Tensor(v, shape: [64, 80]).transposed(0, 1).reshaped(1, 1, 80, 64)
+            let y = try GradMode.withoutGradients { try model(x) }
+            clip += y.clipwise.toArray()
+            frame += y.framewise.toArray()
+        }
+        XCTAssertEqual(npz["clipwise"]?.floats(), clip)
+        XCTAssertEqual(npz["framewise"]?.floats(), frame)
+        XCTAssertTrue((npz["clipwise"]?.floats() ?? []).allSatisfy { $0 > 0 && $0 < 1 })
+    }
+
+    func testPredictOnAudioUsesTheFrontEnd() throws {
+        let ckpt = try checkpoint()
+        let wav = dir + "/birds.wav"
+        let s = try CLI.run(["synth", "example", "--out", wav, "--seconds", "2"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let out = dir + "/pred.npz"
+        let r = try CLI.run(["predict", "--checkpoint", ckpt, wav, "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let clip = try AudioLoader.load(wav)
+        let mel = try FrontEnd(config: FrontEndConfig())(clip.samples)
+        let npz = try NPZ.read(out)
+        XCTAssertEqual(npz["framewise"]?.shape, [1, mel.frameCount, 3])
+        let model = try SEDModel(checkpoint: ckpt)
+        let y = try GradMode.withoutGradients { try model(try Tensor(mel.values, shape: [1, 1, mel.frameCount, mel.binCount])) }
+        XCTAssertEqual(npz["clipwise"]?.floats(), y.clipwise.toArray())
+    }
+
+    func testBadInputsFailWithOneSentenceAndNoOutput() throws {
+        let ckpt = try checkpoint()
+        let (good, _) = try logMel("good.npy", mels: 64, frames: 80, seed: 3)
+        let (short, _) = try logMel("other.npy", mels: 64, frames: 96, seed: 4)
+        let junk = dir + "/junk.npy"
+        try Data("not an array".utf8).write(to: URL(fileURLWithPath: junk))
+        let (flat, _) = try { () throws -> (String, [Float]) in
+            let p = dir + "/flat.npy"; try NPY.write([1, 2, 3], shape: [3], to: p); return (p, [])
+        }()
+        let out = dir + "/pred.npz"
+        let cases: [([String], String)] = [
+            ([good, junk], "junk.npy"),
+            ([good, dir + "/missing.npy"], "missing.npy"),
+            ([flat], "flat.npy"),
+            ([good, short], "other.npy"),
+            ([dir + "/notes.txt"], "notes.txt"),
+        ]
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: dir + "/notes.txt"))
+        for (inputs, culprit) in cases {
+            let r = try CLI.run(["predict", "--checkpoint", ckpt] + inputs + ["--out", out])
+            XCTAssertNotEqual(r.status, 0, "\(inputs)")
+            let lines = r.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains(culprit), "\(culprit): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output after a failure")
+        }
+        let noModel = try CLI.run(["predict", "--checkpoint", dir + "/none.safetensors", good, "--out", out])
+        XCTAssertNotEqual(noModel.status, 0)
+        XCTAssertTrue(noModel.stderr.contains("none.safetensors"), noModel.stderr)
+        XCTAssertFalse(files().contains { $0.hasPrefix(".") }, "no temporary files: \(files())")
+    }
+}
