@@ -9,6 +9,7 @@ import WarblerTensor
 extension SEDModel {
     /// Writes every parameter and buffer under its PyTorch key, plus the config, atomically.
     public func save(to path: String) throws {
+        guard !isFolded else { throw ModelError("\(path): a model with folded batch norms cannot be saved as a checkpoint (reload it unfolded)") }
         try SafeTensors.write(stateDict(), config: config, to: path)
     }
 

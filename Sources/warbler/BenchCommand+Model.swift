@@ -25,11 +25,14 @@ extension BenchCommand {
         var repeats: Int = 3
         @Option(help: "Untimed runs first.")
         var warmup: Int = 1
+        @Flag(name: .customLong("fold-batch-norm"), help: "Inference only: fold the batch norms into the convolutions first.")
+        var foldBatchNorm = false
 
         func validate() throws {
             guard ["inference", "training"].contains(mode) else { throw ValidationError("--mode must be inference or training, not \(mode).") }
             guard batch >= 1, repeats >= 1, warmup >= 0 else { throw ValidationError("--batch and --repeats must be positive.") }
             if mode == "training" && batch < 2 { throw ValidationError("training needs --batch of at least 2 (batch norm statistics).") }
+            if mode == "training" && foldBatchNorm { throw ValidationError("--fold-batch-norm is for inference: a folded model cannot train.") }
         }
 
         /// The process's peak resident set (VmHWM), MiB.
@@ -51,6 +54,7 @@ extension BenchCommand {
             let timing: (median: Double, all: [Double])
             if mode == "inference" {
                 model.eval()
+                if foldBatchNorm { try model.foldBatchNorm() }
                 timing = try BenchCommand.median(repeats: repeats, warmup: warmup) {
                     _ = try GradMode.withoutGradients { try model(x) }
                 }
@@ -64,7 +68,7 @@ extension BenchCommand {
                     try optimizer.step()
                 }
             }
-            BenchCommand.emit(["tool": "warbler", "mode": mode, "batch": batch, "arch": model.config.arch,
+            BenchCommand.emit(["tool": "warbler", "mode": mode + (foldBatchNorm ? " folded" : ""), "batch": batch, "arch": model.config.arch,
                                "median_ms": timing.median, "runs_ms": timing.all,
                                "samples_per_s": Double(batch) / (timing.median / 1000), "peak_rss_mib": Self.peakRSS()])
         }
