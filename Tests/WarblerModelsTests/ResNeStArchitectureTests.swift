@@ -115,3 +115,22 @@ final class SEDModeTests: XCTestCase {
         XCTAssertTrue(model.dropout.isTraining)
     }
 }
+
+final class SEDConfigTests: XCTestCase {
+    /// A hand-written config with only the essentials decodes to the named architecture and the
+    /// defaults; a full config round-trips; an unknown arch without a backbone is refused.
+    func testLenientDecodingAndRoundTrip() throws {
+        let short = try JSONDecoder().decode(SEDConfig.self, from: Data(#"{"arch": "resnest26d", "classes": 7}"#.utf8))
+        XCTAssertEqual(short, try SEDConfig(arch: "resnest26d", classes: 7))
+        XCTAssertEqual(short.backbone.layers, [2, 2, 2, 2])
+        var full = try SEDConfig(arch: "resnest101e", classes: 3, gruHidden: 64, gruLayers: 2, dropout: 0.1, inChannels: 2)
+        full.attentionActivation = .clamp
+        full.frequencyPooling = .max
+        let back = try JSONDecoder().decode(SEDConfig.self, from: JSONEncoder().encode(full))
+        XCTAssertEqual(back, full)
+        XCTAssertEqual(back.backbone.stemWidth, 64)
+        XCTAssertThrowsError(try JSONDecoder().decode(SEDConfig.self, from: Data(#"{"arch": "custom", "classes": 2}"#.utf8))) {
+            XCTAssertTrue("\($0)".contains("backbone"), "\($0)")
+        }
+    }
+}
