@@ -15,11 +15,12 @@ extension SEDModel {
 
     /// Rebuilds the model described by a checkpoint's config and loads its tensors (strict:
     /// every key must match, except BatchNorm's optional num_batches_tracked). The model is in
-    /// evaluation mode.
+    /// evaluation mode; nothing is drawn at random first (its dropout is seeded with 0).
     public convenience init(checkpoint path: String) throws {
         let file = try SafeTensors.read(path)
         let config = try file.config(SEDConfig.self)
-        try self.init(config: config)
+        var placeholder = CheckpointPlaceholder()
+        try self.init(config: config, generator: &placeholder)
         do {
             try load(stateDict: file.tensors)
         } catch {
