@@ -110,6 +110,16 @@ final class ModelCommandTests: CLITestCase {
         XCTAssertEqual(npz["clipwise"]?.floats(), clip)
         XCTAssertEqual(npz["framewise"]?.floats(), frame)
         XCTAssertTrue((npz["clipwise"]?.floats() ?? []).allSatisfy { $0 > 0 && $0 < 1 })
+
+        // Folded batch norms: the same probabilities up to float32 rounding.
+        let folded = dir + "/folded.npz"
+        let f = try CLI.run(["predict", "--checkpoint", ckpt, a, b, "--out", folded, "--fold-batch-norm"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        let fz = try NPZ.read(folded)
+        for name in ["clipwise", "framewise"] {
+            let d = compare(fz[name]?.floats() ?? [], npz[name]!.floats(), atol: 1e-5, rtol: 1e-4)
+            XCTAssertEqual(d.violations, 0, "\(name) folded: \(d)")
+        }
     }
 
     func testPredictOnAudioUsesTheFrontEnd() throws {
