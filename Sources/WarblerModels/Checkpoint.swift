@@ -9,16 +9,18 @@ import WarblerTensor
 extension SEDModel {
     /// Writes every parameter and buffer under its PyTorch key, plus the config, atomically.
     public func save(to path: String) throws {
+        guard !isFolded else { throw ModelError("\(path): a model with folded batch norms cannot be saved as a checkpoint (reload it unfolded)") }
         try SafeTensors.write(stateDict(), config: config, to: path)
     }
 
     /// Rebuilds the model described by a checkpoint's config and loads its tensors (strict:
     /// every key must match, except BatchNorm's optional num_batches_tracked). The model is in
-    /// evaluation mode.
+    /// evaluation mode; nothing is drawn at random first (its dropout is seeded with 0).
     public convenience init(checkpoint path: String) throws {
         let file = try SafeTensors.read(path)
         let config = try file.config(SEDConfig.self)
-        try self.init(config: config)
+        var placeholder = CheckpointPlaceholder()
+        try self.init(config: config, generator: &placeholder)
         do {
             try load(stateDict: file.tensors)
         } catch {

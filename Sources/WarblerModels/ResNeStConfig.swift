@@ -38,6 +38,24 @@ public struct ResNeStConfig: Codable, Equatable, Sendable {
         self.inChannels = inChannels
     }
 
+    enum CodingKeys: String, CodingKey {
+        case layers, channels, stemWidth, baseWidth, cardinality, radix, avd, avdFirst, inChannels
+    }
+
+    /// Decodes leniently: only `layers` is required; the other fields default as timm's resnest*.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        layers = try c.decode([Int].self, forKey: .layers)
+        channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? [64, 128, 256, 512]
+        stemWidth = try c.decodeIfPresent(Int.self, forKey: .stemWidth) ?? 32
+        baseWidth = try c.decodeIfPresent(Int.self, forKey: .baseWidth) ?? 64
+        cardinality = try c.decodeIfPresent(Int.self, forKey: .cardinality) ?? 1
+        radix = try c.decodeIfPresent(Int.self, forKey: .radix) ?? 2
+        avd = try c.decodeIfPresent(Bool.self, forKey: .avd) ?? true
+        avdFirst = try c.decodeIfPresent(Bool.self, forKey: .avdFirst) ?? false
+        inChannels = try c.decodeIfPresent(Int.self, forKey: .inChannels) ?? 1
+    }
+
     /// Channels of the final feature map (timm's num_features).
     public var outputChannels: Int { 4 * (channels.last ?? 0) }
 

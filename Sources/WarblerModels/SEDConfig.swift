@@ -57,6 +57,34 @@ public struct SEDConfig: Codable, Equatable, Sendable {
         self.init(arch: arch, backbone: backbone, classes: classes, gruHidden: gruHidden, gruLayers: gruLayers, dropout: dropout)
     }
 
+    enum CodingKeys: String, CodingKey {
+        case arch, backbone, classes, gruHidden, gruLayers, dropout, frequencyPooling, attentionActivation
+    }
+
+    /// Decodes a config leniently, so a hand-written one (e.g. by a PyTorch user exporting a
+    /// checkpoint) may give only `arch`, `classes` and `gruHidden`: a missing `backbone` is the
+    /// named architecture's (1 input channel), and missing fields take the defaults of
+    /// `init(arch:backbone:...)` (1 GRU layer, dropout 0.2, mean+max pooling, tanh attention).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        arch = try c.decode(String.self, forKey: .arch)
+        if let b = try c.decodeIfPresent(ResNeStConfig.self, forKey: .backbone) {
+            backbone = b
+        } else if let named = ResNeStConfig.named(arch) {
+            backbone = named
+        } else {
+            let known = ResNeStConfig.named.keys.sorted().joined(separator: ", ")
+            throw DecodingError.dataCorruptedError(forKey: .backbone, in: c,
+                debugDescription: "no \"backbone\" given and \"\(arch)\" is not a known architecture (\(known))")
+        }
+        classes = try c.decode(Int.self, forKey: .classes)
+        gruHidden = try c.decodeIfPresent(Int.self, forKey: .gruHidden) ?? 256
+        gruLayers = try c.decodeIfPresent(Int.self, forKey: .gruLayers) ?? 1
+        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0.2
+        frequencyPooling = try c.decodeIfPresent(FrequencyPooling.self, forKey: .frequencyPooling) ?? .meanMax
+        attentionActivation = try c.decodeIfPresent(AttentionActivation.self, forKey: .attentionActivation) ?? .tanh
+    }
+
     /// Channels the head reads: 2H with the GRU, the backbone's width without it.
     public var headInputChannels: Int { gruLayers > 0 ? 2 * gruHidden : backbone.outputChannels }
 

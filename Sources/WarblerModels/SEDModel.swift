@@ -28,10 +28,15 @@ public final class SEDModel: Module {
 
     /// A randomly initialised model: timm's initialisation for the backbone, PyTorch's defaults
     /// for the GRU and the head, all drawn from a generator seeded with `seed`.
-    public init(config: SEDConfig, seed: UInt64 = 0) throws {
+    public convenience init(config: SEDConfig, seed: UInt64 = 0) throws {
+        var generator = SeededGenerator(seed: seed)
+        try self.init(config: config, generator: &generator)
+    }
+
+    /// Builds the layers, drawing every initial value from `generator`.
+    init(config: SEDConfig, generator: inout some RandomNumberGenerator) throws {
         try config.validate()
         self.config = config
-        var generator = SeededGenerator(seed: seed)
         backbone = try ResNeSt(config: config.backbone, generator: &generator)
         dropout = try Dropout(probability: config.dropout, seed: generator.next())
         if config.gruLayers > 0 {

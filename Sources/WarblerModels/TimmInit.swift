@@ -5,6 +5,13 @@
 import WarblerNN
 import WarblerTensor
 
+/// The "generator" of a model built only to receive a checkpoint's tensors: TimmInit gives zero
+/// weights instead of drawing (a resnest50d's kaiming-normal draws take seconds), and any other
+/// initialiser that draws from it gets zeros.
+struct CheckpointPlaceholder: RandomNumberGenerator {
+    mutating func next() -> UInt64 { 0 }
+}
+
 enum TimmInit {
     static func conv(_ inputChannels: Int, _ outputChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                      dilation: Int = 1, groups: Int = 1, bias: Bool = false,
@@ -13,7 +20,8 @@ enum TimmInit {
             throw ModelError("a convolution \(inputChannels) -> \(outputChannels) channels cannot have \(groups) groups")
         }
         let shape: Shape = [outputChannels, inputChannels / groups, kernel, kernel]
-        let weight = try Init.kaimingNormalFanOut(shape, generator: &generator)
+        let weight = generator is CheckpointPlaceholder
+            ? try Tensor.zeros(shape, requiresGrad: true) : try Init.kaimingNormalFanOut(shape, generator: &generator)
         let b = bias ? try Init.uniform([outputChannels], bound: 1 / Float(try Init.fanIn(shape)).squareRoot(), generator: &generator) : nil
         return try Conv2d(weight: weight, bias: b, stride: (stride, stride), padding: (padding, padding),
                           dilation: (dilation, dilation), groups: groups)

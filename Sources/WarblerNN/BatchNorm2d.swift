@@ -18,6 +18,9 @@ public final class BatchNorm2d: Layer {
     public let eps: Float
     public let momentum: Float
     public var isTraining = true
+    /// True once folded into the preceding convolution (BatchNorm2d+Folding.swift): the layer
+    /// then passes its input through, in evaluation mode only.
+    public internal(set) var isFolded = false
 
     public var channels: Int { weight.shape[0] }
 
@@ -42,6 +45,12 @@ public final class BatchNorm2d: Layer {
     /// (and running-statistic updates) in training mode, running statistics in eval mode.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         guard x.rank == 4 else { throw TensorError("BatchNorm2d", "needs input [N, C, H, W], got \(x.shape)") }
+        if isFolded {
+            guard !isTraining else {
+                throw TensorError("BatchNorm2d", "this layer was folded into its convolution for inference and cannot train; reload the unfolded model")
+            }
+            return x
+        }
         if isTraining { numBatchesTracked.update { $0[0] += 1 } }
         return try x.batchNorm(runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
                                training: isTraining, momentum: momentum, eps: eps)

@@ -6,8 +6,8 @@ import WarblerTensor
 public final class Conv2d: Layer {
     /// [outputChannels, inputChannels / groups, kH, kW]
     public let weight: Tensor
-    /// [outputChannels], or nil.
-    public let bias: Tensor?
+    /// [outputChannels], or nil. Set only by `fold(_:)` (BatchNorm2d+Folding.swift).
+    public internal(set) var bias: Tensor?
     public let stride: (Int, Int)
     public let padding: (Int, Int)
     public let dilation: (Int, Int)

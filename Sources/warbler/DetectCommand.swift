@@ -7,6 +7,7 @@ import WarblerAudio
 import WarblerDetect
 import WarblerFeatures
 import WarblerModels
+import WarblerNN
 import WarblerTensor
 
 struct DetectCommand: ParsableCommand {
@@ -81,7 +82,9 @@ struct DetectCommand: ParsableCommand {
         guard !files.isEmpty else { throw DetectError("no audio files in \(inputs.joined(separator: ", "))") }
         let model = try SEDModel(checkpoint: checkpoint)
         let classes = try SEDScorer.classNames(checkpoint: checkpoint, count: model.config.classes)
-        let scorer = try SEDScorer(model: model, classes: classes, device: Device(name: device)!)
+        let target = Device(name: device)!
+        if target != .cpu { try model.move(to: target) }
+        let scorer = try SEDScorer(model: model, classes: classes, device: target)
         let policy = try labelPolicy(classes)
         var config = DetectConfig()
         (config.windowSeconds, config.hopSeconds, config.batchSize) = (window, hop, batch)

@@ -2,7 +2,9 @@
 // layer table, parameters and FLOPs per clip of an architecture or a checkpoint).
 import ArgumentParser
 import Foundation
+import WarblerIO
 import WarblerModels
+import WarblerNN
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,6 +57,10 @@ struct ModelInitCommand: ParsableCommand {
     @Option(help: "Seed of the random initialisation.")
     var seed: UInt64 = 0
 
+    @Option(name: .customLong("backbone-weights"),
+            help: "Start the backbone from a timm ResNeSt state dict saved as safetensors (e.g. ImageNet weights; 'fc.*' ignored, 3-channel stems adapted as timm does).")
+    var backboneWeights: String?
+
     @Option(help: "Output checkpoint (.safetensors).")
     var out: String
 
@@ -66,6 +72,12 @@ struct ModelInitCommand: ParsableCommand {
     func run() throws {
         do {
             let sed = try SEDModel(config: model.config(), seed: seed)
+            if let backboneWeights {
+                let file = try SafeTensors.read(backboneWeights)
+                do { try sed.loadBackbone(timm: file.tensors) } catch {
+                    throw FileError(path: backboneWeights, reason: "does not fit a \(model.arch) backbone: \(describe(error))")
+                }
+            }
             try sed.save(to: out)
             let count = sed.parameterTensors().reduce(0) { $0 + $1.count }
             print("\(out): \(model.arch), \(model.classes) classes, GRU \(model.gruLayers) x \(model.gruHidden), \(count) parameters")

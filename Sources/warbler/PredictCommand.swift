@@ -30,6 +30,10 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Output .npz.")
     var out: String
 
+    @Flag(name: .customLong("fold-batch-norm"),
+          help: "Fold the batch norms into the convolutions first (faster; equal up to float32 rounding).")
+    var foldBatchNorm = false
+
     @OptionGroup var audio: AudioOptions
     @OptionGroup var frontEnd: FrontEndOptions
 
@@ -60,6 +64,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         do {
             let model = try SEDModel(checkpoint: checkpoint)
+            if foldBatchNorm { try model.foldBatchNorm() }
             var frontEndCache: FrontEnd?
             func fe() throws -> FrontEnd {
                 if let f = frontEndCache { return f }

@@ -44,6 +44,30 @@ final class ModelCommandTests: CLITestCase {
         XCTAssertEqual(files(), ["m.safetensors"])
     }
 
+    /// A timm-style state dict (3-channel stem, classifier keys) starts the backbone: the stem is
+    /// summed over its input channels, everything else copied; a mismatching one is refused.
+    func testInitFromTimmBackboneWeights() throws {
+        var rng = SeededGenerator(seed: 5)
+        let source = try ResNeSt(config: XCTUnwrap(ResNeStConfig.named("resnest14d", inChannels: 3)), generator: &rng)
+        var sd = source.stateDict()
+        sd["fc.weight"] = try Tensor.zeros([10, 2048])
+        sd["fc.bias"] = try Tensor.zeros([10])
+        let weights = dir + "/timm.safetensors"
+        try SafeTensors.write(sd, to: weights)
+        let out = dir + "/m.safetensors"
+        let r = try CLI.run(["model", "init", "--arch", "resnest14d", "--classes", "3", "--gru-hidden", "8",
+                             "--backbone-weights", weights, "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let loaded = try SEDModel(checkpoint: out).backbone.stateDict()
+        XCTAssertEqual(loaded["conv1.0.weight"]?.toArray(), try sd["conv1.0.weight"]!.sum(axes: [1], keepingDims: true).toArray())
+        XCTAssertEqual(loaded["layer4.0.conv2.fc1.weight"]?.toArray(), sd["layer4.0.conv2.fc1.weight"]?.toArray())
+        XCTAssertEqual(loaded["layer2.0.bn3.running_var"]?.toArray(), sd["layer2.0.bn3.running_var"]?.toArray())
+        let bad = try CLI.run(["model", "init", "--arch", "resnest26d", "--backbone-weights", weights, "--out", dir + "/x.safetensors"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("timm.safetensors") && bad.stderr.contains("resnest26d"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.safetensors"))
+    }
+
     func testSummaryCountsTimmsParametersAndFLOPs() throws {
         let r = try CLI.run(["model", "summary", "--arch", "resnest50d", "--classes", "24", "--gru-hidden", "256"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -86,6 +110,16 @@ final class ModelCommandTests: CLITestCase {
         XCTAssertEqual(npz["clipwise"]?.floats(), clip)
         XCTAssertEqual(npz["framewise"]?.floats(), frame)
         XCTAssertTrue((npz["clipwise"]?.floats() ?? []).allSatisfy { $0 > 0 && $0 < 1 })
+
+        // Folded batch norms: the same probabilities up to float32 rounding.
+        let folded = dir + "/folded.npz"
+        let f = try CLI.run(["predict", "--checkpoint", ckpt, a, b, "--out", folded, "--fold-batch-norm"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        let fz = try NPZ.read(folded)
+        for name in ["clipwise", "framewise"] {
+            let d = compare(fz[name]?.floats() ?? [], npz[name]!.floats(), atol: 1e-5, rtol: 1e-4)
+            XCTAssertEqual(d.violations, 0, "\(name) folded: \(d)")
+        }
     }
 
     func testPredictOnAudioUsesTheFrontEnd() throws {

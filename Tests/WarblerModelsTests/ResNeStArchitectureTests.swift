@@ -1,8 +1,9 @@
 // The named ResNeSt configs against timm itself (tools/fixtures/models.py keys.json): every
-// state_dict key and shape of resnest14d / 26d / 50d / 101e (in_chans 1, no classifier) and the
-// parameter count; timm's adapt_input_conv for 3-channel stem weights; small building blocks.
+// state_dict key and shape of resnest14d / 26d / 50d / 101e (in_chans 1, no classifier), the
+// parameter count, and the backbone FLOPs of `summary()` against torch.utils.flop_counter on a
+// 501 x 128 clip; timm's adapt_input_conv for 3-channel stem weights; small building blocks.
 import Foundation
-import WarblerModels
+@testable import WarblerModels
 import WarblerNN
 import WarblerTensor
 import WarblerTestSupport
@@ -15,8 +16,9 @@ final class ResNeStArchitectureTests: XCTestCase {
         for arch in ["resnest14d", "resnest26d", "resnest50d", "resnest101e"] {
             let entry = reference[arch] as! [String: Any]
             let shapes = entry["shapes"] as! [String: [Int]]
-            var rng = SeededGenerator(seed: 1)
-            let backbone = try ResNeSt(config: XCTUnwrap(ResNeStConfig.named(arch)), generator: &rng)
+            var placeholder = CheckpointPlaceholder()  // shapes only: no random draws
+            let model = try SEDModel(config: SEDConfig(arch: arch, classes: 2, gruHidden: 4), generator: &placeholder)
+            let backbone = model.backbone
             let ours = backbone.stateDict().mapValues(\.shape.dims)
             XCTAssertEqual(Set(ours.keys).subtracting(shapes.keys).sorted(), [], "\(arch): keys timm does not have")
             XCTAssertEqual(Set(shapes.keys).subtracting(ours.keys).sorted(), [], "\(arch): timm keys we lack")
@@ -26,6 +28,9 @@ final class ResNeStArchitectureTests: XCTestCase {
             let count = backbone.parameterTensors().reduce(0) { $0 + $1.count }
             XCTAssertEqual(count, entry["parameters"] as! Int, "\(arch) parameter count")
             XCTAssertEqual(backbone.config.outputChannels, entry["num_features"] as! Int)
+            let flops = try model.summary(frames: 501, mels: 128).layers.filter { $0.name.hasPrefix("backbone") }.reduce(0) { $0 + $1.flops }
+            let reference = try XCTUnwrap(entry["flops_501x128"] as? Int, "keys.json lacks flops_501x128: re-run tools/fixtures/models.py")
+            XCTAssertEqual(Double(flops), Double(reference), accuracy: 1e-4 * Double(reference), "\(arch) backbone FLOPs")
         }
     }
 
@@ -113,5 +118,24 @@ final class SEDModeTests: XCTestCase {
         XCTAssertEqual(a, b)
         model.train()
         XCTAssertTrue(model.dropout.isTraining)
+    }
+}
+
+final class SEDConfigTests: XCTestCase {
+    /// A hand-written config with only the essentials decodes to the named architecture and the
+    /// defaults; a full config round-trips; an unknown arch without a backbone is refused.
+    func testLenientDecodingAndRoundTrip() throws {
+        let short = try JSONDecoder().decode(SEDConfig.self, from: Data(#"{"arch": "resnest26d", "classes": 7}"#.utf8))
+        XCTAssertEqual(short, try SEDConfig(arch: "resnest26d", classes: 7))
+        XCTAssertEqual(short.backbone.layers, [2, 2, 2, 2])
+        var full = try SEDConfig(arch: "resnest101e", classes: 3, gruHidden: 64, gruLayers: 2, dropout: 0.1, inChannels: 2)
+        full.attentionActivation = .clamp
+        full.frequencyPooling = .max
+        let back = try JSONDecoder().decode(SEDConfig.self, from: JSONEncoder().encode(full))
+        XCTAssertEqual(back, full)
+        XCTAssertEqual(back.backbone.stemWidth, 64)
+        XCTAssertThrowsError(try JSONDecoder().decode(SEDConfig.self, from: Data(#"{"arch": "custom", "classes": 2}"#.utf8))) {
+            XCTAssertTrue("\($0)".contains("backbone"), "\($0)")
+        }
     }
 }

@@ -1,0 +1,76 @@
+// `warbler bench model`: SED inference and training throughput of a checkpoint on random
+// log-mels, for bench/models.py (one JSON line per measurement, with the process's peak RSS).
+import ArgumentParser
+import Foundation
+import WarblerModels
+import WarblerNN
+import WarblerTensor
+
+extension BenchCommand {
+    struct ModelBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "model", abstract: "Time SED inference (eval, no gradients) or training steps (AdamW, BCE) of a checkpoint.")
+
+        @Option(help: "Model checkpoint (.safetensors with its config).")
+        var checkpoint: String
+        @Option(help: "inference or training.")
+        var mode: String = "inference"
+        @Option(help: "Batch size.")
+        var batch: Int = 1
+        @Option(help: "Frames per clip (501 = 5 s).")
+        var frames: Int = 501
+        @Option(help: "Mel bins per clip.")
+        var mels: Int = 128
+        @Option(help: "Timed repetitions.")
+        var repeats: Int = 3
+        @Option(help: "Untimed runs first.")
+        var warmup: Int = 1
+        @Flag(name: .customLong("fold-batch-norm"), help: "Inference only: fold the batch norms into the convolutions first.")
+        var foldBatchNorm = false
+
+        func validate() throws {
+            guard ["inference", "training"].contains(mode) else { throw ValidationError("--mode must be inference or training, not \(mode).") }
+            guard batch >= 1, repeats >= 1, warmup >= 0 else { throw ValidationError("--batch and --repeats must be positive.") }
+            if mode == "training" && batch < 2 { throw ValidationError("training needs --batch of at least 2 (batch norm statistics).") }
+            if mode == "training" && foldBatchNorm { throw ValidationError("--fold-batch-norm is for inference: a folded model cannot train.") }
+        }
+
+        /// The process's peak resident set (VmHWM), MiB.
+        static func peakRSS() -> Double {
+            guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+            for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+                let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+                return kb / 1024
+            }
+            return 0
+        }
+
+        func run() throws {
+            let model = try SEDModel(checkpoint: checkpoint)
+            var generator = SeededGenerator(seed: 1)
+            let x = try Init.uniform([batch, 1, frames, mels], bound: 40, generator: &generator).detached()
+            let k = model.config.classes
+            let y = try Tensor((0..<(batch * k)).map { _ in Float(Int.random(in: 0...1, using: &generator)) }, shape: [batch, k])
+            let timing: (median: Double, all: [Double])
+            if mode == "inference" {
+                model.eval()
+                if foldBatchNorm { try model.foldBatchNorm() }
+                timing = try BenchCommand.median(repeats: repeats, warmup: warmup) {
+                    _ = try GradMode.withoutGradients { try model(x) }
+                }
+            } else {
+                model.train()
+                let optimizer = try AdamW(parameters: model.parameterTensors(), learningRate: 1e-4)
+                timing = try BenchCommand.median(repeats: repeats, warmup: warmup) {
+                    optimizer.zeroGrad()
+                    let loss = try model(x).clipwise.binaryCrossEntropy(target: y)
+                    try loss.backward()
+                    try optimizer.step()
+                }
+            }
+            BenchCommand.emit(["tool": "warbler", "mode": mode + (foldBatchNorm ? " folded" : ""), "batch": batch, "arch": model.config.arch,
+                               "median_ms": timing.median, "runs_ms": timing.all,
+                               "samples_per_s": Double(batch) / (timing.median / 1000), "peak_rss_mib": Self.peakRSS()])
+        }
+    }
+}
