@@ -109,6 +109,11 @@ public enum DetectionReport {
             const audio = document.getElementById('audio'), head = document.getElementById('playhead');
             const x0 = \(layout.plot.minX), w = \(layout.plot.width), span = \(seconds);
             function playFrom(t) { audio.currentTime = t; audio.play(); }
+            // What loaded, for scripts/check-report.sh (and anyone inspecting the page).
+            const img = document.querySelector('figure img');
+            function noteImage() { if (img.naturalWidth) document.body.setAttribute('data-picture', img.naturalWidth + 'x' + img.naturalHeight); }
+            if (img.complete) noteImage(); else img.addEventListener('load', noteImage);
+            audio.addEventListener('loadedmetadata', () => document.body.setAttribute('data-audio-seconds', audio.duration.toFixed(2)));
             audio.addEventListener('timeupdate', () => {
               const x = x0 + w * Math.min(1, audio.currentTime / span);
               head.setAttribute('x1', x); head.setAttribute('x2', x); head.setAttribute('visibility', 'visible');

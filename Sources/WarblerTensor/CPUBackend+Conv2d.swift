@@ -25,21 +25,25 @@ extension CPUBackend {
         try $convolutionPath.withValue(path) { try body() }
     }
 
-    /// The dispatch rule of `.automatic`, from `warbler bench engine --conv-path P --backward`
-    /// over the 33 distinct convolutions of timm's resnest50d on a [1, 1, 501, 128] log-mel
-    /// (docs/benchmarks.md, "Engine"; OpenBLAS runs its Haswell kernels here, oneDNN 2.6 its
-    /// AVX-512 ones). Always oneDNN: im2col + OpenBLAS won some small-output backward passes
-    /// when timed alone, but mixed into a network it lost several milliseconds per switch,
-    /// because oneDNN's OpenMP threads and OpenBLAS's own threads then fight over the cores
-    /// (each spins while waiting for work). The layout:
-    /// - plain NCHW for a 1x1 stride-1 unpadded kernel (forward about 2x faster than one
-    ///   OpenBLAS GEMM, with no reorders to pay) and for forwards with small outputs (<= 128
-    ///   positions, where the reorders cost more than blocking saves);
-    /// - oneDNN's blocked layouts (nChw16c) for the rest.
-    static func automaticLayout(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> DNNLConvLayout {
-        if g.window.isIdentity && (pass == .forward || g.window.outputArea >= 512) { return .plain }
-        if pass == .forward && g.window.outputArea <= 128 { return .plain }
-        return .blocked
+    /// The dispatch rule of `.automatic`, from `bench/engine.py --backward` and
+    /// `warbler bench engine --conv-path P --backward` over the 33 distinct convolutions of
+    /// timm's resnest50d on a [1, 1, 501, 128] log-mel (docs/benchmarks.md, "Engine"):
+    /// - forward: oneDNN in plain NCHW for a 1x1 stride-1 unpadded kernel (no reorders to pay)
+    ///   and for small outputs (<= 128 positions, where reorders cost more than blocking saves);
+    ///   oneDNN's blocked layouts (nChw16c) otherwise;
+    /// - backward (data and weights): im2col + GEMM for outputs of <= 256 positions (the deep
+    ///   stages and the split-attention 1x1s on [C, 1, 1]: oneDNN 2.6's backward kernels were
+    ///   3-10x slower there than its own matmul, which the backend's GEMM runs on); oneDNN plain
+    ///   for 1x1 kernels on large outputs (>= 512 positions); blocked oneDNN otherwise.
+    static func automaticLayout(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> DNNLConvLayout? {
+        let area = g.window.outputArea
+        switch pass {
+        case .forward:
+            return g.window.isIdentity || area <= 128 ? .plain : .blocked
+        case .backwardData, .backwardWeights:
+            if area <= 256 { return nil }
+            return g.window.isIdentity && area >= 512 ? .plain : .blocked
+        }
     }
 
     /// The oneDNN layout for `pass` of `g`, or nil for im2col.

@@ -92,6 +92,11 @@ extension CPUBackend {
         guard count > 0 else { return }
         let rank = shape.rank
         if rank == 0 { d[0] = s[offset]; return }
+        // A plain copy (contiguous source): one memcpy, no index arithmetic and no thread hop.
+        if strides == shape.strides {
+            d.update(from: s + offset, count: count)
+            return
+        }
         let inner = shape.dims[rank - 1], si = strides[rank - 1]
         parallel(count / inner, grain: max(1, 65_536 / inner)) { r in
             for row in r {

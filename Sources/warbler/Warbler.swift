@@ -21,6 +21,7 @@ struct Warbler: ParsableCommand {
     /// Registers the CUDA backend (nothing is loaded until a CUDA device is asked for), so that
     /// `Backends.backend(for: .cuda(i))` works in every command; then runs the command line.
     static func main() {
+        ThreadPolicy.applyShortOpenMPSpin()
         CUDABackend.register()
         main(nil)
     }
