@@ -45,19 +45,23 @@ def worker(args) -> None:
     import models as M
 
     torch.set_num_threads(args.threads)
+    dev = torch.device(args.device)
     with safe_open(args.checkpoint, "pt") as f:
         config = json.loads(f.metadata()["config"])
     model = M.SED(config)
     model.load_state_dict(safetensors.torch.load_file(args.checkpoint))
+    model.to(dev)
     gen = torch.Generator().manual_seed(1)
-    x = (torch.rand(args.batch, 1, args.frames, args.mels, generator=gen) - 0.5) * 80
-    y = (torch.rand(args.batch, config["classes"], generator=gen) < 0.5).float()
+    x = ((torch.rand(args.batch, 1, args.frames, args.mels, generator=gen) - 0.5) * 80).to(dev)
+    y = (torch.rand(args.batch, config["classes"], generator=gen) < 0.5).float().to(dev)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     if args.mode == "inference":
         model.eval()
 
         def step():
             with torch.inference_mode():
                 model(x)
+            sync()
     else:
         model.train()
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
@@ -66,6 +70,7 @@ def worker(args) -> None:
             opt.zero_grad()
             F.binary_cross_entropy(model(x)[0], y).backward()
             opt.step()
+            sync()
     runs = time_runs(step, args.repeats, warmup=1)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(dict(tool="pytorch", mode=args.mode, batch=args.batch, median_ms=median(runs), runs_ms=runs,
@@ -91,6 +96,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--frames", type=int, default=501)
     ap.add_argument("--mels", type=int, default=128)
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda for both tools on the GPU (inference cases only)")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--checkpoint", help=argparse.SUPPRESS)
@@ -102,7 +108,8 @@ def main() -> None:
 
     check_quiet()
     binary = warbler_binary()
-    print(f"# SED models on the CPU, input [B, 1, {args.frames}, {args.mels}], PyTorch {args.threads} threads, "
+    cases = CASES if args.device == "cpu" else [c for c in CASES if c[0] == "inference"]
+    print(f"# SED models on {args.device}, input [B, 1, {args.frames}, {args.mels}], PyTorch {args.threads} threads, "
           f"medians of {args.repeats} runs")
     print(f"# {machine_line()}")
     results = []
@@ -111,9 +118,9 @@ def main() -> None:
         for arch in args.arch:
             ckpt = str(Path(tmp) / f"{arch}.safetensors")
             make_checkpoint(arch, ckpt)
-            for mode, batch in CASES:
+            for mode, batch in cases:
                 common = ["--mode", mode, "--batch", str(batch), "--repeats", str(args.repeats),
-                          "--frames", str(args.frames), "--mels", str(args.mels)]
+                          "--frames", str(args.frames), "--mels", str(args.mels), "--device", args.device]
                 proc = subprocess.run([sys.executable, __file__, "--worker", "--checkpoint", ckpt,
                                        "--threads", str(args.threads), *common], capture_output=True, text=True)
                 if proc.returncode != 0:

@@ -25,6 +25,8 @@ extension BenchCommand {
         var repeats: Int = 3
         @Option(help: "Untimed runs first.")
         var warmup: Int = 1
+        @Option(help: "Device: cpu or cuda[:N] (inference only on the GPU for now).")
+        var device = "cpu"
         @Flag(name: .customLong("fold-batch-norm"), help: "Inference only: fold the batch norms into the convolutions first.")
         var foldBatchNorm = false
 
@@ -33,6 +35,10 @@ extension BenchCommand {
             guard batch >= 1, repeats >= 1, warmup >= 0 else { throw ValidationError("--batch and --repeats must be positive.") }
             if mode == "training" && batch < 2 { throw ValidationError("training needs --batch of at least 2 (batch norm statistics).") }
             if mode == "training" && foldBatchNorm { throw ValidationError("--fold-batch-norm is for inference: a folded model cannot train.") }
+            guard let d = Device(name: device) else { throw ValidationError("--device must be cpu, cuda or cuda:N, not \(device).") }
+            if mode == "training" && d != .cpu {
+                throw ValidationError("training on \(device) is not available yet: the optimizers update parameters in host memory.")
+            }
         }
 
         /// The process's peak resident set (VmHWM), MiB.
@@ -47,16 +53,19 @@ extension BenchCommand {
 
         func run() throws {
             let model = try SEDModel(checkpoint: checkpoint)
+            let target = Device(name: device)!
             var generator = SeededGenerator(seed: 1)
-            let x = try Init.uniform([batch, 1, frames, mels], bound: 40, generator: &generator).detached()
+            let x = try Init.uniform([batch, 1, frames, mels], bound: 40, generator: &generator).detached().on(target)
             let k = model.config.classes
             let y = try Tensor((0..<(batch * k)).map { _ in Float(Int.random(in: 0...1, using: &generator)) }, shape: [batch, k])
             let timing: (median: Double, all: [Double])
             if mode == "inference" {
                 model.eval()
                 if foldBatchNorm { try model.foldBatchNorm() }
+                try model.move(to: target)
                 timing = try BenchCommand.median(repeats: repeats, warmup: warmup) {
-                    _ = try GradMode.withoutGradients { try model(x) }
+                    // Reading the (small) clipwise output back waits for the device to finish.
+                    _ = try GradMode.withoutGradients { try model(x) }.clipwise.toArray()
                 }
             } else {
                 model.train()
@@ -69,6 +78,7 @@ extension BenchCommand {
                 }
             }
             BenchCommand.emit(["tool": "warbler", "mode": mode + (foldBatchNorm ? " folded" : ""), "batch": batch, "arch": model.config.arch,
+                               "device": device,
                                "median_ms": timing.median, "runs_ms": timing.all,
                                "samples_per_s": Double(batch) / (timing.median / 1000), "peak_rss_mib": Self.peakRSS()])
         }
