@@ -12,6 +12,10 @@ extension CPUBackend {
         }
         let count = shape.count
         guard count > 0 else { return }
+        if let (outer, length, inner) = CPUBackend.contiguousRun(shape, axes) {
+            reduceRun(op, s, outer: outer, length: length, inner: inner, into: d, indices: indices)
+            return
+        }
         // Output strides in input index space: 0 along reduced axes.
         var outDims = shape.dims
         for a in axes { outDims[a] = 1 }
@@ -44,6 +48,48 @@ extension CPUBackend {
                 o -= stridesIn[a] * index[a]
                 index[a] = 0
                 a -= 1
+            }
+        }
+    }
+
+    /// When `axes` are consecutive dimensions, the input is [outer, length, inner] with the
+    /// reduction along the middle: (outer, length, inner). Nil otherwise.
+    static func contiguousRun(_ shape: Shape, _ axes: Set<Int>) -> (Int, Int, Int)? {
+        guard let lo = axes.min(), let hi = axes.max(), hi - lo + 1 == axes.count else { return nil }
+        let d = shape.dims
+        return (d[..<lo].reduce(1, *), d[lo...hi].reduce(1, *), d[(hi + 1)...].reduce(1, *))
+    }
+
+    /// The reduction of [outer, length, inner] along the middle, each output accumulated in the
+    /// same order as the general loop (k ascending), so the results are identical; the inner
+    /// loop runs over independent outputs and vectorises. Split over cores by `outer` when large.
+    func reduceRun(_ op: ReduceOp, _ s: UnsafeMutablePointer<Float>, outer: Int, length: Int, inner: Int,
+                   into d: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int>?) {
+        nonisolated(unsafe) let (src, dst, idx) = (s, d, indices)
+        parallel(outer, grain: max(1, 262_144 / max(1, length * inner))) { range in
+            for o in range {
+                let base = src + o * length * inner, out = dst + o * inner
+                switch op {
+                case .sum:
+                    for k in 0..<length {
+                        let row = base + k * inner
+                        for i in 0..<inner { out[i] += row[i] }
+                    }
+                case .max:
+                    // The first maximum wins; a NaN wins over everything and stays (as torch.max).
+                    for i in 0..<inner {
+                        var best = base[i], at = 0
+                        if !best.isNaN {
+                            for k in 1..<max(length, 1) {
+                                let v = base[k * inner + i]
+                                if v.isNaN { best = v; at = k; break }
+                                if v > best { best = v; at = k }
+                            }
+                        }
+                        out[i] = best
+                        idx?[o * inner + i] = (o * length + at) * inner + i
+                    }
+                }
             }
         }
     }
