@@ -71,7 +71,7 @@ let package = Package(
             swiftSettings: strict),
 
         // Fixture loading and array comparison shared by the test targets (not a product).
-        .target(name: "WarblerTestSupport", dependencies: ["WarblerIO"], path: "Tests/WarblerTestSupport"),
+        .target(name: "WarblerTestSupport", dependencies: ["WarblerIO", "WarblerTensor"], path: "Tests/WarblerTestSupport"),
         .testTarget(name: "WarblerIOTests", dependencies: ["WarblerIO"]),
         .testTarget(name: "WarblerAudioTests", dependencies: ["WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),

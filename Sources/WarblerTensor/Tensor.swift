@@ -9,7 +9,7 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public let shape: Shape
     public let dtype: DType
     /// Replaced only by `move(to:)`, which moves a tensor (a model's parameter) in place.
-    internal(set) var storage: Storage
+    var storage: Storage
     /// Leaves with `requiresGrad` receive `.grad` from `backward()`.
     public var requiresGrad: Bool
     /// Accumulated gradient (leaves only), same shape as the tensor.

@@ -1,57 +1,14 @@
-// Loading the fixtures of tools/fixtures/models.py as tensors.
-import Foundation
+// The fixtures of tools/fixtures/models.py as tensors (loading and the shared tolerance check
+// live in WarblerTestSupport/TensorFixtures.swift).
 import WarblerIO
 import WarblerTensor
 import WarblerTestSupport
-import XCTest
 
 enum ModelFixtures {
-    static let script = "models.py"
-
-    static func array(_ relative: String) throws -> NPYArray {
-        try Fixtures.array("models/" + relative, script: script)
-    }
-
+    static let fixtures = TensorFixtures(folder: "models", script: "models.py")
+    static func array(_ relative: String) throws -> NPYArray { try fixtures.array(relative) }
     static func tensor(_ relative: String, requiresGrad: Bool = false) throws -> Tensor {
-        let a = try array(relative)
-        return try Tensor(a.floats(), shape: Shape(a.shape), requiresGrad: requiresGrad)
+        try fixtures.tensor(relative, requiresGrad: requiresGrad)
     }
-
-    static func json(_ relative: String) throws -> [String: Any] {
-        try Fixtures.json("models/" + relative, script: script) as! [String: Any]
-    }
-}
-
-/// The worst absolute and relative errors over a group of comparisons.
-struct WorstError: CustomStringConvertible {
-    var abs: Float = 0
-    var rel: Float = 0
-    var description: String { String(format: "max |diff| %.3g, max rel %.3g", abs, rel) }
-
-    mutating func record(_ d: Disagreement) {
-        abs = max(abs, d.maxAbs)
-        rel = max(rel, d.maxRel)
-    }
-}
-
-/// Asserts `actual` matches `reference` in shape and within `atol + rtol * |reference|`.
-func assertClose(_ actual: Tensor?, _ reference: NPYArray, atol: Float, rtol: Float, _ what: String,
-                 worst: inout WorstError, file: StaticString = #filePath, line: UInt = #line) {
-    guard let actual else { return XCTFail("\(what): missing", file: file, line: line) }
-    XCTAssertEqual(actual.shape.dims, reference.shape, "\(what): shape", file: file, line: line)
-    guard actual.shape.dims == reference.shape else { return }
-    let d = compare(actual.toArray(), reference.floats(), atol: atol, rtol: rtol)
-    worst.record(d)
-    XCTAssertEqual(d.violations, 0, "\(what): \(d)", file: file, line: line)
-}
-
-/// Asserts `actual` matches the reference tensor in shape and within `atol + rtol * |reference|`.
-func assertClose(_ actual: Tensor?, _ reference: Tensor, atol: Float, rtol: Float, _ what: String,
-                 worst: inout WorstError, file: StaticString = #filePath, line: UInt = #line) {
-    guard let actual else { return XCTFail("\(what): missing", file: file, line: line) }
-    XCTAssertEqual(actual.shape, reference.shape, "\(what): shape", file: file, line: line)
-    guard actual.shape == reference.shape else { return }
-    let d = compare(actual.toArray(), reference.toArray(), atol: atol, rtol: rtol)
-    worst.record(d)
-    XCTAssertEqual(d.violations, 0, "\(what): \(d)", file: file, line: line)
+    static func json(_ relative: String) throws -> [String: Any] { try fixtures.json(relative) }
 }
