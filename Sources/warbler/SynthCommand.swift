@@ -27,7 +27,10 @@ struct SynthCommand: ParsableCommand {
         var seed: UInt64 = 7
 
         func validate() throws {
-            guard seconds > 0, seconds <= 86_400 else { throw ValidationError("--seconds must be in (0, 86400], not \(seconds).") }
+            // The recording is made in memory (12 bytes a sample): at most 4 hours.
+            guard seconds > 0, seconds <= 14_400 else {
+                throw ValidationError("--seconds must be in (0, 14400] (4 hours; join files for longer recordings), not \(seconds).")
+            }
             guard sampleRate >= 8000, sampleRate <= 384_000 else { throw ValidationError("--sample-rate must be in 8000...384000, not \(sampleRate).") }
         }
 
@@ -100,7 +103,10 @@ struct SynthCommand: ParsableCommand {
         func validate() throws {
             try SynthCommand.check(species: species, format: format)
             guard count >= 1 else { throw ValidationError("--count must be at least 1, not \(count).") }
-            guard seconds >= 5, seconds <= 86_400 else { throw ValidationError("--seconds must be in 5...86400, not \(seconds).") }
+            // Each recording is made in memory (4 bytes a sample twice over: 1.8 GB for 4 hours).
+            guard seconds >= 5, seconds <= 14_400 else {
+                throw ValidationError("--seconds must be in 5...14400 (4 hours; join files for longer recordings), not \(seconds).")
+            }
             guard phrasesPerMinute >= 0 else { throw ValidationError("--phrases-per-minute must not be negative.") }
         }
 
