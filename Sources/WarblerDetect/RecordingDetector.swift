@@ -85,10 +85,12 @@ public final class RecordingDetector {
         /// Pushes the pending frames before global frame `limit` (capped at the recording's end) to the tracker.
         func release(upTo limit: Int) {
             let last = min(limit, Int((Double(received) / Double(frontEnd.config.hopLength)).rounded(.up)))
-            while pendingFirst < last && !pendingScores.isEmpty {
-                collect(tracker.push(pendingScores.removeFirst()))
-                pendingFirst += 1
-            }
+            let n = max(0, min(last - pendingFirst, pendingScores.count))
+            guard n > 0 else { return }
+            for frame in pendingScores[0..<n] { collect(tracker.push(frame)) }
+            // One shift per release, not one per frame.
+            pendingScores.removeFirst(n)
+            pendingFirst += n
         }
         func flush() throws {
             guard !batch.isEmpty else { return }
