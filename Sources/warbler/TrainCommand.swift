@@ -60,6 +60,8 @@ struct TrainCommand: ParsableCommand {
     var emaDecay: Float?
     @Flag(help: "Sample clips class-balanced instead of one per file.")
     var classBalanced = false
+    @Option(help: "Write every training batch and the validation set as .npy to this folder, then stop (for bench/train.py's PyTorch reference).")
+    var exportBatches: String?
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
@@ -127,6 +129,10 @@ struct TrainCommand: ParsableCommand {
         let source = try LoaderBatchSource(composer: composer, frontEnd: frontEnd, config: loaderConfig)
         let validation = try LoaderBatchSource.validationSet(data: data.validation, crop: crop, frontEnd: frontEnd, config: loaderConfig)
 
+        if let dir = exportBatches {
+            try export(source: source, validation: validation, classes: classes, to: dir)
+            return
+        }
         var trainConfig = TrainConfig()
         (trainConfig.epochs, trainConfig.seed, trainConfig.learningRate, trainConfig.emaDecay) = (epochs, seed, learningRate, emaDecay)
         let trainer = try Trainer(model: model, classes: classes, config: trainConfig, runDir: out, data: source, validation: validation) {
@@ -158,5 +164,26 @@ struct TrainCommand: ParsableCommand {
         })
         print("best: epoch \(trainer.state.bestEpoch), validation row-wise F1 \(String(format: "%.3f", trainer.state.bestF1))")
         print("wrote \(out)/best.safetensors, last.safetensors, thresholds.json, metrics.jsonl, curves.png")
+    }
+
+    /// The exact batches training would see (e<epoch>_b<index>_x.npy [B, 1, frames, mels] and
+    /// _y.npy [B, K]), the validation windows (val_<i>_x.npy) and meta.json (classes, truth rows).
+    func export(source: LoaderBatchSource, validation: ValidationSet, classes: [String], to dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for epoch in 0..<epochs {
+            for index in 0..<source.batchesPerEpoch {
+                let b = try source.batch(epoch: epoch, index: index)
+                try NPY.write(b.inputs.toArray(), shape: b.inputs.shape.dims, to: "\(dir)/e\(epoch)_b\(index)_x.npy")
+                try NPY.write(b.targets.toArray(), shape: b.targets.shape.dims, to: "\(dir)/e\(epoch)_b\(index)_y.npy")
+            }
+        }
+        for (i, x) in validation.inputs.enumerated() {
+            try NPY.write(x.toArray(), shape: x.shape.dims, to: "\(dir)/val_\(i)_x.npy")
+        }
+        struct Meta: Encodable { let classes: [String]; let truth: [[String]]; let epochs: Int; let batchesPerEpoch: Int; let validationChunks: Int }
+        let meta = Meta(classes: classes, truth: validation.truth.map { $0.sorted() }, epochs: epochs,
+                        batchesPerEpoch: source.batchesPerEpoch, validationChunks: validation.inputs.count)
+        try AtomicFile.write(try JSONEncoder().encode(meta), to: dir + "/meta.json")
+        print("wrote \(epochs * source.batchesPerEpoch) training batches and \(validation.inputs.count) validation chunks to \(dir)")
     }
 }

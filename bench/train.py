@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Training quality and speed: Warbler vs a PyTorch reference on the same data, same config,
+same number of steps, same machine, one run.
+
+1. `warbler synth dataset` writes a set of --species synthetic species (BirdCLEF layout).
+2. `warbler train` trains the small default config with the seed's recipe (mixed calls, no-call
+   clips, noise, pitch/time changes, SpecAugment) and validates each epoch (row-wise micro F1 at
+   the tuned threshold, mAP). Its per-step time is the epochs' training time over their steps.
+3. The PyTorch reference: `warbler train --export-batches` writes the very batches that run saw
+   (the augmented log-mels and targets for every (epoch, index)) and the validation windows;
+   the reference trains the same model config (tools/fixtures/models.py: timm ResNeSt + GRU +
+   attention head, timm's own initialisation) on them with the same optimisation: AdamW (lr,
+   weight decay 0.01), linear warm-up over 5 % of the steps then cosine, BCE on the clipwise
+   output + 0.5 x BCE on the framewise maximum, gradient clipping at norm 5; it validates the
+   same way. Its per-step time is forward + backward + optimizer step. Sharing the batches makes
+   the comparison about the training itself (model, loss, optimizer), with identical data.
+Both use 2 threads.
+
+    /work/venv/bin/python bench/train.py [--species 10] [--clips 20] [--epochs 10] [--json OUT.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tools" / "fixtures"))
+from _common import check_quiet, machine_line, markdown_table, warbler_binary  # noqa: E402
+
+
+def row_f1(truth: list[set], pred: list[set]) -> float:
+    total = 0.0
+    for t, p in zip(truth, pred):
+        t = t or {"nocall"}
+        p = p or {"nocall"}
+        tp = len(t & p)
+        total += 2 * tp / (2 * tp + len(p - t) + len(t - p))
+    return total / len(truth)
+
+
+def best_threshold_f1(scores, truth: list[set], classes: list[str]) -> tuple[float, float]:
+    best = (0.5, -1.0)
+    for t in [i / 100 for i in range(1, 100)]:
+        pred = [{classes[k] for k, s in enumerate(row) if s >= t} for row in scores]
+        f = row_f1(truth, pred)
+        if f > best[1]:
+            best = (t, f)
+    return best
+
+
+def reference(export: Path, checkpoint: str, lr: float, threads: int, seed: int) -> dict:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from safetensors import safe_open
+    from sklearn.metrics import average_precision_score
+
+    import models as M
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    meta = json.loads((export / "meta.json").read_text())
+    with safe_open(checkpoint, "pt") as f:
+        config = json.loads(f.metadata()["config"])
+    model = M.SED(config)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    epochs, per_epoch = meta["epochs"], meta["batchesPerEpoch"]
+    total = epochs * per_epoch
+    warmup = round(total * 0.05)
+
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return lr * step / max(1, warmup)
+        progress = (step - warmup) / max(1, total - warmup)
+        return lr * max(0.0, 0.5 * (1 + math.cos(math.pi * progress)))
+
+    classes = meta["classes"]
+    truth = [set(t) for t in meta["truth"]]
+    val = [torch.from_numpy(np.load(export / f"val_{i}_x.npy")) for i in range(meta["validationChunks"])]
+    history, step, step_seconds = [], 0, 0.0
+    for epoch in range(epochs):
+        model.train()
+        losses = []
+        for index in range(per_epoch):
+            x = torch.from_numpy(np.load(export / f"e{epoch}_b{index}_x.npy"))
+            y = torch.from_numpy(np.load(export / f"e{epoch}_b{index}_y.npy"))
+            t0 = time.perf_counter()
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step)
+            opt.zero_grad()
+            clip, frame = model(x)
+            loss = F.binary_cross_entropy(clip.clamp(1e-7, 1 - 1e-7), y)
+            loss = loss + 0.5 * F.binary_cross_entropy(frame.max(dim=1).values.clamp(1e-7, 1 - 1e-7), y)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            step_seconds += time.perf_counter() - t0
+            losses.append(loss.item())
+            step += 1
+        model.eval()
+        with torch.inference_mode():
+            scores = np.concatenate([model(x)[0].numpy() for x in val])
+        threshold, f1 = best_threshold_f1(scores, truth, classes)
+        y_true = np.array([[c in t for c in classes] for t in truth])
+        present = [k for k in range(len(classes)) if y_true[:, k].any()]
+        m_ap = float(np.mean([average_precision_score(y_true[:, k], scores[:, k]) for k in present]))
+        history.append(dict(epoch=epoch + 1, loss=float(np.mean(losses)), f1=f1, threshold=threshold, mAP=m_ap))
+        print(f"PyTorch epoch {epoch + 1}: loss {np.mean(losses):.4f}, F1 {f1:.3f} (threshold {threshold:.2f}), mAP {m_ap:.3f}",
+              file=sys.stderr, flush=True)
+    return dict(history=history, step_ms=1000 * step_seconds / step, steps=step)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--species", type=int, default=10)
+    ap.add_argument("--clips", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--examples-per-epoch", type=int, default=256)
+    ap.add_argument("--learning-rate", type=float, default=2e-3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+
+    check_quiet()
+    binary = str(warbler_binary())
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        subprocess.run([binary, "synth", "dataset", "--out", str(tmp / "data"), "--species", str(args.species),
+                        "--clips", str(args.clips), "--seconds", "5", "--seed", str(args.seed)], check=True, capture_output=True)
+        common = ["--manifest", str(tmp / "data/train.csv"), "--audio-root", str(tmp / "data/train_audio"),
+                  "--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
+                  "--examples-per-epoch", str(args.examples_per_epoch), "--learning-rate", str(args.learning_rate),
+                  "--seed", str(args.seed), "--cache", str(tmp / "cache")]
+        t0 = time.perf_counter()
+        subprocess.run([binary, "train", *common, "--out", str(tmp / "run")], check=True, capture_output=True,
+                       env=dict(os.environ, WARBLER_THREADS=str(args.threads)))
+        warbler_wall = time.perf_counter() - t0
+        records = [json.loads(line) for line in (tmp / "run/metrics.jsonl").read_text().splitlines()]
+        steps = records[-1]["step"]
+        warbler = dict(history=[dict(epoch=r["epoch"], loss=r["trainLoss"], f1=r["validationF1"],
+                                     threshold=r["validationThreshold"], mAP=r["validationMAP"]) for r in records],
+                       step_ms=1000 * sum(r["seconds"] for r in records) / steps, steps=steps, wall_s=warbler_wall)
+        subprocess.run([binary, "train", *common, "--out", str(tmp / "export-run"), "--export-batches", str(tmp / "batches")],
+                       check=True, capture_output=True)
+        torch_r = reference(tmp / "batches", str(tmp / "run/best.safetensors"), args.learning_rate, args.threads, args.seed)
+
+    print(f"# training on {args.species} synthetic species x {args.clips} clips of 5 s, warbler-small, {args.epochs} epochs x "
+          f"{steps // args.epochs} steps of batch {args.batch_size}, lr {args.learning_rate}, {args.threads} threads each")
+    print(f"# {machine_line()}")
+    rows = []
+    for name, r in (("Warbler", warbler), ("PyTorch reference (same batches)", torch_r)):
+        best = max(r["history"], key=lambda h: h["f1"])
+        rows.append([name, f"{best['f1']:.3f} (epoch {best['epoch']})", f"{r['history'][-1]['f1']:.3f}",
+                     f"{best['mAP']:.3f}", f"{r['step_ms']:.1f}"])
+    print(markdown_table(["trainer", "best validation row-wise F1", "last-epoch F1", "mAP at best", "ms per step"], rows))
+    print()
+    wb = max(h["f1"] for h in warbler["history"])
+    tb = max(h["f1"] for h in torch_r["history"])
+    print(f"F1 difference (Warbler - PyTorch): {wb - tb:+.3f}; per-step speed-up (PyTorch ms / Warbler ms): "
+          f"{torch_r['step_ms'] / warbler['step_ms']:.2f}x; Warbler's whole run {warbler['wall_s']:.0f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(dict(warbler=warbler, pytorch=torch_r), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
