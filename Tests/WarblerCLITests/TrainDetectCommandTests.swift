@@ -3,6 +3,7 @@
 // one; detect writes every format and a report, skips a bad file (saying why), and a detect
 // run killed part-way and started again ends with exactly the rows of an uninterrupted run.
 import Foundation
+import WarblerIO
 import XCTest
 
 final class TrainDetectCommandTests: CLITestCase {
@@ -83,6 +84,24 @@ final class TrainDetectCommandTests: CLITestCase {
         // The evaluation reads detect's output directly.
         let e = try ok(["evaluate", "--truth", dir + "/sc/truth.csv", "--pred", dir + "/det/scores.csv"])
         XCTAssertTrue(e.stdout.contains("row-wise micro F1"), e.stdout)
+    }
+
+    func testExportBatchesWritesWhatTrainingWouldSeeAndTrainsNothing() throws {
+        _ = try ok(["synth", "dataset", "--out", dir + "/data", "--species", "3", "--clips", "4", "--seconds", "2", "--format", "wav"])
+        let r = try ok(trainArgs(dir + "/run", epochs: 2) + ["--export-batches", dir + "/batches"])
+        XCTAssertTrue(r.stdout.contains("training batches"), r.stdout)
+        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/batches/meta.json"))) as! [String: Any]
+        XCTAssertEqual(meta["classes"] as? [String], ["syn01", "syn02", "syn03"])
+        let perEpoch = meta["batchesPerEpoch"] as! Int
+        XCTAssertGreaterThan(perEpoch, 0)
+        let x = try NPY.read(dir + "/batches/e1_b\(perEpoch - 1)_x.npy"), y = try NPY.read(dir + "/batches/e1_b0_y.npy")
+        XCTAssertEqual(x.shape, [4, 1, 201, 128])  // batch 4, 2-s crops (201 frames), 128 mels
+        XCTAssertEqual(y.shape, [4, 3])
+        // Every validation window has its truth row: the chunks' rows add up to the truth list.
+        let rows = try (0..<(meta["validationChunks"] as! Int)).map { try NPY.read(dir + "/batches/val_\($0)_x.npy").shape[0] }
+        XCTAssertEqual(rows.reduce(0, +), (meta["truth"] as! [Any]).count)
+        XCTAssertGreaterThan(rows.reduce(0, +), 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/run/last.safetensors"), "exporting must not train")
     }
 
     func testDetectKilledPartWayEndsWithTheSameRows() throws {
