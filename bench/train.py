@@ -57,7 +57,7 @@ def best_threshold_f1(scores, truth: list[set], classes: list[str]) -> tuple[flo
     return best
 
 
-def reference(export: Path, checkpoint: str, lr: float, threads: int, seed: int) -> dict:
+def reference(export: Path, checkpoint: str, lr: float, threads: int, seed: int, zero_init_last: bool) -> dict:
     import numpy as np
     import torch
     import torch.nn.functional as F
@@ -72,6 +72,13 @@ def reference(export: Path, checkpoint: str, lr: float, threads: int, seed: int)
     with safe_open(checkpoint, "pt") as f:
         config = json.loads(f.metadata()["config"])
     model = M.SED(config)
+    if not zero_init_last:
+        # timm's ResNet zero-initialises each bottleneck's last batch-norm weight
+        # (zero_init_last=True); Warbler's initialisation sets every batch-norm weight to 1.
+        from timm.models.resnest import ResNestBottleneck
+        for m in model.modules():
+            if isinstance(m, ResNestBottleneck):
+                torch.nn.init.ones_(m.bn3.weight)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     epochs, per_epoch = meta["epochs"], meta["batchesPerEpoch"]
     total = epochs * per_epoch
@@ -129,6 +136,9 @@ def main() -> int:
     ap.add_argument("--learning-rate", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--reference-init", choices=["timm", "warbler"], default="warbler",
+                    help="the reference's initialisation: timm's own (last batch-norm of each block zeroed) or "
+                         "Warbler's rule (every batch-norm weight 1)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
 
@@ -153,13 +163,14 @@ def main() -> int:
                        step_ms=1000 * sum(r["seconds"] for r in records) / steps, steps=steps, wall_s=warbler_wall)
         subprocess.run([binary, "train", *common, "--out", str(tmp / "export-run"), "--export-batches", str(tmp / "batches")],
                        check=True, capture_output=True)
-        torch_r = reference(tmp / "batches", str(tmp / "run/best.safetensors"), args.learning_rate, args.threads, args.seed)
+        torch_r = reference(tmp / "batches", str(tmp / "run/best.safetensors"), args.learning_rate, args.threads, args.seed,
+                            args.reference_init == "timm")
 
     print(f"# training on {args.species} synthetic species x {args.clips} clips of 5 s, warbler-small, {args.epochs} epochs x "
           f"{steps // args.epochs} steps of batch {args.batch_size}, lr {args.learning_rate}, {args.threads} threads each")
     print(f"# {machine_line()}")
     rows = []
-    for name, r in (("Warbler", warbler), ("PyTorch reference (same batches)", torch_r)):
+    for name, r in (("Warbler", warbler), (f"PyTorch reference (same batches, {args.reference_init} init)", torch_r)):
         best = max(r["history"], key=lambda h: h["f1"])
         rows.append([name, f"{best['f1']:.3f} (epoch {best['epoch']})", f"{r['history'][-1]['f1']:.3f}",
                      f"{best['mAP']:.3f}", f"{r['step_ms']:.1f}"])
