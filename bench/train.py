@@ -73,8 +73,8 @@ def reference(export: Path, checkpoint: str, lr: float, threads: int, seed: int,
         config = json.loads(f.metadata()["config"])
     model = M.SED(config)
     if not zero_init_last:
-        # timm's ResNet zero-initialises each bottleneck's last batch-norm weight
-        # (zero_init_last=True); Warbler's initialisation sets every batch-norm weight to 1.
+        # timm's ResNet (and Warbler's TimmInit) zero-initialise each bottleneck's last
+        # batch-norm weight (zero_init_last); this variant starts them at 1 instead.
         from timm.models.resnest import ResNestBottleneck
         for m in model.modules():
             if isinstance(m, ResNestBottleneck):
@@ -136,9 +136,9 @@ def main() -> int:
     ap.add_argument("--learning-rate", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--reference-init", choices=["timm", "warbler"], default="warbler",
-                    help="the reference's initialisation: timm's own (last batch-norm of each block zeroed) or "
-                         "Warbler's rule (every batch-norm weight 1)")
+    ap.add_argument("--reference-init", choices=["timm", "ones-last-bn"], default="timm",
+                    help="the reference's initialisation: timm's own, the rule Warbler follows too (last batch norm "
+                         "of each block zeroed), or that batch norm's weight set to 1 instead")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
 
