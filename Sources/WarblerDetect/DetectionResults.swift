@@ -70,11 +70,18 @@ public enum CornellRows {
     /// cover at least half of it, or else of the windows that overlap it at all.
     public static func rows(_ r: RecordingResult, classes: Int) -> [(rowID: String, scores: [Float])] {
         let count = max(1, Int((r.duration / rowSeconds - 1e-9).rounded(.up)))
+        // Windows come in time order (starts and ends ascending), so each row looks only at the
+        // few that can overlap it: linear in the recording's length, not quadratic.
+        var first = 0
         return (0..<count).map { i in
             let lo = Double(i) * rowSeconds, hi = min(Double(i + 1) * rowSeconds, max(r.duration, lo + 1e-9))
             func overlap(_ w: WindowScores) -> Double { min(w.end, hi) - max(w.start, lo) }
-            var covering = r.windows.filter { overlap($0) >= (hi - lo) / 2 - 1e-9 }
-            if covering.isEmpty { covering = r.windows.filter { overlap($0) > 0 } }
+            while first < r.windows.count && r.windows[first].end <= lo { first += 1 }
+            var last = first
+            while last < r.windows.count && r.windows[last].start < hi { last += 1 }
+            let near = r.windows[first..<last]
+            var covering = near.filter { overlap($0) >= (hi - lo) / 2 - 1e-9 }
+            if covering.isEmpty { covering = near.filter { overlap($0) > 0 } }
             var s = [Float](repeating: 0, count: classes)
             for w in covering { for k in 0..<classes { s[k] = max(s[k], w.scores[k]) } }
             return ("\(r.recording)_\(Int((Double(i + 1) * rowSeconds).rounded()))", s)
@@ -83,11 +90,14 @@ public enum CornellRows {
 
     /// `row_id,birds` rows: the labels passing the policy, space-separated, or nocall.
     public static func submission(_ results: [RecordingResult], policy: LabelPolicy) -> [[String]] {
-        results.flatMap { r in
-            rows(r, classes: policy.classes.count).map { row in
-                let labels = policy.labels(row.scores)
-                return [row.rowID, labels.isEmpty ? RowWiseF1.nocall : labels.joined(separator: " ")]
-            }
+        submission(results.flatMap { rows($0, classes: policy.classes.count) }, policy: policy)
+    }
+
+    /// `row_id,birds` rows from rows already made by `rows(_:classes:)`.
+    public static func submission(_ rows: [(rowID: String, scores: [Float])], policy: LabelPolicy) -> [[String]] {
+        rows.map { row in
+            let labels = policy.labels(row.scores)
+            return [row.rowID, labels.isEmpty ? RowWiseF1.nocall : labels.joined(separator: " ")]
         }
     }
 }

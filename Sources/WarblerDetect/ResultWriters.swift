@@ -16,14 +16,15 @@ public enum ResultWriters {
             try AtomicFile.write(Data(text.utf8), to: path)
             written.append(path)
         }
+        // The 5-s rows, computed once for the Cornell and the scores tables.
+        let segmentRows = formats.contains(.cornell) || formats.contains(.csv)
+            ? results.flatMap { CornellRows.rows($0, classes: policy.classes.count) } : []
         for format in formats {
             switch format {
             case .cornell:
-                try put("cornell.csv", CSV.format(header: ["row_id", "birds"], rows: CornellRows.submission(results, policy: policy)))
+                try put("cornell.csv", CSV.format(header: ["row_id", "birds"], rows: CornellRows.submission(segmentRows, policy: policy)))
             case .csv:
-                let rows = results.flatMap { r in
-                    CornellRows.rows(r, classes: policy.classes.count).map { [$0.rowID] + $0.scores.map(score) }
-                }
+                let rows = segmentRows.map { [$0.rowID] + $0.scores.map(score) }
                 try put("scores.csv", CSV.format(header: ["row_id"] + policy.classes, rows: rows))
                 let events = results.flatMap { r in r.events.map { [$0.recording, $0.label, time($0.onset), time($0.offset), score($0.confidence)] } }
                 try put("detections.csv", CSV.format(header: ["recording", "label", "onset", "offset", "confidence"], rows: events))
