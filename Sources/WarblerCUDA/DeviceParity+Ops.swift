@@ -189,6 +189,28 @@ struct ParityCases {
         r += check("channelGradientSums", inputs: [g, x, center], outputs: [ch, ch], atol: 1e-5, rtol: 1e-5) { b, i, o in
             b.channelGradientSums(i[0], i[1], center: i[2], outer: outer, channels: ch, inner: inner, sum: o[0], dot: o[1])
         }
+        // The fused primitives (Backend+Fused.swift): the device's own or the composed defaults.
+        let y = rng.array(x.count, -1, 1), slope = rng.array(ch)
+        r += check("reluBackward", inputs: [g, y], outputs: [x.count], atol: 0, rtol: 0) { b, i, o in
+            b.reluBackward(i[0], i[1], into: o[0])
+        }
+        r += check("addReLU", inputs: [x, y], outputs: [x.count], atol: 1e-6, rtol: 1e-6) { b, i, o in
+            b.addReLU(i[0], i[1], count: x.count, into: o[0])
+        }
+        r += check("channelAffineReLU", inputs: [x, center, scale, shift], outputs: [x.count], atol: 1e-6, rtol: 1e-5) { b, i, o in
+            b.channelAffineReLU(i[0], outer: outer, channels: ch, inner: inner, center: i[1], scale: i[2], shift: i[3], into: o[0])
+        }
+        r += check("channelGradientSums (through a ReLU)", inputs: [g, x, center, y], outputs: [ch, ch], atol: 1e-5, rtol: 1e-5) { b, i, o in
+            b.channelGradientSums(i[0], i[1], center: i[2], reluOutput: i[3], outer: outer, channels: ch, inner: inner,
+                                  sum: o[0], dot: o[1])
+        }
+        for relu in [false, true] {
+            r += check("batchNormInputGradient (relu \(relu))", inputs: [g, x, center, scale, shift, slope, y], outputs: [x.count],
+                       atol: 1e-5, rtol: 1e-5) { b, i, o in
+                b.batchNormInputGradient(i[0], i[1], reluOutput: relu ? i[6] : nil, center: i[2], scale: i[3], shift: i[4],
+                                         slope: i[5], outer: outer, channels: ch, inner: inner, into: o[0])
+            }
+        }
         return r
     }
 

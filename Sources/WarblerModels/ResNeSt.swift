@@ -61,7 +61,7 @@ public final class ResNeSt: Layer {
         guard x.rank == 4, x.shape[1] == config.inChannels else {
             throw TensorError("ResNeSt", "needs input [B, \(config.inChannels), H, W], got \(x.shape)")
         }
-        var y = try bn1(conv1(x)).relu()
+        var y = try bn1(conv1(x), relu: true)
         y = try y.maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
         for stage in stages { y = try stage(y) }
         return y

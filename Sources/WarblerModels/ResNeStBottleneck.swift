@@ -53,12 +53,12 @@ public final class ResNeStBottleneck: Layer {
     /// x: [B, C_in, H, W] -> [B, 4 planes, H', W'] (H' = ceil(H / stride) for stride 1 or 2).
     /// Matches ResNestBottleneck.forward.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        var out = try bn1(conv1(x)).relu()
+        var out = try bn1(conv1(x), relu: true)
         if avdFirst, let avdPool { out = try avdPool(out) }
         out = try conv2(out)
         if !avdFirst, let avdPool { out = try avdPool(out) }
         out = try bn3(conv3(out))
         let shortcut = try downsample.map { try $0(x) } ?? x
-        return try (out + shortcut).relu()
+        return try out.addingReLU(shortcut)
     }
 }

@@ -49,13 +49,13 @@ public final class SplitAttention: Layer {
 
     /// x: [B, C_in, H, W] -> [B, C, H', W']. Matches timm.layers.SplitAttn.forward.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let y = try bn0(conv(x)).relu()
+        let y = try bn0(conv(x), relu: true)
         let (b, rc, h, w) = (y.shape[0], y.shape[1], y.shape[2], y.shape[3])
         let c = rc / radix
         let splits = try y.reshaped(b, radix, c, h, w)
         let summed = radix > 1 ? try splits.sum(axes: [1]) : y
         let pooled = try summed.mean(axes: [2, 3], keepingDims: true)
-        let logits = try fc2(bn1(fc1(pooled)).relu())
+        let logits = try fc2(bn1(fc1(pooled), relu: true))
         let weights: Tensor
         if radix > 1 {
             // RadixSoftmax: [B, card, radix, rest] -> softmax over the radix axis, laid out [B, radix, card, rest].

@@ -43,16 +43,20 @@ public final class BatchNorm2d: Layer {
 
     /// x: [N, C, H, W] -> same shape. Matches torch.nn.BatchNorm2d.forward: batch statistics
     /// (and running-statistic updates) in training mode, running statistics in eval mode.
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try callAsFunction(x, relu: false) }
+
+    /// `relu`: max(., 0) fused into the same op, equal to `.relu()` on the result (the graph
+    /// keeps one tensor fewer, and the backward makes one pass fewer).
+    public func callAsFunction(_ x: Tensor, relu: Bool) throws -> Tensor {
         guard x.rank == 4 else { throw TensorError("BatchNorm2d", "needs input [N, C, H, W], got \(x.shape)") }
         if isFolded {
             guard !isTraining else {
                 throw TensorError("BatchNorm2d", "this layer was folded into its convolution for inference and cannot train; reload the unfolded model")
             }
-            return x
+            return relu ? x.relu() : x
         }
         if isTraining { numBatchesTracked.update { $0[0] += 1 } }
         return try x.batchNorm(runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
-                               training: isTraining, momentum: momentum, eps: eps)
+                               training: isTraining, momentum: momentum, eps: eps, relu: relu)
     }
 }

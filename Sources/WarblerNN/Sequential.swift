@@ -15,10 +15,20 @@ public final class Sequential: Layer {
 
     public func append(_ layer: any Layer) { layers.append(layer) }
 
-    /// x -> layers[n-1](...layers[0](x)). Matches torch.nn.Sequential.forward.
+    /// x -> layers[n-1](...layers[0](x)). Matches torch.nn.Sequential.forward; a BatchNorm2d
+    /// directly followed by a ReLU runs as one fused op (the same result).
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         var y = x
-        for layer in layers { y = try layer(y) }
+        var i = 0
+        while i < layers.count {
+            if let norm = layers[i] as? BatchNorm2d, i + 1 < layers.count, layers[i + 1] is ReLU {
+                y = try norm(y, relu: true)
+                i += 2
+                continue
+            }
+            y = try layers[i](y)
+            i += 1
+        }
         return y
     }
 }

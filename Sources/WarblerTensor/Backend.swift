@@ -99,6 +99,27 @@ public protocol Backend: AnyObject, Sendable {
     func conv2dBackwardWeights(_ gradOutput: Storage, _ x: Storage, geometry: Conv2dGeometry,
                                into gradWeight: Storage?, gradBias: Storage?)
 
+    // MARK: Fused primitives (added for speed and memory; Backend+Fused.swift gives every
+    // backend a default built from the primitives above, which a backend may replace)
+
+    /// out[i] = y[i] > 0 ? g[i] : 0: the gradient through a ReLU from its output y (a NaN in y
+    /// passes no gradient, as the mask `positiveMask` gives).
+    func reluBackward(_ g: Storage, _ y: Storage, into out: Storage)
+    /// out[i] = relu(a[i] + b[i]) over `count` elements of same-shape contiguous a and b.
+    func addReLU(_ a: Storage, _ b: Storage, count: Int, into out: Storage)
+    /// `channelAffine` (assigned) followed by a ReLU in the same pass.
+    func channelAffineReLU(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+                           shift: Storage?, into out: Storage)
+    /// `channelGradientSums` of g' = g where reluOutput > 0, else 0 (the gradient through a ReLU
+    /// that followed the batch norm); plain g when reluOutput is nil.
+    func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
+                             inner: Int, sum: Storage, dot: Storage)
+    /// Batch norm's input gradient in one pass: dx[o, c, i] = g'[o, c, i] * scale[c] + shift[c]
+    /// + (x[o, c, i] - center[c]) * slope[c], with g' as in `channelGradientSums(reluOutput:)` and
+    /// a nil shift or slope taken as 0 (assigned).
+    func batchNormInputGradient(_ g: Storage, _ x: Storage, reluOutput: Storage?, center: Storage, scale: Storage,
+                                shift: Storage?, slope: Storage?, outer: Int, channels: Int, inner: Int, into dx: Storage)
+
     // MARK: GRU primitives (added with Tensor.gruSequence)
     // One direction of one GRU layer over a whole sequence (`layout`: T steps, B sequences, H
     // hidden units, walked backwards in time when reversed), with torch.nn.GRU's equations and

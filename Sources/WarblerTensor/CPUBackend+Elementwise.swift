@@ -97,6 +97,11 @@ extension CPUBackend {
             d.update(from: s + offset, count: count)
             return
         }
+        // A broadcast of one element (the gradient of a full sum): a fill.
+        if strides.allSatisfy({ $0 == 0 }) {
+            d.update(repeating: s[offset], count: count)
+            return
+        }
         let inner = shape.dims[rank - 1], si = strides[rank - 1]
         parallel(count / inner, grain: max(1, 65_536 / inner)) { r in
             for row in r {

@@ -36,8 +36,33 @@ extension Tensor {
     }
 
     /// max(x, 0); the gradient at 0 is 0, as torch.
+    /// The gradient is read from the output (y > 0), so the closure keeps y, which the next op
+    /// usually keeps anyway, rather than x.
     public func relu() -> Tensor {
-        mapped(.relu).recording("relu", [self]) { [self] g in [try g * self.mapped(.positiveMask)] }
+        let y = mapped(.relu), saved = y.detached()
+        return y.recording("relu", [self]) { g in [Tensor.reluGradient(g, output: saved)] }
+    }
+
+    /// max(self + other, 0) for two tensors of one shape, in one pass (a residual block's
+    /// `(out + shortcut).relu()`); other shapes broadcast through the unfused ops. Equal to
+    /// `(self + other).relu()`, without keeping the sum for the backward.
+    public func addingReLU(_ other: Tensor) throws -> Tensor {
+        guard shape == other.shape else { return try (self + other).relu() }
+        try checkSameDevice(other, "add_relu")
+        let y = Tensor.empty(shape, on: backend)
+        if count > 0 { backend.addReLU(storage, other.storage, count: count, into: y.storage) }
+        let saved = y.detached()
+        return y.recording("add_relu", [self, other]) { g in
+            let gx = Tensor.reluGradient(g, output: saved)
+            return [gx, gx]
+        }
+    }
+
+    /// g where the ReLU's output is positive, else 0.
+    static func reluGradient(_ g: Tensor, output y: Tensor) -> Tensor {
+        let out = Tensor.empty(g.shape, on: g.backend)
+        if g.count > 0 { g.backend.reluBackward(g.storage, y.storage, into: out.storage) }
+        return out
     }
 
     public func sigmoid() -> Tensor {

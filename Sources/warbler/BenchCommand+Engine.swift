@@ -119,8 +119,7 @@ extension BenchCommand {
             let t = try BenchCommand.median(repeats: repeats, warmup: warmup) {
                 for t in [x, w, gamma, beta] { t.zeroGrad() }
                 let y = try x.conv2d(weight: w, padding: (1, 1))
-                    .batchNorm(runningMean: mean, runningVar: variance, weight: gamma, bias: beta, training: true)
-                    .relu()
+                    .batchNorm(runningMean: mean, runningVar: variance, weight: gamma, bias: beta, training: true, relu: true)
                 try y.sum().backward()
             }
             BenchCommand.emit(["stage": "block", "spec": spec, "forward_backward_ms": t.median])

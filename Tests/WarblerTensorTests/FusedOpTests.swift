@@ -1,0 +1,126 @@
+// The fused ops (batch norm + ReLU, add + ReLU, the ReLU backward read from the output) against
+// the unfused compositions they replace, whose ops are checked against PyTorch in
+// OpParityTests; and the vectorised, split sums against Double-precision sums of the same
+// numbers. Shapes include rows shorter than and not a multiple of the 16-float SIMD width.
+import Foundation
+import WarblerTestSupport
+@testable import WarblerTensor
+import XCTest
+
+final class FusedOpTests: XCTestCase {
+    private func random(_ dims: [Int], scale: Float = 1, offset: Float = 0, requiresGrad: Bool = false) throws -> Tensor {
+        let n = dims.reduce(1, *)
+        var rng = SplitMix(seed: UInt64(n * 7919 + dims.count))
+        let values = (0..<n).map { _ in offset + scale * (Float(rng.next() % 2_000_001) / 1_000_000 - 1) }
+        return try Tensor(values, shape: Shape(dims), requiresGrad: requiresGrad)
+    }
+
+    /// Fused and unfused batch norm + ReLU agree in output, running statistics and every
+    /// gradient, in training and evaluation. The two compute the same expressions in a
+    /// different grouping (one pass instead of two), so they agree to a few float32 roundings
+    /// of the operands' magnitude (atol 1e-5, rtol 1e-5 for values of order 1).
+    func testBatchNormReLUMatchesBatchNormThenReLU() throws {
+        for dims in [[3, 5, 7, 3], [2, 4, 33, 17], [4, 6, 1, 1], [2, 3, 16, 16]] {
+            for training in [true, false] {
+                let c = dims[1]
+                let x = try random(dims, scale: 2, offset: 0.3, requiresGrad: true)
+                let upstream = try random(dims, scale: 1.5)
+                var results: [[Tensor?]] = []
+                for fused in [true, false] {
+                    x.zeroGrad()
+                    let weight = try Tensor((0..<c).map { 0.5 + Float($0) * 0.25 }, shape: [c], requiresGrad: true)
+                    let bias = try Tensor((0..<c).map { Float($0) * 0.1 - 0.2 }, shape: [c], requiresGrad: true)
+                    let mean = try Tensor((0..<c).map { Float($0) * 0.05 }, shape: [c])
+                    let variance = try Tensor((0..<c).map { 1 + Float($0) * 0.1 }, shape: [c])
+                    let y = fused
+                        ? try x.batchNorm(runningMean: mean, runningVar: variance, weight: weight, bias: bias, training: training, relu: true)
+                        : try x.batchNorm(runningMean: mean, runningVar: variance, weight: weight, bias: bias, training: training).relu()
+                    try (y * upstream).sum().backward()
+                    results.append([y, x.grad, weight.grad, bias.grad, mean, variance])
+                }
+                var worst = WorstError()
+                for (i, name) in ["output", "x.grad", "weight.grad", "bias.grad", "running_mean", "running_var"].enumerated() {
+                    guard let reference = results[1][i] else { XCTFail("\(dims) \(name): missing"); continue }
+                    assertClose(results[0][i], reference, atol: 1e-5, rtol: 1e-5, "\(dims) training \(training) \(name)", worst: &worst)
+                }
+                let y = results[0][0]!.toArray()
+                XCTAssertTrue(y.contains(0) && y.contains { $0 > 0 }, "\(dims): the ReLU should clip some values and pass others")
+            }
+        }
+    }
+
+    func testAddReLUMatchesAddThenReLU() throws {
+        for dims in [[5], [3, 17], [2, 8, 9, 5]] {
+            let a = try random(dims, requiresGrad: true), b = try random(dims, scale: 0.7, offset: 0.1, requiresGrad: true)
+            let upstream = try random(dims, scale: 2)
+            try (a.addingReLU(b) * upstream).sum().backward()
+            let fused = [try a.addingReLU(b), a.grad!, b.grad!]
+            a.zeroGrad()
+            b.zeroGrad()
+            try ((a + b).relu() * upstream).sum().backward()
+            XCTAssertEqual(fused[0].toArray(), try (a + b).relu().toArray(), "\(dims) output")
+            XCTAssertEqual(fused[1].toArray(), a.grad!.toArray(), "\(dims) a.grad")
+            XCTAssertEqual(fused[2].toArray(), b.grad!.toArray(), "\(dims) b.grad")
+        }
+        // Broadcasting shapes take the unfused ops and still work.
+        let a = try random([4, 3], requiresGrad: true), b = try random([3])
+        XCTAssertEqual(try a.addingReLU(b).toArray(), try (a + b).relu().toArray())
+    }
+
+    /// The ReLU's gradient passes exactly where the output is positive (0 at x = 0, as torch).
+    func testReLUGradientFromOutput() throws {
+        let x = try Tensor([-2, -0.0, 0, 1e-30, 3, -1e-30], shape: [6], requiresGrad: true)
+        try (x.relu() * Tensor([1, 2, 3, 4, 5, 6], shape: [6])).sum().backward()
+        XCTAssertEqual(x.grad?.toArray(), [0, 0, 0, 4, 5, 0])
+    }
+
+    /// Sums of many elements (split into pieces over cores, added in SIMD lanes) against the
+    /// Double sum of the same floats: within 1e-6 of the sum of magnitudes, far below what a
+    /// sequential float sum of 10^6 terms can promise (~6e-2 relative in the worst case).
+    func testLongSumsAgainstDoubleReference() throws {
+        for dims in [[1_000_003], [3, 200_001], [2, 70_000, 3], [5, 3_000], [70_000, 2]] {
+            let x = try random(dims, scale: 1, offset: 0.25)
+            let values = x.toArray()
+            for axes in [[]] + (0..<dims.count).map({ [$0] }) {
+                let s = try x.sum(axes: axes).toArray()
+                // Reference: the same reduction in Double.
+                let reduced = axes.isEmpty ? Set(0..<dims.count) : Set(axes)
+                var outDims = dims
+                for a in reduced { outDims[a] = 1 }
+                var reference = [Double](repeating: 0, count: outDims.reduce(1, *))
+                var magnitude = reference
+                let strides = Shape(dims).strides, outStrides = Shape(outDims).strides
+                for (i, v) in values.enumerated() {
+                    var o = 0
+                    for d in 0..<dims.count where !reduced.contains(d) { o += (i / strides[d] % dims[d]) * outStrides[d] }
+                    reference[o] += Double(v)
+                    magnitude[o] += Double(Swift.abs(v))
+                }
+                XCTAssertEqual(s.count, reference.count, "\(dims) axes \(axes)")
+                for (k, (a, r)) in zip(s, reference).enumerated() {
+                    XCTAssertLessThanOrEqual(Swift.abs(Double(a) - r), 1e-6 * magnitude[k] + 1e-6, "\(dims) axes \(axes) output \(k)")
+                }
+            }
+        }
+    }
+
+    /// The gradient of a full sum (a broadcast of one value) fills the input's shape.
+    func testFullSumGradientIsAFill() throws {
+        let x = try random([3, 40, 7], requiresGrad: true)
+        try (x.sum() * 2.5).backward()
+        XCTAssertEqual(x.grad?.toArray(), [Float](repeating: 2.5, count: 840))
+    }
+}
+
+/// A small seeded generator (SplitMix64), so the test data are the same on every run.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
