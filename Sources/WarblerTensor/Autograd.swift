@@ -4,13 +4,34 @@
 // gradients disabled. Leaf gradients accumulate across calls (+=), like PyTorch.
 import Foundation
 
+/// What a node keeps of one input that needs a gradient: the node that made it (an interior
+/// tensor) or the tensor itself (a leaf, which receives `.grad`), and its shape. An interior
+/// input tensor is not kept, so its storage is freed as soon as nothing else holds it: a
+/// backward closure that needs its values captures them itself (the ReLU keeps its output, a
+/// sum only its input's shape), and the graph holds no more memory than its gradients need.
+struct GradEdge {
+    let node: GradNode?
+    let leaf: Tensor?
+    let shape: Shape
+
+    init(_ t: Tensor) {
+        node = t.node
+        leaf = t.node == nil ? t : nil
+        shape = t.shape
+    }
+
+    /// The identity gradients are summed under: the producing node, or the leaf tensor.
+    var key: ObjectIdentifier { node.map { ObjectIdentifier($0) } ?? ObjectIdentifier(leaf!) }
+}
+
 final class GradNode {
     let op: String
-    let inputs: [Tensor]
+    /// One per input; nil for an input that needs no gradient.
+    let inputs: [GradEdge?]
     /// Gradient of the output -> gradients of the inputs (nil where an input needs none).
     let backward: (Tensor) throws -> [Tensor?]
 
-    init(op: String, inputs: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?]) {
+    init(op: String, inputs: [GradEdge?], backward: @escaping (Tensor) throws -> [Tensor?]) {
         self.op = op
         self.inputs = inputs
         self.backward = backward
@@ -35,7 +56,7 @@ extension Tensor {
     func recording(_ op: String, _ inputs: [Tensor], _ backward: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
         if GradMode.enabled && inputs.contains(where: { $0.requiresGrad }) {
             requiresGrad = true
-            node = GradNode(op: op, inputs: inputs, backward: backward)
+            node = GradNode(op: op, inputs: inputs.map { $0.requiresGrad ? GradEdge($0) : nil }, backward: backward)
         }
         return self
     }
@@ -57,37 +78,54 @@ extension Tensor {
             }
             seed = try Tensor.ones(shape, device: device)
         }
+        guard let root = node else {
+            // A leaf: its own gradient.
+            grad = try GradMode.withoutGradients { try grad.map { try $0 + seed } ?? seed.copied() }
+            return
+        }
         // Topological order of the nodes that lead here.
-        var order: [Tensor] = []
+        var order: [GradNode] = []
         var visited = Set<ObjectIdentifier>()
-        var stack: [(Tensor, Bool)] = [(self, false)]
-        while let (t, expanded) = stack.popLast() {
-            if expanded { order.append(t); continue }
-            if !visited.insert(ObjectIdentifier(t)).inserted { continue }
-            stack.append((t, true))
-            for input in t.node?.inputs ?? [] where input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {
-                stack.append((input, false))
+        var stack: [(GradNode, Bool)] = [(root, false)]
+        while let (n, expanded) = stack.popLast() {
+            if expanded { order.append(n); continue }
+            if !visited.insert(ObjectIdentifier(n)).inserted { continue }
+            stack.append((n, true))
+            for case let edge? in n.inputs {
+                if let input = edge.node, !visited.contains(ObjectIdentifier(input)) { stack.append((input, false)) }
             }
         }
-        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
+        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+        // Leaves in the order they were first reached, with the sum of their gradients.
+        var leaves: [(Tensor, Tensor)] = []
+        var leafIndex: [ObjectIdentifier: Int] = [:]
         try GradMode.withoutGradients {
-            for t in order.reversed() {
-                guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
-                guard let node = t.node else {
-                    // A leaf's first gradient is copied: `g` may be the caller's seed or shared
-                    // by several inputs, and optimizers and clipping modify `.grad` in place.
-                    t.grad = try t.grad.map { try $0 + g } ?? g.copied()
-                    continue
-                }
-                let inputGrads = try node.backward(g)
-                for (input, ig) in zip(node.inputs, inputGrads) where input.requiresGrad {
-                    guard let ig else { continue }
-                    guard ig.shape == input.shape else {
-                        throw TensorError("backward", "\(node.op) produced a gradient of shape \(ig.shape) for an input of shape \(input.shape)")
+            for n in order.reversed() {
+                guard let g = grads.removeValue(forKey: ObjectIdentifier(n)) else { continue }
+                let inputGrads = try n.backward(g)
+                for (edge, ig) in zip(n.inputs, inputGrads) {
+                    guard let edge, let ig else { continue }
+                    guard ig.shape == edge.shape else {
+                        throw TensorError("backward", "\(n.op) produced a gradient of shape \(ig.shape) for an input of shape \(edge.shape)")
                     }
-                    let key = ObjectIdentifier(input)
-                    grads[key] = try grads[key].map { try $0 + ig } ?? ig
+                    if let leaf = edge.leaf {
+                        let key = ObjectIdentifier(leaf)
+                        if let i = leafIndex[key] {
+                            leaves[i].1 = try leaves[i].1 + ig
+                        } else {
+                            leafIndex[key] = leaves.count
+                            leaves.append((leaf, ig))
+                        }
+                    } else {
+                        let key = edge.key
+                        grads[key] = try grads[key].map { try $0 + ig } ?? ig
+                    }
                 }
+            }
+            // A leaf's first gradient is copied: `g` may be the caller's seed or shared by
+            // several inputs, and optimizers and clipping modify `.grad` in place.
+            for (leaf, g) in leaves {
+                leaf.grad = try leaf.grad.map { try $0 + g } ?? g.copied()
             }
         }
     }

@@ -34,42 +34,51 @@ extension Tensor {
         return try s.reshaped(target)
     }
 
+    // The backward closures capture what they read: shapes, or an operand's values only when
+    // the other operand's gradient needs them (see GradEdge in Autograd.swift).
+
     public static func + (a: Tensor, b: Tensor) throws -> Tensor {
-        try broadcasting(.add, "add", a, b).recording("add", [a, b]) { g in
-            [try g.summed(to: a.shape), try g.summed(to: b.shape)]
+        let (sa, sb) = (a.shape, b.shape)
+        return try broadcasting(.add, "add", a, b).recording("add", [a, b]) { g in
+            [try g.summed(to: sa), try g.summed(to: sb)]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) throws -> Tensor {
-        try broadcasting(.sub, "sub", a, b).recording("sub", [a, b]) { g in
-            [try g.summed(to: a.shape), try (-g).summed(to: b.shape)]
+        let (sa, sb) = (a.shape, b.shape)
+        return try broadcasting(.sub, "sub", a, b).recording("sub", [a, b]) { g in
+            [try g.summed(to: sa), try (-g).summed(to: sb)]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) throws -> Tensor {
-        try broadcasting(.mul, "mul", a, b).recording("mul", [a, b]) { g in
-            [a.requiresGrad ? try (g * b).summed(to: a.shape) : nil,
-             b.requiresGrad ? try (g * a).summed(to: b.shape) : nil]
+        let (sa, sb) = (a.shape, b.shape)
+        let av = b.requiresGrad ? a.detached() : nil, bv = a.requiresGrad ? b.detached() : nil
+        return try broadcasting(.mul, "mul", a, b).recording("mul", [a, b]) { g in
+            [try bv.map { try (g * $0).summed(to: sa) }, try av.map { try (g * $0).summed(to: sb) }]
         }
     }
 
     public static func / (a: Tensor, b: Tensor) throws -> Tensor {
-        try broadcasting(.div, "div", a, b).recording("div", [a, b]) { g in
-            [a.requiresGrad ? try (g / b).summed(to: a.shape) : nil,
-             b.requiresGrad ? try (-(g * a) / (b * b)).summed(to: b.shape) : nil]
+        let (sa, sb, needA, needB) = (a.shape, b.shape, a.requiresGrad, b.requiresGrad)
+        let av = needB ? a.detached() : nil, bv = b.detached()
+        return try broadcasting(.div, "div", a, b).recording("div", [a, b]) { g in
+            [needA ? try (g / bv).summed(to: sa) : nil,
+             try av.map { try (-(g * $0) / (bv * bv)).summed(to: sb) }]
         }
     }
 
     /// Elementwise maximum; the gradient goes to `a` where a >= b (torch gives ties half each;
     /// here the whole gradient goes to `a`).
     public func maximum(_ other: Tensor) throws -> Tensor {
-        let a = self, b = other
+        let a = self.detached(), b = other
+        let (sa, sb) = (a.shape, b.shape)
         let out = try Tensor.broadcasting(.maximum, "maximum", a, b)
         let saved = out.detached()  // not `out`: its node would hold itself (a cycle, never freed)
-        return out.recording("maximum", [a, b]) { g in
+        return out.recording("maximum", [self, b]) { g in
             let takeA = try Tensor.broadcasting(.equalMask, "maximum", saved, a)
             let takeB = try Tensor.broadcasting(.sub, "maximum", try Tensor.ones([], device: g.device), takeA)
-            return [try (g * takeA).summed(to: a.shape), try (g * takeB).summed(to: b.shape)]
+            return [try (g * takeA).summed(to: sa), try (g * takeB).summed(to: sb)]
         }
     }
 

@@ -29,16 +29,18 @@ extension Tensor {
                            layout: layout, outputs: outputs.storage, workspace: workspace)
         if let workspace {
             // The closure keeps the outputs' storage, not the tensor: the tensor holds the node.
+            // Nor the input projections, whose gradient needs only their shape.
             let saved = outputs.storage
+            let (giShape, giNeeded) = (gi.shape, gi.requiresGrad)
             outputs.recording("gruSequence", inputs) { g in
-                let dgi = Tensor.empty(gi.shape, on: backend)
+                let dgi = Tensor.empty(giShape, on: backend)
                 let dw = weightHH.requiresGrad ? Tensor.empty(weightHH.shape, on: backend) : nil
                 let db = biasHH.flatMap { $0.requiresGrad ? Tensor.empty($0.shape, on: backend) : nil }
                 let dh0 = Tensor.empty(h0.shape, on: backend)
                 backend.gruBackward(g.storage, weightHH: weightHH.storage, initialHidden: h0.storage, outputs: saved,
                                     workspace: workspace, layout: layout, gradInputProjections: dgi.storage,
                                     gradWeightHH: dw?.storage, gradBiasHH: db?.storage, gradInitialHidden: dh0.storage)
-                return [gi.requiresGrad ? dgi : nil, dw] + (biasHH == nil ? [] : [db]) + [h0.requiresGrad ? dh0 : nil]
+                return [giNeeded ? dgi : nil, dw] + (biasHH == nil ? [] : [db]) + [h0.requiresGrad ? dh0 : nil]
             }
         }
         let t = layout.lastTime

@@ -113,8 +113,9 @@ extension Tensor {
             out.backend.scatterAdd(t.storage, shape: t.shape, into: out.storage, offset: offset * outStrides[a], strides: outStrides)
             offset += t.shape.dims[a]
         }
+        let sizes = tensors.map { $0.shape.dims[a] }
         return out.recording("concatenate", tensors) { g in
-            try zip(tensors, starts).map { t, s in try g.sliced(a, s..<s + t.shape.dims[a]) }
+            try zip(sizes, starts).map { size, s in try g.sliced(a, s..<s + size) }
         }
     }
 

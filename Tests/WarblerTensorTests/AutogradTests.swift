@@ -126,6 +126,55 @@ final class HostMemoryPoolTests: XCTestCase {
         }
     }
 
+    /// The graph keeps an intermediate tensor's values only when a backward needs them: after
+    /// `z.relu()`, `a + b`, `s.sum()`, `t.mean()`, `concatenate` or `c * 3`, the intermediate's
+    /// storage goes with its last outside reference, while the graph stays usable.
+    func testGraphKeepsOnlyTheValuesItsGradientsNeed() throws {
+        let x = try Tensor([0.5, -1, 2, -3], shape: [4], requiresGrad: true)
+        for op in ["relu", "add", "sum", "mean", "concatenate", "scale", "reshape"] {
+            x.zeroGrad()
+            weak var intermediate: Storage?
+            let loss: Tensor = try {
+                let z = x * 2  // interior; its storage must not outlive this scope
+                intermediate = z.storage
+                switch op {
+                case "relu": return try z.relu().sum()
+                case "add": return try (z + x).sum()
+                case "sum": return try z.sum()
+                case "mean": return try z.mean() * 4
+                case "concatenate": return try Tensor.concatenated([z, x], axis: 0).sum(axes: [0])
+                case "scale": return try (z * 3).sum()
+                default: return try z.reshaped(2, 2).sum()
+                }
+            }()
+            if op == "reshape" {
+                // A reshape is a view of the same storage, which its graph node does not keep either.
+                XCTAssertNil(intermediate, "reshape: the view's storage outlived it")
+            } else {
+                XCTAssertNil(intermediate, "\(op): the graph kept an intermediate whose values its backward does not need")
+            }
+            try loss.backward()
+            let expected: [Float] = switch op {
+            case "relu": [2, 0, 2, 0]
+            case "add", "concatenate": [3, 3, 3, 3]
+            case "scale": [6, 6, 6, 6]
+            default: [2, 2, 2, 2]
+            }
+            XCTAssertEqual(x.grad?.toArray(), expected, op)
+        }
+        // A product keeps the operand the other one's gradient needs.
+        let w = try Tensor([1, 2], shape: [2], requiresGrad: true)
+        weak var kept: Storage?
+        let y: Tensor = try {
+            let v = try Tensor([3, 4], shape: [2]) * 1  // no gradient needed; w's gradient reads it
+            kept = v.storage
+            return try (w * v).sum()
+        }()
+        XCTAssertNotNil(kept)
+        try y.backward()
+        XCTAssertEqual(w.grad?.toArray(), [3, 4])
+    }
+
     func testSteadyStateTrainingStepMakesNoSystemAllocation() throws {
         // conv - batch norm - ReLU - BCE, forward and backward, then an SGD-style update.
         let x = try Tensor((0..<2 * 3 * 9 * 7).map { Float($0 % 11) / 11 - 0.5 }, shape: [2, 3, 9, 7])
