@@ -9,7 +9,9 @@ same number of steps, same machine, one run.
 3. The PyTorch reference: `warbler train --export-batches` writes the very batches that run saw
    (the augmented log-mels and targets for every (epoch, index)) and the validation windows;
    the reference trains the same model config (tools/fixtures/models.py: timm ResNeSt + GRU +
-   attention head, timm's own initialisation) on them with the same optimisation: AdamW (lr,
+   attention head) from the very initial weights Warbler's run started from (written by the
+   export as init.safetensors; `--reference-init timm` draws timm's own initialisation instead,
+   `ones-last-bn` that with each block's last batch norm at 1) on them with the same optimisation: AdamW (lr,
    weight decay 0.01), linear warm-up over 5 % of the steps then cosine, BCE on the clipwise
    output + 0.5 x BCE on the framewise maximum, gradient clipping at norm 5; it validates the
    same way. Its per-step time is forward + backward + optimizer step. Sharing the batches makes
@@ -57,7 +59,7 @@ def best_threshold_f1(scores, truth: list[set], classes: list[str]) -> tuple[flo
     return best
 
 
-def reference(export: Path, checkpoint: str, lr: float, threads: int, seed: int, zero_init_last: bool) -> dict:
+def reference(export: Path, checkpoint: str, lr: float, threads: int, seed: int, init: str) -> dict:
     import numpy as np
     import torch
     import torch.nn.functional as F
@@ -72,7 +74,11 @@ def reference(export: Path, checkpoint: str, lr: float, threads: int, seed: int,
     with safe_open(checkpoint, "pt") as f:
         config = json.loads(f.metadata()["config"])
     model = M.SED(config)
-    if not zero_init_last:
+    if init == "warbler":
+        from safetensors.torch import load_file
+        state = load_file(str(export / "init.safetensors"))
+        model.load_state_dict({k: v.to(model.state_dict()[k].dtype) for k, v in state.items()}, strict=True)
+    elif init == "ones-last-bn":
         # timm's ResNet (and Warbler's TimmInit) zero-initialise each bottleneck's last
         # batch-norm weight (zero_init_last); this variant starts them at 1 instead.
         from timm.models.resnest import ResNestBottleneck
@@ -136,9 +142,10 @@ def main() -> int:
     ap.add_argument("--learning-rate", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--reference-init", choices=["timm", "ones-last-bn"], default="timm",
-                    help="the reference's initialisation: timm's own, the rule Warbler follows too (last batch norm "
-                         "of each block zeroed), or that batch norm's weight set to 1 instead")
+    ap.add_argument("--reference-init", choices=["warbler", "timm", "ones-last-bn"], default="warbler",
+                    help="the reference's initial weights: Warbler's run's own (default), timm's initialisation drawn by "
+                         "PyTorch (the rule Warbler follows too: last batch norm of each block zeroed), or that with "
+                         "the last batch norms at 1")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
 
@@ -164,7 +171,7 @@ def main() -> int:
         subprocess.run([binary, "train", *common, "--out", str(tmp / "export-run"), "--export-batches", str(tmp / "batches")],
                        check=True, capture_output=True)
         torch_r = reference(tmp / "batches", str(tmp / "run/best.safetensors"), args.learning_rate, args.threads, args.seed,
-                            args.reference_init == "timm")
+                            args.reference_init)
 
     print(f"# training on {args.species} synthetic species x {args.clips} clips of 5 s, warbler-small, {args.epochs} epochs x "
           f"{steps // args.epochs} steps of batch {args.batch_size}, lr {args.learning_rate}, {args.threads} threads each")

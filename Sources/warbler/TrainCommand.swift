@@ -131,6 +131,8 @@ struct TrainCommand: ParsableCommand {
 
         if let dir = exportBatches {
             try export(source: source, validation: validation, classes: classes, to: dir)
+            // The weights training would start from (the same seed makes the same model).
+            try SafeTensors.write(model.stateDict(), config: config, metadata: [:], to: dir + "/init.safetensors")
             return
         }
         var trainConfig = TrainConfig()
@@ -167,7 +169,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The exact batches training would see (e<epoch>_b<index>_x.npy [B, 1, frames, mels] and
-    /// _y.npy [B, K]), the validation windows (val_<i>_x.npy) and meta.json (classes, truth rows).
+    /// _y.npy [B, K]), the validation windows (val_<i>_x.npy) and meta.json (classes, truth rows);
+    /// the caller adds init.safetensors, the initial weights.
     func export(source: LoaderBatchSource, validation: ValidationSet, classes: [String], to dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for epoch in 0..<epochs {
