@@ -49,6 +49,16 @@ extension CPUBackend {
         }
     }
 
+    /// Convolutions below this many multiply-adds (~10 us on one core) run oneDNN on the calling
+    /// thread alone: waking and joining the OpenMP team costs more than the work saved (the
+    /// split-attention 1x1s on [C, 1, 1] run by the dozen at batch 1).
+    static let singleThreadMultiplyAdds = 1 << 20
+
+    /// The threads oneDNN gets for `g`.
+    private func convolutionThreads(_ g: Conv2dGeometry) -> Int {
+        g.multiplyAdds < CPUBackend.singleThreadMultiplyAdds ? 1 : threads
+    }
+
     /// The oneDNN layout for `pass` of `g`, or nil for im2col.
     private func layout(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> DNNLConvLayout? {
         switch CPUBackend.convolutionPath {
@@ -61,7 +71,7 @@ extension CPUBackend {
 
     public func conv2dForward(_ x: Storage, weight: Storage, bias: Storage?, geometry g: Conv2dGeometry, into out: Storage) {
         if let layout = layout(g, .forward),
-           DNNLConvolutions.shared.run(.forward, g, bias: bias != nil, layout: layout, threads: threads,
+           DNNLConvolutions.shared.run(.forward, g, bias: bias != nil, layout: layout, threads: convolutionThreads(g),
                                        [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? [])) {
             return
         }
@@ -70,7 +80,7 @@ extension CPUBackend {
 
     public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: Conv2dGeometry, into gradInput: Storage) {
         if let layout = layout(g, .backwardData),
-           DNNLConvolutions.shared.run(.backwardData, g, bias: false, layout: layout, threads: threads,
+           DNNLConvolutions.shared.run(.backwardData, g, bias: false, layout: layout, threads: convolutionThreads(g),
                                        [gradOutput.raw, weight.raw, gradInput.raw]) {
             return
         }
@@ -81,7 +91,7 @@ extension CPUBackend {
                                       into gradWeight: Storage?, gradBias: Storage?) {
         // A bias gradient alone is a sum: no need for a convolution primitive.
         if let gradWeight, let layout = layout(g, .backwardWeights),
-           DNNLConvolutions.shared.run(.backwardWeights, g, bias: gradBias != nil, layout: layout, threads: threads,
+           DNNLConvolutions.shared.run(.backwardWeights, g, bias: gradBias != nil, layout: layout, threads: convolutionThreads(g),
                                        [gradOutput.raw, x.raw, gradWeight.raw] + (gradBias.map { [$0.raw] } ?? [])) {
             return
         }

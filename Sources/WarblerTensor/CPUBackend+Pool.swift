@@ -79,6 +79,51 @@ extension Window2d {
 extension CPUBackend {
     public func maxPool2d(_ x: Storage, planes: Int, window w: Window2d, into out: Storage) {
         nonisolated(unsafe) let src = x.floats, dst = out.floats
+        if w.dilationHeight == 1 && w.dilationWidth == 1 {
+            // Undilated (the ResNet stem's 3x3/2): per output row, the maximum down the rows
+            // its windows cover (16 columns at a time), then across each window's columns. A
+            // NaN anywhere in a window wins, as in `argmax`.
+            parallel(planes, grain: w.poolGrain) { r in
+                let column = UnsafeMutablePointer<Float>.allocate(capacity: w.width)
+                defer { column.deallocate() }
+                for p in r {
+                    let plane = src + p * w.inputArea, o = dst + p * w.outputArea
+                    for y in 0..<w.outputHeight {
+                        let (h0, h1, _, _) = w.maxWindow(y, 0)
+                        guard h0 < h1 else {
+                            (o + y * w.outputWidth).update(repeating: -.infinity, count: w.outputWidth)
+                            continue
+                        }
+                        column.update(from: plane + h0 * w.width, count: w.width)
+                        for h in h0 + 1..<h1 {
+                            let row = plane + h * w.width
+                            var i = 0
+                            while i + 16 <= w.width {
+                                let a = load16(column + i), b = load16(row + i)
+                                store16(a.replacing(with: b, where: (b .> a) .| (b .!= b)), column + i)
+                                i += 16
+                            }
+                            while i < w.width {
+                                let a = column[i], b = row[i]
+                                if b > a || b.isNaN { column[i] = b }
+                                i += 1
+                            }
+                        }
+                        for x in 0..<w.outputWidth {
+                            let (_, _, w0, w1) = w.maxWindow(y, x)
+                            var best = -Float.infinity
+                            for c in w0..<Swift.max(w0, w1) {
+                                let v = column[c]
+                                if v > best || v.isNaN { best = v }
+                                if best.isNaN { break }
+                            }
+                            o[y * w.outputWidth + x] = best
+                        }
+                    }
+                }
+            }
+            return
+        }
         parallel(planes, grain: w.poolGrain) { r in
             for p in r {
                 let plane = src + p * w.inputArea, o = dst + p * w.outputArea

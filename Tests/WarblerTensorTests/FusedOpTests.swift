@@ -104,6 +104,44 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// The undilated max pool's row-then-column path against a direct window scan, with NaNs
+    /// (which win), -inf, padding and ceil mode, on rows wider and narrower than 16 floats.
+    func testUndilatedMaxPoolAgainstWindowScan() throws {
+        for (h, w) in [(11, 9), (7, 37)] {
+            for (kernel, stride, padding, ceil) in [(3, 2, 1, false), (3, 2, 1, true), (2, 2, 0, true), (3, 1, 1, false)] {
+                var values = try random([2, 3, h, w]).toArray()
+                values[5] = .nan
+                values[h * w + 3] = -.infinity
+                values[2 * h * w + w + 2] = .nan
+                let x = try Tensor(values, shape: [2, 3, h, w])
+                let y = try x.maxPool2d(kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding), ceilMode: ceil)
+                let (oh, ow) = (y.shape[2], y.shape[3])
+                let out = y.toArray()
+                for p in 0..<6 {
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            var best = -Float.infinity, sawNaN = false
+                            for i in 0..<kernel {
+                                for j in 0..<kernel {
+                                    let r = oy * stride - padding + i, c = ox * stride - padding + j
+                                    guard r >= 0, r < h, c >= 0, c < w else { continue }
+                                    let v = values[p * h * w + r * w + c]
+                                    if v.isNaN { sawNaN = true } else { best = Swift.max(best, v) }
+                                }
+                            }
+                            let got = out[(p * oh + oy) * ow + ox]
+                            if sawNaN {
+                                XCTAssertTrue(got.isNaN, "\(h)x\(w) k\(kernel) s\(stride) plane \(p) (\(oy), \(ox)): \(got), expected NaN")
+                            } else {
+                                XCTAssertEqual(got, best, "\(h)x\(w) k\(kernel) s\(stride) plane \(p) (\(oy), \(ox))")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The gradient of a full sum (a broadcast of one value) fills the input's shape.
     func testFullSumGradientIsAFill() throws {
         let x = try random([3, 40, 7], requiresGrad: true)
