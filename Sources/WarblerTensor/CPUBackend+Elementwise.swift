@@ -53,10 +53,23 @@ extension CPUBackend {
         }
         let contiguous = shape.strides
         if aStrides == contiguous && bStrides == contiguous {
-            parallel(count) { r in for i in r { d[i] = apply(pa[i], pb[i]) } }
+            parallel(count) { r in
+                // One loop per op, so each vectorises (a switch inside the loop may not be hoisted).
+                let n = r.count, x = pa + r.lowerBound, y = pb + r.lowerBound, z = d + r.lowerBound
+                switch op {
+                case .add: for i in 0..<n { z[i] = x[i] + y[i] }
+                case .sub: for i in 0..<n { z[i] = x[i] - y[i] }
+                case .mul: for i in 0..<n { z[i] = x[i] * y[i] }
+                case .div: for i in 0..<n { z[i] = x[i] / y[i] }
+                default: for i in 0..<n { z[i] = apply(x[i], y[i]) }
+                }
+            }
             return
         }
-        // Row by row over the last dimension; outer indices walk the other dimensions.
+        // Row by row over the last dimension; outer indices walk the other dimensions (merged
+        // where both operands step through them as one, so rows are as long as they can be).
+        let (dims, merged) = CPUBackend.collapsed(shape.dims, [aStrides, bStrides])
+        let (shape, aStrides, bStrides) = (Shape(dims), merged[0], merged[1])
         let rank = shape.rank
         let inner = shape.dims[rank - 1]
         let sa = aStrides[rank - 1], sb = bStrides[rank - 1]
@@ -72,13 +85,32 @@ extension CPUBackend {
                 }
                 let o = row * inner
                 if sa == 1 && sb == 1 {
-                    for j in 0..<inner { d[o + j] = apply(pa[oa + j], pb[ob + j]) }
+                    let x = pa + oa, y = pb + ob, z = d + o
+                    switch op {
+                    case .add: for j in 0..<inner { z[j] = x[j] + y[j] }
+                    case .sub: for j in 0..<inner { z[j] = x[j] - y[j] }
+                    case .mul: for j in 0..<inner { z[j] = x[j] * y[j] }
+                    case .div: for j in 0..<inner { z[j] = x[j] / y[j] }
+                    default: for j in 0..<inner { z[j] = apply(x[j], y[j]) }
+                    }
                 } else if sa == 1 && sb == 0 {
-                    let y = pb[ob]
-                    for j in 0..<inner { d[o + j] = apply(pa[oa + j], y) }
+                    let y = pb[ob], x = pa + oa, z = d + o
+                    switch op {
+                    case .add: for j in 0..<inner { z[j] = x[j] + y }
+                    case .sub: for j in 0..<inner { z[j] = x[j] - y }
+                    case .mul: for j in 0..<inner { z[j] = x[j] * y }
+                    case .div: for j in 0..<inner { z[j] = x[j] / y }
+                    default: for j in 0..<inner { z[j] = apply(x[j], y) }
+                    }
                 } else if sa == 0 && sb == 1 {
-                    let x = pa[oa]
-                    for j in 0..<inner { d[o + j] = apply(x, pb[ob + j]) }
+                    let x = pa[oa], y = pb + ob, z = d + o
+                    switch op {
+                    case .add: for j in 0..<inner { z[j] = x + y[j] }
+                    case .sub: for j in 0..<inner { z[j] = x - y[j] }
+                    case .mul: for j in 0..<inner { z[j] = x * y[j] }
+                    case .div: for j in 0..<inner { z[j] = x / y[j] }
+                    default: for j in 0..<inner { z[j] = apply(x, y[j]) }
+                    }
                 } else {
                     for j in 0..<inner { d[o + j] = apply(pa[oa + j * sa], pb[ob + j * sb]) }
                 }
@@ -102,16 +134,24 @@ extension CPUBackend {
             d.update(repeating: s[offset], count: count)
             return
         }
-        let inner = shape.dims[rank - 1], si = strides[rank - 1]
+        let (dims, merged) = CPUBackend.collapsed(shape.dims, [strides])
+        let (shape, strides) = (Shape(dims), merged[0])
+        let inner = shape.dims[shape.rank - 1], si = strides[shape.rank - 1]
         parallel(count / inner, grain: max(1, 65_536 / inner)) { r in
             for row in r {
                 var rem = row, o = offset
-                for dim in stride(from: rank - 2, through: 0, by: -1) {
+                for dim in stride(from: shape.rank - 2, through: 0, by: -1) {
                     o += (rem % shape.dims[dim]) * strides[dim]
                     rem /= shape.dims[dim]
                 }
                 let base = row * inner
-                if si == 1 { for j in 0..<inner { d[base + j] = s[o + j] } } else { for j in 0..<inner { d[base + j] = s[o + j * si] } }
+                if si == 1 {
+                    (d + base).update(from: s + o, count: inner)
+                } else if si == 0 {
+                    (d + base).update(repeating: s[o], count: inner)
+                } else {
+                    for j in 0..<inner { d[base + j] = s[o + j * si] }
+                }
             }
         }
     }
@@ -133,5 +173,25 @@ extension CPUBackend {
             let base = row * inner
             for j in 0..<inner { d[o + j * si] += s[base + j] }
         }
+    }
+
+    /// `dims` with size-1 dimensions dropped and each pair of neighbours merged where every
+    /// operand's strides step through the pair as through one dimension (stride[i] =
+    /// stride[i + 1] * dims[i + 1], which holds for broadcast strides of 0 too): the same
+    /// elements in the same order, walked as fewer, longer rows. At least one dimension remains.
+    static func collapsed(_ dims: [Int], _ strides: [[Int]]) -> ([Int], [[Int]]) {
+        var outDims: [Int] = []
+        var outStrides = [[Int]](repeating: [], count: strides.count)
+        for d in dims.indices where dims[d] != 1 {
+            if let last = outDims.last, strides.indices.allSatisfy({ outStrides[$0].last! == strides[$0][d] * dims[d] }) {
+                outDims[outDims.count - 1] = last * dims[d]
+                for k in strides.indices { outStrides[k][outStrides[k].count - 1] = strides[k][d] }
+            } else {
+                outDims.append(dims[d])
+                for k in strides.indices { outStrides[k].append(strides[k][d]) }
+            }
+        }
+        if outDims.isEmpty { return ([1], strides.map { _ in [0] }) }
+        return (outDims, outStrides)
     }
 }

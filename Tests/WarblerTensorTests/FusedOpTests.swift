@@ -142,6 +142,34 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// Dimension merging for strided loops: neighbours merge only where every operand walks
+    /// them as one; broadcasts over [C, 1, 1]-shaped operands (split attention) still agree with
+    /// an element-by-element computation.
+    func testCollapsedDimensionsAndBroadcastProducts() throws {
+        XCTAssertTrue(CPUBackend.collapsed([2, 1, 3, 4], [[12, 12, 4, 1], [0, 0, 0, 0]]) == ([24], [[1], [0]]))
+        XCTAssertTrue(CPUBackend.collapsed([2, 3, 4], [[12, 4, 1], [3, 1, 0]]) == ([6, 4], [[4, 1], [1, 0]]))
+        XCTAssertTrue(CPUBackend.collapsed([2, 3, 4], [[1, 2, 6], [12, 4, 1]]) == ([2, 3, 4], [[1, 2, 6], [12, 4, 1]]))
+        XCTAssertTrue(CPUBackend.collapsed([1, 1], [[0, 0]]) == ([1], [[0]]))
+        let a = try random([2, 2, 3, 5, 4]), b = try random([2, 2, 3, 1, 1], offset: 0.5)
+        for (name, y) in [("mul", try a * b), ("add", try a + b), ("div", try a / b), ("sub", try b - a)] {
+            let av = a.toArray(), bv = b.toArray(), out = y.toArray()
+            for i in 0..<av.count {
+                let j = i / 20
+                let expected: Float = switch name {
+                case "mul": av[i] * bv[j]
+                case "add": av[i] + bv[j]
+                case "div": av[i] / bv[j]
+                default: bv[j] - av[i]
+                }
+                XCTAssertEqual(out[i], expected, "\(name) element \(i)")
+            }
+        }
+        // A permuted copy walks merged rows too.
+        let x = try random([3, 4, 5])
+        let p = try x.permuted([1, 0, 2]).toArray(), xv = x.toArray()
+        for i in 0..<4 { for k in 0..<3 { for m in 0..<5 { XCTAssertEqual(p[(i * 3 + k) * 5 + m], xv[(k * 4 + i) * 5 + m]) } } }
+    }
+
     /// The gradient of a full sum (a broadcast of one value) fills the input's shape.
     func testFullSumGradientIsAFill() throws {
         let x = try random([3, 40, 7], requiresGrad: true)
