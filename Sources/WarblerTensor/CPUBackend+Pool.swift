@@ -136,6 +136,41 @@ extension CPUBackend {
 
     public func maxPool2dBackward(_ gradOutput: Storage, _ x: Storage, planes: Int, window w: Window2d, into gradInput: Storage) {
         nonisolated(unsafe) let src = x.floats, g = gradOutput.floats, dst = gradInput.floats
+        if w.dilationHeight == 1 && w.dilationWidth == 1 {
+            parallel(planes, grain: w.poolGrain) { r in
+                let value = UnsafeMutablePointer<Float>.allocate(capacity: w.width)
+                let row = UnsafeMutablePointer<Int32>.allocate(capacity: w.width)
+                defer {
+                    value.deallocate()
+                    row.deallocate()
+                }
+                for p in r {
+                    let plane = src + p * w.inputArea, gi = dst + p * w.inputArea, go = g + p * w.outputArea
+                    gi.update(repeating: 0, count: w.inputArea)
+                    for y in 0..<w.outputHeight {
+                        let (h0, h1, _, _) = w.maxWindow(y, 0)
+                        guard h0 < h1 else { continue }
+                        CPUBackend.columnArgmax(plane, width: w.width, rows: h0..<h1, value: value, row: row)
+                        for x in 0..<w.outputWidth {
+                            let (_, _, w0, w1) = w.maxWindow(y, x)
+                            guard w0 < w1 else { continue }
+                            // torch's choice in row-major order: the first maximum, but the last
+                            // NaN (a NaN replaces whatever came before it). By columns: a NaN
+                            // beats a number and a NaN in an earlier row; a larger number wins,
+                            // an equal one only from an earlier row.
+                            var best = w0
+                            for c in w0 + 1..<w1 {
+                                let v = value[c], b = value[best]
+                                let wins = v.isNaN ? (!b.isNaN || row[c] >= row[best]) : (!b.isNaN && (v > b || (v == b && row[c] < row[best])))
+                                if wins { best = c }
+                            }
+                            gi[Int(row[best]) * w.width + best] += go[y * w.outputWidth + x]
+                        }
+                    }
+                }
+            }
+            return
+        }
         parallel(planes, grain: w.poolGrain) { r in
             for p in r {
                 let plane = src + p * w.inputArea, gi = dst + p * w.inputArea, go = g + p * w.outputArea
@@ -146,6 +181,36 @@ extension CPUBackend {
                         if i >= 0 { gi[i] += go[y * w.outputWidth + x] }
                     }
                 }
+            }
+        }
+    }
+
+    /// For each column c of `plane` (rows `width` long): the maximum over `rows` and the first
+    /// row holding it, or the last row holding a NaN (a NaN replaces anything, as in torch).
+    static func columnArgmax(_ plane: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>,
+                             value: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Int32>) {
+        value.update(from: plane + rows.lowerBound * width, count: width)
+        row.update(repeating: Int32(rows.lowerBound), count: width)
+        for h in rows.dropFirst() {
+            let src = plane + h * width
+            let hv = SIMD16<Int32>(repeating: Int32(h))
+            var i = 0
+            while i + 16 <= width {
+                let a = load16(value + i), b = load16(src + i)
+                let take = (b .> a) .| (b .!= b)
+                store16(a.replacing(with: b, where: take), value + i)
+                let ri = UnsafeMutableRawPointer(row + i)
+                let r = ri.loadUnaligned(as: SIMD16<Int32>.self)
+                ri.storeBytes(of: r.replacing(with: hv, where: take), as: SIMD16<Int32>.self)
+                i += 16
+            }
+            while i < width {
+                let a = value[i], b = src[i]
+                if b > a || b.isNaN {
+                    value[i] = b
+                    row[i] = Int32(h)
+                }
+                i += 1
             }
         }
     }

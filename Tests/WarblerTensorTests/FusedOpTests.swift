@@ -104,33 +104,41 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
-    /// The undilated max pool's row-then-column path against a direct window scan, with NaNs
-    /// (which win), -inf, padding and ceil mode, on rows wider and narrower than 16 floats.
+    /// The undilated max pool's row-then-column paths (forward and backward) against a direct
+    /// window scan: NaNs (the last in row-major order wins, as torch), -inf, many ties (values on a
+    /// coarse grid: the first maximum in row-major order takes the gradient, as torch),
+    /// padding and ceil mode, on rows wider and narrower than 16 floats.
     func testUndilatedMaxPoolAgainstWindowScan() throws {
         for (h, w) in [(11, 9), (7, 37)] {
             for (kernel, stride, padding, ceil) in [(3, 2, 1, false), (3, 2, 1, true), (2, 2, 0, true), (3, 1, 1, false)] {
-                var values = try random([2, 3, h, w]).toArray()
+                var values = try random([2, 3, h, w]).toArray().map { ($0 * 3).rounded() / 3 }
                 values[5] = .nan
+                values[6] = .nan
                 values[h * w + 3] = -.infinity
                 values[2 * h * w + w + 2] = .nan
-                let x = try Tensor(values, shape: [2, 3, h, w])
+                let x = try Tensor(values, shape: [2, 3, h, w], requiresGrad: true)
                 let y = try x.maxPool2d(kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding), ceilMode: ceil)
                 let (oh, ow) = (y.shape[2], y.shape[3])
-                let out = y.toArray()
+                let upstream = (0..<y.count).map { Float($0 % 7 + 1) }
+                try y.backward(gradient: try Tensor(upstream, shape: y.shape))
+                let out = y.toArray(), grad = x.grad!.toArray()
+                var expectedGrad = [Float](repeating: 0, count: values.count)
                 for p in 0..<6 {
                     for oy in 0..<oh {
                         for ox in 0..<ow {
-                            var best = -Float.infinity, sawNaN = false
+                            var best = -Float.infinity, at = -1
                             for i in 0..<kernel {
                                 for j in 0..<kernel {
                                     let r = oy * stride - padding + i, c = ox * stride - padding + j
                                     guard r >= 0, r < h, c >= 0, c < w else { continue }
-                                    let v = values[p * h * w + r * w + c]
-                                    if v.isNaN { sawNaN = true } else { best = Swift.max(best, v) }
+                                    let k = p * h * w + r * w + c, v = values[k]
+                                    if at < 0 || v.isNaN || v > best { (best, at) = (v, k) }  // torch's rule
                                 }
                             }
-                            let got = out[(p * oh + oy) * ow + ox]
-                            if sawNaN {
+                            let o = (p * oh + oy) * ow + ox
+                            if at >= 0 { expectedGrad[at] += upstream[o] }
+                            let got = out[o]
+                            if best.isNaN {
                                 XCTAssertTrue(got.isNaN, "\(h)x\(w) k\(kernel) s\(stride) plane \(p) (\(oy), \(ox)): \(got), expected NaN")
                             } else {
                                 XCTAssertEqual(got, best, "\(h)x\(w) k\(kernel) s\(stride) plane \(p) (\(oy), \(ox))")
@@ -138,6 +146,7 @@ final class FusedOpTests: XCTestCase {
                         }
                     }
                 }
+                XCTAssertEqual(grad, expectedGrad, "\(h)x\(w) k\(kernel) s\(stride) p\(padding) ceil \(ceil): gradient")
             }
         }
     }
