@@ -67,6 +67,12 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
                      beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int) {
+        if m * n * k * batch >= CPUBackend.dnnlGEMMThreshold, batch == 1, !transA, transB,
+           usesSwappedProduct(m: m, n: n, k: k),
+           swappedProduct(m: m, n: n, k: k, alpha: alpha, a: a, aOffset: aOffset, b: b, bOffset: bOffset,
+                          beta: beta, c: c, cOffset: cOffset) {
+            return
+        }
         if m * n * k * batch >= CPUBackend.dnnlGEMMThreshold, m > 0, n > 0, k > 0, batch > 0,
            cBatchStride >= m * n || batch == 1,
            DNNLMatMuls.shared.run(DNNLMatMulKey(transA: transA, transB: transB, m: m, n: n, k: k, batch: batch,
