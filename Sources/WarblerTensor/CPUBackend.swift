@@ -1,6 +1,7 @@
-// The CPU backend: aligned host memory, OpenBLAS for GEMM, and plain loops (auto-vectorised,
-// split over cores above ~64K elements) for everything else. It is the reference the other
-// backends are tested against.
+// The CPU backend: pooled host memory, oneDNN's matmul for large GEMMs (OpenBLAS for small
+// ones; CPUBackend+SwappedGEMM.swift for A B^T with few rows), VectorMath for exp, sigmoid and
+// tanh, and plain loops (auto-vectorised, split over cores when a worker gets ~100 us of work)
+// for everything else. It is the reference the other backends are tested against.
 import CBLAS
 import Foundation
 
