@@ -1,6 +1,7 @@
-// The CPU backend: aligned host memory, OpenBLAS for GEMM, and plain loops (auto-vectorised,
-// split over cores above ~64K elements) for everything else. It is the reference the other
-// backends are tested against.
+// The CPU backend: pooled host memory, oneDNN's matmul for large GEMMs (OpenBLAS for small
+// ones; CPUBackend+SwappedGEMM.swift for A B^T with few rows), VectorMath for exp, sigmoid and
+// tanh, and plain loops (auto-vectorised, split over cores when a worker gets ~100 us of work)
+// for everything else. It is the reference the other backends are tested against.
 import CBLAS
 import Foundation
 
@@ -67,6 +68,12 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
                      beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int) {
+        if m * n * k * batch >= CPUBackend.dnnlGEMMThreshold, batch == 1, !transA, transB,
+           usesSwappedProduct(m: m, n: n, k: k),
+           swappedProduct(m: m, n: n, k: k, alpha: alpha, a: a, aOffset: aOffset, b: b, bOffset: bOffset,
+                          beta: beta, c: c, cOffset: cOffset) {
+            return
+        }
         if m * n * k * batch >= CPUBackend.dnnlGEMMThreshold, m > 0, n > 0, k > 0, batch > 0,
            cBatchStride >= m * n || batch == 1,
            DNNLMatMuls.shared.run(DNNLMatMulKey(transA: transA, transB: transB, m: m, n: n, k: k, batch: batch,

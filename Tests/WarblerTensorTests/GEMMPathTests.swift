@@ -1,5 +1,5 @@
 // The CPU backend's large GEMMs run on oneDNN's matmul: every transposition, broadcast batch,
-// offset, alpha and beta the backend accepts, against a float64 reference.
+// offset, alpha and beta the backend accepts, in both orientations of A B^T, against a float64 reference.
 import Foundation
 import XCTest
 @testable import WarblerTensor
@@ -15,15 +15,25 @@ final class GEMMPathTests: XCTestCase {
     }
 
     func testLargeGEMMsMatchAFloat64Reference() throws {
-        let cpu = Backends.cpu
-        struct Case { let tA: Bool, tB: Bool, m: Int, n: Int, k: Int, batch: Int, shareA: Bool, shareB: Bool, alpha: Float, beta: Float }
         let cases = [
             Case(tA: false, tB: true, m: 37, n: 96, k: 70, batch: 1, shareA: false, shareB: false, alpha: 1, beta: 0),   // linear
             Case(tA: false, tB: false, m: 64, n: 33, k: 65, batch: 3, shareA: true, shareB: false, alpha: 1, beta: 1),   // conv: shared weight, += bias
             Case(tA: true, tB: false, m: 48, n: 40, k: 50, batch: 2, shareA: false, shareB: true, alpha: 0.5, beta: 0),  // dW-style
             Case(tA: true, tB: true, m: 41, n: 52, k: 47, batch: 2, shareA: false, shareB: false, alpha: 1, beta: 0.25),
             Case(tA: false, tB: true, m: 1, n: 1536, k: 512, batch: 1, shareA: false, shareB: false, alpha: 1, beta: 0), // a GRU step
+            Case(tA: false, tB: true, m: 16, n: 1536, k: 512, batch: 1, shareA: false, shareB: false, alpha: 1, beta: 0), // one at batch 16
+            Case(tA: false, tB: true, m: 21, n: 300, k: 67, batch: 1, shareA: false, shareB: false, alpha: 0.5, beta: 0.25),
         ]
+        // Every case in each orientation of A B^T (CPUBackend+SwappedGEMM.swift; the others ignore it).
+        for orientation in GEMMOrientation.allCases {
+            try CPUBackend.withGEMMOrientation(orientation) { try checkCases(cases, orientation) }
+        }
+    }
+
+    private struct Case { let tA: Bool, tB: Bool, m: Int, n: Int, k: Int, batch: Int, shareA: Bool, shareB: Bool, alpha: Float, beta: Float }
+
+    private func checkCases(_ cases: [Case], _ orientation: GEMMOrientation) throws {
+        let cpu = Backends.cpu
         for (ci, c) in cases.enumerated() {
             XCTAssertGreaterThanOrEqual(c.m * c.n * c.k * c.batch, CPUBackend.dnnlGEMMThreshold, "case \(ci) must take the oneDNN path")
             let aCount = c.m * c.k, bCount = c.k * c.n, cCount = c.m * c.n
@@ -40,7 +50,7 @@ final class GEMMPathTests: XCTestCase {
                      beta: c.beta, c: out, cOffset: offset, cBatchStride: cCount, batch: c.batch)
             var got = [Float](repeating: 0, count: cVals.count)
             got.withUnsafeMutableBufferPointer { cpu.copy(from: out, to: $0) }
-            XCTAssertEqual(Array(got[0..<offset]), Array(cVals[0..<offset]), "case \(ci): wrote before its offset")
+            XCTAssertEqual(Array(got[0..<offset]), Array(cVals[0..<offset]), "case \(ci) \(orientation): wrote before its offset")
             var worst = 0.0
             for p in 0..<c.batch {
                 let ab = offset + (c.shareA ? 0 : p * aCount), bb = offset + (c.shareB ? 0 : p * bCount), cb = offset + p * cCount
@@ -58,7 +68,7 @@ final class GEMMPathTests: XCTestCase {
                 }
             }
             // Sums of k products of values in [-1, 1]: float32 error well under 1e-6 * k.
-            XCTAssertLessThan(worst, 1e-6 * Double(c.k), "case \(ci)")
+            XCTAssertLessThan(worst, 1e-6 * Double(c.k), "case \(ci) \(orientation)")
         }
     }
 
