@@ -16,6 +16,10 @@ same number of steps, same machine, one run.
    output + 0.5 x BCE on the framewise maximum, gradient clipping at norm 5; it validates the
    same way. Its per-step time is forward + backward + optimizer step. Sharing the batches makes
    the comparison about the training itself (model, loss, optimizer), with identical data.
+4. `warbler bench train-replay` trains Warbler on those same exported batches from those same
+   initial weights, timing the step alone as the reference does (no data pipeline sharing the
+   two cores). With the exporting run's seed its dropout draws are the live run's too, so it
+   must reproduce step 2's losses; its F1 and per-step time are the like-for-like comparison.
 Both use 2 threads.
 
     /work/venv/bin/python bench/train.py [--species 10] [--clips 20] [--epochs 10] [--json OUT.json]
@@ -170,6 +174,14 @@ def main() -> int:
                        step_ms=1000 * sum(r["seconds"] for r in records) / steps, steps=steps, wall_s=warbler_wall)
         subprocess.run([binary, "train", *common, "--out", str(tmp / "export-run"), "--export-batches", str(tmp / "batches")],
                        check=True, capture_output=True)
+        replay_lines = subprocess.run(
+            [binary, "bench", "train-replay", "--batches", str(tmp / "batches"), "--out", str(tmp / "replay"),
+             "--learning-rate", str(args.learning_rate), "--seed", str(args.seed)],
+            check=True, capture_output=True, text=True, env=dict(os.environ, WARBLER_THREADS=str(args.threads))).stdout
+        replay_records = [json.loads(line) for line in replay_lines.splitlines() if line.startswith("{")]
+        replay = dict(history=[dict(epoch=r["epoch"], loss=r["loss"], f1=r["f1"], threshold=r["threshold"], mAP=r["mAP"])
+                               for r in replay_records],
+                      step_ms=sum(r["step_ms"] for r in replay_records) / len(replay_records))
         torch_r = reference(tmp / "batches", str(tmp / "run/best.safetensors"), args.learning_rate, args.threads, args.seed,
                             args.reference_init)
 
@@ -177,18 +189,24 @@ def main() -> int:
           f"{steps // args.epochs} steps of batch {args.batch_size}, lr {args.learning_rate}, {args.threads} threads each")
     print(f"# {machine_line()}")
     rows = []
-    for name, r in (("Warbler", warbler), (f"PyTorch reference (same batches, {args.reference_init} init)", torch_r)):
+    for name, r in (("Warbler (live pipeline: loading and augmentation share the cores)", warbler),
+                    ("Warbler replaying the exported batches", replay),
+                    (f"PyTorch reference (same batches, {args.reference_init} init)", torch_r)):
         best = max(r["history"], key=lambda h: h["f1"])
         rows.append([name, f"{best['f1']:.3f} (epoch {best['epoch']})", f"{r['history'][-1]['f1']:.3f}",
                      f"{best['mAP']:.3f}", f"{r['step_ms']:.1f}"])
     print(markdown_table(["trainer", "best validation row-wise F1", "last-epoch F1", "mAP at best", "ms per step"], rows))
     print()
     wb = max(h["f1"] for h in warbler["history"])
+    rb = max(h["f1"] for h in replay["history"])
     tb = max(h["f1"] for h in torch_r["history"])
-    print(f"F1 difference (Warbler - PyTorch): {wb - tb:+.3f}; per-step speed-up (PyTorch ms / Warbler ms): "
-          f"{torch_r['step_ms'] / warbler['step_ms']:.2f}x; Warbler's whole run {warbler['wall_s']:.0f} s")
+    same = all(abs(a["loss"] - b["loss"]) < 1e-6 for a, b in zip(warbler["history"], replay["history"]))
+    print(f"Best F1 difference (Warbler - PyTorch): live {wb - tb:+.3f}, replay {rb - tb:+.3f}; replay reproduces the live "
+          f"run's epoch losses: {'yes' if same else 'no'}")
+    print(f"Per-step speed-up (PyTorch ms / Warbler ms): step alone (replay) {torch_r['step_ms'] / replay['step_ms']:.2f}x, "
+          f"live pipeline {torch_r['step_ms'] / warbler['step_ms']:.2f}x; Warbler's whole live run {warbler['wall_s']:.0f} s")
     if args.json:
-        Path(args.json).write_text(json.dumps(dict(warbler=warbler, pytorch=torch_r), indent=1))
+        Path(args.json).write_text(json.dumps(dict(warbler=warbler, replay=replay, pytorch=torch_r), indent=1))
     return 0
 
 

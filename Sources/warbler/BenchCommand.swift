@@ -10,7 +10,7 @@ import WarblerIO
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Time Warbler's stages (used by the scripts in bench/).",
-        subcommands: [FrontEndBench.self, LoadBench.self, EngineBench.self, ModelBench.self])
+        subcommands: [FrontEndBench.self, LoadBench.self, EngineBench.self, ModelBench.self, TrainReplayBench.self])
 
     /// Median of `repeats` timed runs after `warmup` untimed ones, in milliseconds.
     static func median(repeats: Int, warmup: Int = 1, _ body: () throws -> Void) rethrows -> (median: Double, all: [Double]) {
