@@ -52,6 +52,10 @@ public class Adam: Optimizer {
         let decay = Float(1 - Double(learningRate) * Double(wd))
         for (i, p) in parameters.enumerated() {
             guard let gradient = p.grad else { continue }
+            if p.device != .cpu || Adam.useTensorOps {
+                try tensorStep(i, p, gradient)
+                continue
+            }
             var g = gradient.toArray()
             if state.state[i].isEmpty {
                 state.state[i] = ["step": try Tensor.zeros([]), "exp_avg": try Tensor.zeros(p.shape),
@@ -80,6 +84,46 @@ public class Adam: Optimizer {
                     }
                 }
             }
+        }
+    }
+
+    /// Tests only: run the device path (`tensorStep`) on CPU parameters too.
+    nonisolated(unsafe) static var useTensorOps = false
+
+    /// The same update as `step`'s host loop, in tensor ops on the parameter's own device (a
+    /// GPU's kernels), with the moments kept on that device. The step counter stays a host
+    /// scalar. Equal to the host loop up to the rounding of sqrt and division on the device.
+    func tensorStep(_ i: Int, _ p: Tensor, _ gradient: Tensor) throws {
+        let (beta1, beta2) = betas
+        let w1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
+        let decay = Float(1 - Double(learningRate) * Double(weightDecay))
+        try GradMode.withoutGradients {
+            if state.state[i].isEmpty {
+                state.state[i] = ["step": try Tensor.zeros([]), "exp_avg": try Tensor.zeros(p.shape, device: p.device),
+                                  "exp_avg_sq": try Tensor.zeros(p.shape, device: p.device)]
+            }
+            // Moments loaded from a checkpoint arrive on the host.
+            for name in ["exp_avg", "exp_avg_sq"] where state.state[i][name]!.device != p.device {
+                state.state[i][name] = try state.state[i][name]!.on(p.device)
+            }
+            let s = state.state[i]
+            var step: Float = 0
+            s["step"]!.update { $0[0] += 1; step = $0[0] }
+            let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
+            let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
+            let stepSize = Float(-(Double(learningRate) / bc1))
+            let bc2Sqrt = Float(bc2.squareRoot())
+            var w = p.detached(), g = gradient
+            if weightDecay != 0 {
+                if decoupledWeightDecay { w = w * decay } else { g = try g + w * weightDecay }
+            }
+            let m0 = s["exp_avg"]!, v0 = s["exp_avg_sq"]!
+            let m = w1 < 0.5 ? try m0 + (g - m0) * w1 : try g - (g - m0) * (1 - w1)
+            let v = try v0 * beta2 + g * oneMinusBeta2 * g
+            let denom = v.sqrt() / bc2Sqrt + eps
+            try m0.copy(from: m)
+            try v0.copy(from: v)
+            try p.copy(from: w + (m * stepSize) / denom)
         }
     }
 

@@ -15,14 +15,24 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     let grads = parameters.filter { seenParameters.insert(ObjectIdentifier($0)).inserted }.compactMap(\.grad)
     var sumSquares = 0.0
     for g in grads {
+        if g.device != .cpu, let s = try? GradMode.withoutGradients({ try g.square().sum().item() }) {
+            sumSquares += Double(s)  // summed on the device; one number comes back
+            continue
+        }
         for v in g.toArray() { sumSquares += Double(v) * Double(v) }
     }
     let norm = Float(sumSquares.squareRoot())
     let coefficient = min(maxNorm / (norm + 1e-6), 1)
     guard coefficient < 1 else { return norm }
     var scaled = Set<UnsafeMutablePointer<Float>>()
+    var scaledOnDevice = Set<ObjectIdentifier>()
     GradMode.withoutGradients {
         for g in grads {
+            if g.device != .cpu {
+                // On a GPU: scaled there, each gradient once.
+                if scaledOnDevice.insert(ObjectIdentifier(g)).inserted { try? g.copy(from: g * coefficient) }
+                continue
+            }
             g.update { buffer in
                 guard let base = buffer.baseAddress, scaled.insert(base).inserted else { return }
                 for j in buffer.indices { buffer[j] *= coefficient }

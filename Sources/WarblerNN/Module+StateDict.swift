@@ -79,7 +79,8 @@ extension Module {
                                  missing: strict ? missing : [], unexpected: strict ? unexpected : [], mismatched: mismatched)
         }
         try GradMode.withoutGradients {
-            for (key, t) in own { if let v = stateDict[key] { try t.copy(from: v) } }
+            // A value on another device (a host checkpoint for a model on a GPU) is moved first.
+            for (key, t) in own { if let v = stateDict[key] { try t.copy(from: v.device == t.device ? v : v.on(t.device)) } }
         }
         return StateDictKeys(missing: missing, unexpected: unexpected)
     }

@@ -8,6 +8,7 @@ import WarblerFeatures
 import WarblerIO
 import WarblerModels
 import WarblerNN
+import WarblerTensor
 import WarblerTraining
 
 struct TrainCommand: ParsableCommand {
@@ -62,6 +63,7 @@ struct TrainCommand: ParsableCommand {
     var classBalanced = false
     @Option(help: "Write every training batch and the validation set as .npy to this folder, then stop (for bench/train.py's PyTorch reference).")
     var exportBatches: String?
+    @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
@@ -135,9 +137,21 @@ struct TrainCommand: ParsableCommand {
             try SafeTensors.write(model.stateDict(), config: config, metadata: [:], to: dir + "/init.safetensors")
             return
         }
+        let device = deviceOptions.parsed
+        var batches: TrainingBatchSource = source
+        var validationOnDevice = validation
+        if device != .cpu {
+            // Decoding, augmentation and the front-end stay on the host threads, running ahead;
+            // each finished batch is copied to the device, where the model trains.
+            try model.move(to: device)
+            batches = DeviceBatches(base: source, device: device)
+            validationOnDevice.inputs = try validation.inputs.map { try $0.on(device) }
+            print("training on \(device)")
+        }
         var trainConfig = TrainConfig()
         (trainConfig.epochs, trainConfig.seed, trainConfig.learningRate, trainConfig.emaDecay) = (epochs, seed, learningRate, emaDecay)
-        let trainer = try Trainer(model: model, classes: classes, config: trainConfig, runDir: out, data: source, validation: validation) {
+        let trainer = try Trainer(model: model, classes: classes, config: trainConfig, runDir: out, data: batches,
+                                  validation: validationOnDevice) {
             weights, path, metadata in try SafeTensors.write(weights, config: config, metadata: metadata, to: path)
         }
         trainer.checkpointEvery = max(1, source.batchesPerEpoch / 4)
@@ -188,5 +202,24 @@ struct TrainCommand: ParsableCommand {
                         batchesPerEpoch: source.batchesPerEpoch, validationChunks: validation.inputs.count)
         try AtomicFile.write(try JSONEncoder().encode(meta), to: dir + "/meta.json")
         print("wrote \(epochs * source.batchesPerEpoch) training batches and \(validation.inputs.count) validation chunks to \(dir)")
+    }
+}
+
+/// A batch source whose batches are copied to `device` as they are handed out.
+final class DeviceBatches: TrainingBatchSource {
+    let base: TrainingBatchSource
+    let device: Device
+
+    init(base: TrainingBatchSource, device: Device) {
+        self.base = base
+        self.device = device
+    }
+
+    var batchesPerEpoch: Int { base.batchesPerEpoch }
+    var waitSeconds: Double { base.waitSeconds }
+
+    func batch(epoch: Int, index: Int) throws -> ModelBatch {
+        let b = try base.batch(epoch: epoch, index: index)
+        return ModelBatch(inputs: try b.inputs.on(device), targets: try b.targets.on(device))
     }
 }

@@ -37,4 +37,21 @@ final class DevicesCommandTests: CLITestCase {
         XCTAssertTrue(gpu.stderr.contains("--device cuda: CUDA is unavailable: "), gpu.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: npy))
     }
+
+    /// `warbler train --device cuda` on a machine without CUDA stops with one sentence naming
+    /// the device and why, before any step, and writes no checkpoint; a bad name is refused.
+    func testTrainOnCUDAFailsClearlyWithoutAGPU() throws {
+        let data = dir + "/data", run = dir + "/run"
+        XCTAssertEqual(try CLI.run(["synth", "dataset", "--out", data, "--species", "2", "--clips", "3", "--seconds", "5"]).status, 0)
+        let common = ["train", "--manifest", data + "/train.csv", "--audio-root", data + "/train_audio", "--out", run,
+                      "--epochs", "1", "--batch-size", "2", "--examples-per-epoch", "2"]
+        let bad = try CLI.run(common + ["--device", "tpu"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--device must be cpu, cuda or cuda:N, not tpu"), bad.stderr)
+        guard !cudaAvailable else { return }
+        let gpu = try CLI.run(common + ["--device", "cuda"])
+        XCTAssertEqual(gpu.status, 1)
+        XCTAssertTrue(gpu.stderr.contains("cuda:0 is not available: CUDA is unavailable: "), gpu.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/best.safetensors"))
+    }
 }
