@@ -78,8 +78,13 @@ public final class Trainer {
         try model.loadWeights(weights)
         try optimizer.load(stateDict: saved.tensors.filter { $0.key.hasPrefix("state.") })
         if ema != nil {
-            ema = try Self.copy(Dictionary(uniqueKeysWithValues: saved.tensors.filter { $0.key.hasPrefix("ema.") }
-                .map { (String($0.key.dropFirst(4)), $0.value) }))
+            // On the live weights' device (a model training on a GPU).
+            let live = model.stateDict()
+            ema = try Self.copy(Dictionary(uniqueKeysWithValues: try saved.tensors.filter { $0.key.hasPrefix("ema.") }
+                .map { key, value in
+                    let name = String(key.dropFirst(4))
+                    return (name, try value.on(live[name]?.device ?? value.device))
+                }))
         }
         state = s
     }
