@@ -53,6 +53,18 @@ extension Window2d {
         return (h0..<h1, w0..<w1, Float(countIncludePad ? padded : (h1 - h0) * (w1 - w0)))
     }
 
+    /// Windows of at most 4 x 4: the average pools' row-then-column paths.
+    var isSmallPool: Bool { kernelHeight <= 4 && kernelWidth <= 4 }
+
+    /// The input rows an average-pool window of output row y covers, clipped to the input
+    /// (as `averageWindow`'s rows).
+    @inline(__always) func averageRows(_ y: Int) -> Range<Int> {
+        let h0 = y * strideHeight - paddingHeight
+        let h1 = Swift.min(h0 + kernelHeight, height + paddingHeight)
+        let lo = Swift.max(h0, 0), hi = Swift.min(h1, height)
+        return lo < hi ? lo..<hi : 0..<0
+    }
+
     /// Planes per worker so each gets ~65K window taps.
     var poolGrain: Int { Swift.max(1, 65_536 / Swift.max(1, outputArea * kernelArea)) }
 }
@@ -217,6 +229,33 @@ extension CPUBackend {
 
     public func avgPool2d(_ x: Storage, planes: Int, window w: Window2d, countIncludePad: Bool, into out: Storage) {
         nonisolated(unsafe) let src = x.floats, dst = out.floats
+        if w.isSmallPool {
+            // Small windows (ResNeSt's 2x2 and 3x3 down-sampling): per output row, the sums
+            // down the rows its windows cover (16 columns at a time), then across each window.
+            parallel(planes, grain: w.poolGrain) { r in
+                let column = UnsafeMutablePointer<Float>.allocate(capacity: w.width)
+                defer { column.deallocate() }
+                for p in r {
+                    let plane = src + p * w.inputArea, o = dst + p * w.outputArea
+                    for y in 0..<w.outputHeight {
+                        let rows = w.averageRows(y)
+                        guard !rows.isEmpty else {
+                            (o + y * w.outputWidth).update(repeating: 0, count: w.outputWidth)
+                            continue
+                        }
+                        column.update(from: plane + rows.lowerBound * w.width, count: w.width)
+                        for h in rows.dropFirst() { addRow(plane + h * w.width, into: column, w.width) }
+                        for x in 0..<w.outputWidth {
+                            let (_, cols, divisor) = w.averageWindow(y, x, countIncludePad: countIncludePad)
+                            var sum: Float = 0
+                            for c in cols { sum += column[c] }
+                            o[y * w.outputWidth + x] = sum / divisor
+                        }
+                    }
+                }
+            }
+            return
+        }
         parallel(planes, grain: w.poolGrain) { r in
             for p in r {
                 let plane = src + p * w.inputArea, o = dst + p * w.outputArea
@@ -235,6 +274,30 @@ extension CPUBackend {
     public func avgPool2dBackward(_ gradOutput: Storage, planes: Int, window w: Window2d, countIncludePad: Bool,
                                   into gradInput: Storage) {
         nonisolated(unsafe) let g = gradOutput.floats, dst = gradInput.floats
+        if w.isSmallPool {
+            // Per output row: each window's share spread over its columns, then that row of
+            // shares added to every input row the windows cover.
+            parallel(planes, grain: w.poolGrain) { r in
+                let shares = UnsafeMutablePointer<Float>.allocate(capacity: w.width)
+                defer { shares.deallocate() }
+                for p in r {
+                    let gi = dst + p * w.inputArea, go = g + p * w.outputArea
+                    gi.update(repeating: 0, count: w.inputArea)
+                    for y in 0..<w.outputHeight {
+                        let rows = w.averageRows(y)
+                        guard !rows.isEmpty else { continue }
+                        shares.update(repeating: 0, count: w.width)
+                        for x in 0..<w.outputWidth {
+                            let (_, cols, divisor) = w.averageWindow(y, x, countIncludePad: countIncludePad)
+                            let share = go[y * w.outputWidth + x] / divisor
+                            for c in cols { shares[c] += share }
+                        }
+                        for h in rows { addRow(shares, into: gi + h * w.width, w.width) }
+                    }
+                }
+            }
+            return
+        }
         parallel(planes, grain: w.poolGrain) { r in
             for p in r {
                 let gi = dst + p * w.inputArea, go = g + p * w.outputArea
@@ -248,5 +311,18 @@ extension CPUBackend {
                 }
             }
         }
+    }
+}
+
+/// dst[0..<n] += src[0..<n], 16 floats at a time.
+@inline(__always) func addRow(_ src: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 16 <= n {
+        store16(load16(dst + i) + load16(src + i), dst + i)
+        i += 16
+    }
+    while i < n {
+        dst[i] += src[i]
+        i += 1
     }
 }

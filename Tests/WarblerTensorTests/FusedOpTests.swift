@@ -151,6 +151,45 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// The small-window average pool's row-then-column paths (forward and backward) against a
+    /// direct window scan with torch's divisors: count_include_pad both ways, ceil mode (a last
+    /// window hanging over the edge), padding, rows wider and narrower than 16 floats.
+    func testSmallAveragePoolAgainstWindowScan() throws {
+        for (h, w) in [(9, 7), (6, 37)] {
+            for (kernel, stride, padding, ceil, include) in [(2, 2, 0, true, false), (3, 2, 1, false, true), (3, 2, 1, true, false),
+                                                             (3, 1, 1, false, false), (4, 3, 1, true, true)] {
+                let values = try random([2, 2, h, w]).toArray()
+                let x = try Tensor(values, shape: [2, 2, h, w], requiresGrad: true)
+                let y = try x.avgPool2d(kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding),
+                                        ceilMode: ceil, countIncludePad: include)
+                let (oh, ow) = (y.shape[2], y.shape[3])
+                let upstream = (0..<y.count).map { Float($0 % 5) - 1.5 }
+                try y.backward(gradient: try Tensor(upstream, shape: y.shape))
+                let out = y.toArray(), grad = x.grad!.toArray()
+                var expectedGrad = [Double](repeating: 0, count: values.count)
+                for p in 0..<4 {
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            let r0 = oy * stride - padding, c0 = ox * stride - padding
+                            let r1 = Swift.min(r0 + kernel, h + padding), c1 = Swift.min(c0 + kernel, w + padding)
+                            let padded = (r1 - r0) * (c1 - c0)
+                            let rows = Swift.max(r0, 0)..<Swift.min(r1, h), cols = Swift.max(c0, 0)..<Swift.min(c1, w)
+                            let divisor = Double(include ? padded : rows.count * cols.count)
+                            var sum = 0.0
+                            for r in rows { for c in cols { sum += Double(values[p * h * w + r * w + c]) } }
+                            let o = (p * oh + oy) * ow + ox
+                            XCTAssertEqual(Double(out[o]), sum / divisor, accuracy: 1e-6, "\(h)x\(w) k\(kernel) s\(stride) (\(oy), \(ox))")
+                            for r in rows { for c in cols { expectedGrad[p * h * w + r * w + c] += Double(upstream[o]) / divisor } }
+                        }
+                    }
+                }
+                for (a, b) in zip(grad, expectedGrad) {
+                    XCTAssertEqual(Double(a), b, accuracy: 1e-5, "\(h)x\(w) k\(kernel) s\(stride) p\(padding) ceil \(ceil): gradient")
+                }
+            }
+        }
+    }
+
     /// Dimension merging for strided loops: neighbours merge only where every operand walks
     /// them as one; broadcasts over [C, 1, 1]-shaped operands (split attention) still agree with
     /// an element-by-element computation.
