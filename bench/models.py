@@ -13,7 +13,10 @@ alternating, --threads for PyTorch (Warbler uses one worker per core: 2 here); m
 --repeats runs after one warm-up. The ratio is PyTorch time over Warbler time (> 1: Warbler is
 faster).
 
-    /work/venv/bin/python bench/models.py [--arch resnest50d ...] [--threads 2] [--repeats 3] [--json OUT.json]
+With --bf16, inference only in bfloat16: PyTorch under torch.autocast("cpu", bfloat16), Warbler
+with `bench model --bf16` (its convolutions in bf16 on AVX-512 BF16; GRU and head in float32).
+
+    /work/venv/bin/python bench/models.py [--arch resnest50d ...] [--threads 2] [--repeats 3] [--bf16] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -60,7 +63,12 @@ def worker(args) -> None:
 
         def step():
             with torch.inference_mode():
-                model(x)
+                if args.bf16:
+                    # PyTorch's CPU bf16 inference: autocast runs convolutions and matmuls in bf16.
+                    with torch.autocast("cpu", dtype=torch.bfloat16):
+                        model(x)
+                else:
+                    model(x)
             sync()
     else:
         model.train()
@@ -98,6 +106,9 @@ def main() -> None:
     ap.add_argument("--mels", type=int, default=128)
     ap.add_argument("--device", default="cpu", help="cpu, or cuda for both tools on the GPU (inference cases only)")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--bf16", action="store_true",
+                    help="inference only, in bfloat16: PyTorch under torch.autocast('cpu', bfloat16), Warbler with --bf16 "
+                         "(convolutions in bf16 where the CPU has AVX-512 BF16)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--checkpoint", help=argparse.SUPPRESS)
     ap.add_argument("--mode", help=argparse.SUPPRESS)
@@ -108,7 +119,7 @@ def main() -> None:
 
     check_quiet()
     binary = warbler_binary()
-    cases = CASES if args.device == "cpu" else [c for c in CASES if c[0] == "inference"]
+    cases = CASES if args.device == "cpu" and not args.bf16 else [c for c in CASES if c[0] == "inference"]
     print(f"# SED models on {args.device}, input [B, 1, {args.frames}, {args.mels}], PyTorch {args.threads} threads, "
           f"medians of {args.repeats} runs")
     print(f"# {machine_line()}")
@@ -120,7 +131,7 @@ def main() -> None:
             make_checkpoint(arch, ckpt)
             for mode, batch in cases:
                 common = ["--mode", mode, "--batch", str(batch), "--repeats", str(args.repeats),
-                          "--frames", str(args.frames), "--mels", str(args.mels), "--device", args.device]
+                          "--frames", str(args.frames), "--mels", str(args.mels), "--device", args.device] + (["--bf16"] if args.bf16 else [])
                 proc = subprocess.run([sys.executable, __file__, "--worker", "--checkpoint", ckpt,
                                        "--threads", str(args.threads), *common], capture_output=True, text=True)
                 if proc.returncode != 0:
@@ -131,7 +142,7 @@ def main() -> None:
                     r["arch"] = arch
                 results += [torch_r, warbler_r]
                 unit = "clips/s" if mode == "inference" else "samples/s"
-                rows.append([arch, f"{mode} b{batch}", f"{torch_r['samples_per_s']:.2f} {unit}",
+                rows.append([arch, f"{mode}{' bf16' if args.bf16 else ''} b{batch}", f"{torch_r['samples_per_s']:.2f} {unit}",
                              f"{warbler_r['samples_per_s']:.2f} {unit}",
                              f"{torch_r['median_ms'] / warbler_r['median_ms']:.2f}x",
                              f"{torch_r['peak_rss_mib']:.0f} / {warbler_r['peak_rss_mib']:.0f}"])

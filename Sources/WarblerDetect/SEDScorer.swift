@@ -11,6 +11,8 @@ public final class SEDScorer: WindowScorer {
     public let model: SEDModel
     public let classes: [String]
     public let device: Device
+    /// Convolutions in bfloat16 on the CPU (AVX-512 BF16; float32 where the CPU lacks it).
+    public var bfloat16 = false
 
     public init(model: SEDModel, classes: [String], device: Device = .cpu) throws {
         guard classes.count == model.config.classes else {
@@ -45,7 +47,9 @@ public final class SEDScorer: WindowScorer {
             values += w.values
         }
         let x = try Tensor(values, shape: [b, 1, t, f], device: device)
-        let out = try GradMode.withoutGradients { try model(x) }
+        let out = try GradMode.withoutGradients {
+            bfloat16 && device == .cpu ? try CPUBackend.withBFloat16Convolutions { try model(x) } : try model(x)
+        }
         let clip = out.clipwise.toArray(), frames = out.framewise.toArray()
         let tOut = out.framewise.shape[1]
         return (0..<b).map { i in

@@ -18,6 +18,18 @@ public enum ConvolutionPath: String, Sendable, CaseIterable {
 
 extension CPUBackend {
     @TaskLocal static var convolutionPath = ConvolutionPath.automatic
+    @TaskLocal static var bfloat16Inference = false
+
+    /// Whether this CPU runs oneDNN's bf16 convolutions in hardware (AVX-512 BF16).
+    public static var hasBFloat16Convolutions: Bool { DNNLConvolutions.hasBF16 }
+
+    /// Runs `body` with every convolution forward on this backend in bfloat16 (inputs and
+    /// weights rounded to bf16, products accumulated in float32, float32 results) where oneDNN
+    /// has a bf16 kernel for the CPU (AVX-512 BF16); elsewhere, and for gradients, float32.
+    public static func withBFloat16Convolutions<R>(_ body: () throws -> R) rethrows -> R {
+        guard DNNLConvolutions.hasBF16 else { return try body() }
+        return try $bfloat16Inference.withValue(true) { try body() }
+    }
 
     /// Runs `body` with every convolution on this backend taking `path` (scoped to the task or
     /// thread, like GradMode.withoutGradients).
@@ -73,6 +85,11 @@ extension CPUBackend {
     }
 
     public func conv2dForward(_ x: Storage, weight: Storage, bias: Storage?, geometry g: Conv2dGeometry, into out: Storage) {
+        if CPUBackend.bfloat16Inference && DNNLConvolutions.hasBF16 && g.multiplyAdds >= CPUBackend.singleThreadMultiplyAdds,
+           DNNLConvolutions.shared.run(.forward, g, bias: bias != nil, layout: .blockedBF16, threads: threads,
+                                       [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? [])) {
+            return
+        }
         if let layout = layout(g, .forward),
            DNNLConvolutions.shared.run(.forward, g, bias: bias != nil, layout: layout, threads: convolutionThreads(g),
                                        [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? [])) {

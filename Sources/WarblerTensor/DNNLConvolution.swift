@@ -17,6 +17,9 @@ enum DNNLConvLayout: Hashable, Sendable {
     case blocked
     /// NCHW activations and OIHW weights as they are: no reorders.
     case plain
+    /// Inference in bfloat16: input and weights converted to bf16 (in the primitive's layout)
+    /// by the reorders, float32 accumulation and output. Forward only.
+    case blockedBF16
 }
 
 /// The three passes of a convolution.
@@ -166,10 +169,11 @@ final class DNNLConv2d {
         dst = try dnnlDescriptor(dstDims, dnnl_nchw)
         weights = try dnnlDescriptor(weightDims, weightTag)
         biasDesc = try dnnlDescriptor([g.outChannels], dnnl_x)
-        let any = layout == .blocked
-        askSrc = any ? try dnnlDescriptor(srcDims, dnnl_format_tag_any) : src
+        let any = layout != .plain
+        let lowType = layout == .blockedBF16 ? dnnl_bf16 : dnnl_f32
+        askSrc = any ? try dnnlDescriptor(srcDims, dnnl_format_tag_any, lowType) : src
         askDst = any ? try dnnlDescriptor(dstDims, dnnl_format_tag_any) : dst
-        askWeights = any ? try dnnlDescriptor(weightDims, dnnl_format_tag_any) : weights
+        askWeights = any ? try dnnlDescriptor(weightDims, dnnl_format_tag_any, lowType) : weights
         strides = [w.strideHeight, w.strideWidth].map { Int64($0) }
         dilates = [w.dilationHeight - 1, w.dilationWidth - 1].map { Int64($0) }
         padding = [w.paddingHeight, w.paddingWidth].map { Int64($0) }
@@ -182,7 +186,8 @@ final class DNNLConv2d {
         var (s, wt, d) = (askSrc, askWeights, askDst)
         let (st, dl, pad) = (strides, dilates, padding)
         try withUnsafePointer(to: biasDesc) { b in
-            try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_training, dnnl_convolution_direct, &s, &wt,
+            try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(&desc, layout == .blockedBF16 ? dnnl_forward_inference : dnnl_forward_training,
+                                                                     dnnl_convolution_direct, &s, &wt,
                                                                      bias ? b : nil, &d, st, dl, pad, pad),
                           "convolution_forward_desc_init \(g)")
         }
@@ -208,6 +213,9 @@ final class DNNLConv2d {
     }
 
     private func makeStep(_ pass: DNNLConvPass, engine: dnnl_engine_t) throws -> DNNLConvStep {
+        if layout == .blockedBF16 && pass != .forward {
+            throw DNNLError(call: "bf16 convolutions are inference only", status: dnnl_unimplemented)
+        }
         if pass == .forward {
             return try DNNLConvStep(forwardPD, operands: [
                 (DNNL_ARG_SRC, src, dnnl_query_src_md, false), (DNNL_ARG_WEIGHTS, weights, dnnl_query_weights_md, false),

@@ -14,6 +14,14 @@ final class DNNLConvolutions: @unchecked Sendable {
         let layout: DNNLConvLayout
     }
 
+    /// Whether oneDNN runs bf16 convolutions in hardware here (an AVX-512 BF16 kernel for a
+    /// probe convolution): without it bf16 would be emulated, slower than float32.
+    static let hasBF16: Bool = {
+        let g = Conv2dGeometry(images: 1, channels: 64, outChannels: 64, groups: 1,
+                               window: Window2d(height: 16, width: 16, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))
+        return shared.implementation(.forward, g, bias: false, layout: .blockedBF16)?.contains("bf16") ?? false
+    }()
+
     /// nil entries: oneDNN has no convolution for that key (it is not asked again).
     private var entries: [Key: DNNLConv2d?] = [:]
 

@@ -29,12 +29,15 @@ extension BenchCommand {
         var device = "cpu"
         @Flag(name: .customLong("fold-batch-norm"), help: "Inference only: fold the batch norms into the convolutions first.")
         var foldBatchNorm = false
+        @Flag(help: "Inference on the CPU only: convolutions in bfloat16 (where the CPU has AVX-512 BF16).")
+        var bf16 = false
 
         func validate() throws {
             guard ["inference", "training"].contains(mode) else { throw ValidationError("--mode must be inference or training, not \(mode).") }
             guard batch >= 1, repeats >= 1, warmup >= 0 else { throw ValidationError("--batch and --repeats must be positive.") }
             if mode == "training" && batch < 2 { throw ValidationError("training needs --batch of at least 2 (batch norm statistics).") }
             if mode == "training" && foldBatchNorm { throw ValidationError("--fold-batch-norm is for inference: a folded model cannot train.") }
+            if bf16 && (mode == "training" || device != "cpu") { throw ValidationError("--bf16 is for inference on the CPU.") }
             guard let d = Device(name: device) else { throw ValidationError("--device must be cpu, cuda or cuda:N, not \(device).") }
             if mode == "training" && d != .cpu {
                 throw ValidationError("training on \(device) is not available yet: the optimizers update parameters in host memory.")
@@ -63,9 +66,15 @@ extension BenchCommand {
                 model.eval()
                 if foldBatchNorm { try model.foldBatchNorm() }
                 try model.move(to: target)
+                if bf16 && !CPUBackend.hasBFloat16Convolutions {
+                    throw ValidationError("--bf16: this CPU has no bf16 convolutions (AVX-512 BF16).")
+                }
                 timing = try BenchCommand.median(repeats: repeats, warmup: warmup) {
                     // Reading the (small) clipwise output back waits for the device to finish.
-                    _ = try GradMode.withoutGradients { try model(x) }.clipwise.toArray()
+                    let out = try GradMode.withoutGradients {
+                        bf16 ? try CPUBackend.withBFloat16Convolutions { try model(x) } : try model(x)
+                    }
+                    _ = out.clipwise.toArray()
                 }
             } else {
                 model.train()
@@ -77,7 +86,7 @@ extension BenchCommand {
                     try optimizer.step()
                 }
             }
-            BenchCommand.emit(["tool": "warbler", "mode": mode + (foldBatchNorm ? " folded" : ""), "batch": batch, "arch": model.config.arch,
+            BenchCommand.emit(["tool": "warbler", "mode": mode + (foldBatchNorm ? " folded" : "") + (bf16 ? " bf16" : ""), "batch": batch, "arch": model.config.arch,
                                "device": device,
                                "median_ms": timing.median, "runs_ms": timing.all,
                                "samples_per_s": Double(batch) / (timing.median / 1000), "peak_rss_mib": Self.peakRSS()])

@@ -52,6 +52,8 @@ struct DetectCommand: ParsableCommand {
     var noReport = false
     @Option(help: "Device: cpu, or cuda[:N] where the CUDA backend is available.")
     var device = "cpu"
+    @Flag(help: "Run the model's convolutions in bfloat16 on the CPU (AVX-512 BF16; about 1.25x faster at batch 16, scores within ~1e-2).")
+    var bf16 = false
 
     func validate() throws {
         _ = try OutputFormat.list(format)
@@ -62,6 +64,7 @@ struct DetectCommand: ParsableCommand {
         guard minDuration >= 0, mergeGap >= 0 else { throw ValidationError("--min-duration and --merge-gap must not be negative.") }
         guard hysteresis > 0 && hysteresis <= 1 else { throw ValidationError("--hysteresis must be in (0, 1], not \(hysteresis).") }
         guard Device(name: device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N, not \(device).") }
+        if bf16 && device != "cpu" { throw ValidationError("--bf16 is for the CPU (bfloat16 on the GPU is not implemented yet).") }
     }
 
     func run() throws {
@@ -85,6 +88,7 @@ struct DetectCommand: ParsableCommand {
         let target = Device(name: device)!
         if target != .cpu { try model.move(to: target) }
         let scorer = try SEDScorer(model: model, classes: classes, device: target)
+        scorer.bfloat16 = bf16
         let policy = try labelPolicy(classes)
         var config = DetectConfig()
         (config.windowSeconds, config.hopSeconds, config.batchSize) = (window, hop, batch)

@@ -33,6 +33,8 @@ struct PredictCommand: ParsableCommand {
     @Flag(name: .customLong("fold-batch-norm"),
           help: "Fold the batch norms into the convolutions first (faster; equal up to float32 rounding).")
     var foldBatchNorm = false
+    @Flag(help: "Run the convolutions in bfloat16 on the CPU (AVX-512 BF16; float32 where the CPU lacks it).")
+    var bf16 = false
 
     @OptionGroup var audio: AudioOptions
     @OptionGroup var frontEnd: FrontEndOptions
@@ -88,7 +90,9 @@ struct PredictCommand: ParsableCommand {
             for (input, m) in zip(inputs, mels) {
                 let x = try Tensor(m.values, shape: [1, 1, m.frames, m.mels])
                 let y: SEDOutput
-                do { y = try GradMode.withoutGradients { try model(x) } } catch {
+                do {
+                    y = try GradMode.withoutGradients { bf16 ? try CPUBackend.withBFloat16Convolutions { try model(x) } : try model(x) }
+                } catch {
                     throw FileError(path: input, reason: "could not be run through the model: \(describe(error))")
                 }
                 clipwise += y.clipwise.toArray()

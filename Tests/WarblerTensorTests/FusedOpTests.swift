@@ -190,6 +190,31 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// bf16 convolutions (inference on AVX-512 BF16): within the error of rounding both inputs
+    /// to bf16 (each product off by at most 2 x 2^-8 of |x||w|, so |error| <= 0.008 x the
+    /// convolution of |x| with |w|), and really in bf16 (not equal to float32). On a CPU
+    /// without bf16 the scope changes nothing.
+    func testBFloat16ConvolutionsAgainstFloat32() throws {
+        let x = try random([2, 16, 12, 10], scale: 2), w = try random([32, 16, 3, 3], scale: 0.5)
+        let reference = try x.conv2d(weight: w, padding: (1, 1)).toArray()
+        let low = try CPUBackend.withBFloat16Convolutions { try x.conv2d(weight: w, padding: (1, 1)) }.toArray()
+        guard CPUBackend.hasBFloat16Convolutions else {
+            XCTAssertEqual(low, reference, "without bf16 hardware the scope must leave convolutions in float32")
+            return
+        }
+        let bound = try x.abs().conv2d(weight: w.abs(), padding: (1, 1)).toArray()
+        var worst: Float = 0
+        for (i, (a, b)) in zip(low, reference).enumerated() {
+            XCTAssertLessThanOrEqual(Swift.abs(a - b), 0.008 * bound[i] + 1e-6, "output \(i)")
+            worst = Swift.max(worst, Swift.abs(a - b))
+        }
+        XCTAssertGreaterThan(worst, 0, "the bf16 scope ran the float32 kernel")
+        // Gradients stay float32 inside the scope.
+        let xg = try Tensor(x.toArray(), shape: x.shape, requiresGrad: true)
+        try CPUBackend.withBFloat16Convolutions { try xg.conv2d(weight: w, padding: (1, 1)).sum().backward() }
+        XCTAssertNotNil(xg.grad)
+    }
+
     /// Dimension merging for strided loops: neighbours merge only where every operand walks
     /// them as one; broadcasts over [C, 1, 1]-shaped operands (split attention) still agree with
     /// an element-by-element computation.
