@@ -28,6 +28,9 @@ final class DevicesCommandTests: CLITestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--device must be cpu, cuda or cuda:N, not gpu"), bad.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: npy))
+        let gpuBF16 = try CLI.run(["detect", "--checkpoint", dir + "/none.safetensors", wav, "--out", dir + "/d", "--bf16", "--device", "cuda"])
+        XCTAssertNotEqual(gpuBF16.status, 0)
+        XCTAssertTrue(gpuBF16.stderr.contains("--bf16 is for the CPU"), gpuBF16.stderr)
         XCTAssertEqual(try CLI.run(["spectrogram", wav, "--out", npy, "--device", "cpu", "--quiet"]).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: npy))
         guard !cudaAvailable else { return }
