@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The models on an NVIDIA GPU (a machine without Swift: a release bundle from scripts/bundle.sh):
 #   1. device parity of every backend primitive and a small autograd model (devices --check);
-#   2. bench/models.py --device cuda: the resnest50d SED's inference clips/s at batch 1 and 16,
-#      Warbler's CUDA backend vs PyTorch eager on the same weights and input;
+#   2. bench/models.py --device cuda: the resnest50d SED's inference clips/s at batch 1 and 16
+#      and training samples/s at batch 8 (AdamW on the device), Warbler's CUDA backend vs
+#      PyTorch eager on the same weights and input;
 #   3. warbler detect over the same soundscapes on the CPU and on the GPU: wall times, and the
 #      two runs' 5-s row scores must agree within float32 tolerance.
 #
@@ -15,8 +16,8 @@ mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
 echo "== devices --check"
 "$W" devices --check --failures-only 2>&1 | tail -3
-echo "== bench/models.py --device cuda (resnest50d SED, inference)"
-python3 "$here/models.py" --device cuda --arch resnest50d --repeats 10 --json "$OUT/models-cuda.json" 2>&1 | tail -6
+echo "== bench/models.py --device cuda (resnest50d SED, inference and training)"
+python3 "$here/models.py" --device cuda --arch resnest50d --repeats 10 --json "$OUT/models-cuda.json" 2>&1 | tail -7
 echo "== detect: CPU vs GPU on the same soundscapes"
 "$W" model init --arch resnest50d --classes 24 --gru-hidden 256 --out "$OUT/m50.safetensors" >/dev/null
 "$W" synth soundscape --out /tmp/sc --species 24 --count 2 --seconds 300 --format flac >/dev/null
