@@ -57,17 +57,7 @@ public class Adam: Optimizer {
                 continue
             }
             var g = gradient.toArray()
-            if state.state[i].isEmpty {
-                state.state[i] = ["step": try Tensor.zeros([]), "exp_avg": try Tensor.zeros(p.shape),
-                                  "exp_avg_sq": try Tensor.zeros(p.shape)]
-            }
-            let s = state.state[i]
-            var step: Float = 0
-            s["step"]!.update { $0[0] += 1; step = $0[0] }
-            let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
-            let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
-            let stepSize = Float(-(Double(learningRate) / bc1))
-            let bc2Sqrt = Float(bc2.squareRoot())
+            let (s, stepSize, bc2Sqrt) = try advance(i, p)
             p.update { w in
                 if wd != 0 {
                     if decoupled { for j in w.indices { w[j] = w[j] * decay } } else { for j in w.indices { g[j] = g[j] + wd * w[j] } }
@@ -87,6 +77,25 @@ public class Adam: Optimizer {
         }
     }
 
+    /// Parameter i's state (made on its first step, zeros on the parameter's device; moments
+    /// loaded from a checkpoint arrive on the host and move there) after counting this step,
+    /// with the step size -lr / (1 - beta1^step) and sqrt(1 - beta2^step), as PyTorch rounds them.
+    private func advance(_ i: Int, _ p: Tensor) throws -> (state: [String: Tensor], stepSize: Float, bc2Sqrt: Float) {
+        if state.state[i].isEmpty {
+            state.state[i] = ["step": try Tensor.zeros([]), "exp_avg": try Tensor.zeros(p.shape, device: p.device),
+                              "exp_avg_sq": try Tensor.zeros(p.shape, device: p.device)]
+        }
+        for name in ["exp_avg", "exp_avg_sq"] where state.state[i][name]!.device != p.device {
+            state.state[i][name] = try state.state[i][name]!.on(p.device)
+        }
+        let s = state.state[i]
+        var step: Float = 0
+        s["step"]!.update { $0[0] += 1; step = $0[0] }
+        let bc1 = 1 - Foundation.pow(Double(betas.0), Double(step))
+        let bc2 = 1 - Foundation.pow(Double(betas.1), Double(step))
+        return (s, Float(-(Double(learningRate) / bc1)), Float(bc2.squareRoot()))
+    }
+
     /// Tests only: run the device path (`tensorStep`) on CPU parameters too.
     nonisolated(unsafe) static var useTensorOps = false
 
@@ -98,21 +107,7 @@ public class Adam: Optimizer {
         let w1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
         let decay = Float(1 - Double(learningRate) * Double(weightDecay))
         try GradMode.withoutGradients {
-            if state.state[i].isEmpty {
-                state.state[i] = ["step": try Tensor.zeros([]), "exp_avg": try Tensor.zeros(p.shape, device: p.device),
-                                  "exp_avg_sq": try Tensor.zeros(p.shape, device: p.device)]
-            }
-            // Moments loaded from a checkpoint arrive on the host.
-            for name in ["exp_avg", "exp_avg_sq"] where state.state[i][name]!.device != p.device {
-                state.state[i][name] = try state.state[i][name]!.on(p.device)
-            }
-            let s = state.state[i]
-            var step: Float = 0
-            s["step"]!.update { $0[0] += 1; step = $0[0] }
-            let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
-            let bc2 = 1 - Foundation.pow(Double(beta2), Double(step))
-            let stepSize = Float(-(Double(learningRate) / bc1))
-            let bc2Sqrt = Float(bc2.squareRoot())
+            let (s, stepSize, bc2Sqrt) = try advance(i, p)
             var w = p.detached(), g = gradient
             if weightDecay != 0 {
                 if decoupledWeightDecay { w = w * decay } else { g = try g + w * weightDecay }

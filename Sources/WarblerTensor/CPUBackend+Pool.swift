@@ -106,21 +106,7 @@ extension CPUBackend {
                             (o + y * w.outputWidth).update(repeating: -.infinity, count: w.outputWidth)
                             continue
                         }
-                        column.update(from: plane + h0 * w.width, count: w.width)
-                        for h in h0 + 1..<h1 {
-                            let row = plane + h * w.width
-                            var i = 0
-                            while i + 16 <= w.width {
-                                let a = load16(column + i), b = load16(row + i)
-                                store16(a.replacing(with: b, where: (b .> a) .| (b .!= b)), column + i)
-                                i += 16
-                            }
-                            while i < w.width {
-                                let a = column[i], b = row[i]
-                                if b > a || b.isNaN { column[i] = b }
-                                i += 1
-                            }
-                        }
+                        CPUBackend.columnArgmax(plane, width: w.width, rows: h0..<h1, value: column, row: nil)
                         for x in 0..<w.outputWidth {
                             let (_, _, w0, w1) = w.maxWindow(y, x)
                             var best = -Float.infinity
@@ -197,12 +183,13 @@ extension CPUBackend {
         }
     }
 
-    /// For each column c of `plane` (rows `width` long): the maximum over `rows` and the first
-    /// row holding it, or the last row holding a NaN (a NaN replaces anything, as in torch).
+    /// For each column c of `plane` (rows `width` long): the maximum over `rows` and (when `row`
+    /// is given) the first row holding it, or the last row holding a NaN (a NaN replaces
+    /// anything, as in torch).
     static func columnArgmax(_ plane: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>,
-                             value: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Int32>) {
+                             value: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Int32>?) {
         value.update(from: plane + rows.lowerBound * width, count: width)
-        row.update(repeating: Int32(rows.lowerBound), count: width)
+        row?.update(repeating: Int32(rows.lowerBound), count: width)
         for h in rows.dropFirst() {
             let src = plane + h * width
             let hv = SIMD16<Int32>(repeating: Int32(h))
@@ -211,16 +198,18 @@ extension CPUBackend {
                 let a = load16(value + i), b = load16(src + i)
                 let take = (b .> a) .| (b .!= b)
                 store16(a.replacing(with: b, where: take), value + i)
-                let ri = UnsafeMutableRawPointer(row + i)
-                let r = ri.loadUnaligned(as: SIMD16<Int32>.self)
-                ri.storeBytes(of: r.replacing(with: hv, where: take), as: SIMD16<Int32>.self)
+                if let row {
+                    let ri = UnsafeMutableRawPointer(row + i)
+                    let r = ri.loadUnaligned(as: SIMD16<Int32>.self)
+                    ri.storeBytes(of: r.replacing(with: hv, where: take), as: SIMD16<Int32>.self)
+                }
                 i += 16
             }
             while i < width {
                 let a = value[i], b = src[i]
                 if b > a || b.isNaN {
                     value[i] = b
-                    row[i] = Int32(h)
+                    row?[i] = Int32(h)
                 }
                 i += 1
             }
