@@ -60,8 +60,9 @@ extension Tensor {
                                   shift: bias?.storage, accumulate: false, into: out.storage)
         }
         // With the ReLU fused, its mask comes from the output (y > 0 exactly where the batch
-        // norm's result is), kept without its node (a cycle otherwise).
-        let mask = relu ? out.detached().storage : nil
+        // norm's result is): the closure keeps the output's storage, not the tensor (whose node
+        // holds the closure: a cycle).
+        let mask = relu ? out.storage : nil
         return out.recording(relu ? "batch_norm_relu" : "batch_norm", [x] + [weight, bias].compactMap { $0 }) { g in
             // With g' = g masked by the ReLU (or g): sum[c] = sum of g', dot[c] = sum of
             // g' (x - mean): the bias and weight gradients.
