@@ -1,5 +1,5 @@
-// The SED model as detection sees it: a batch of log-mel windows in, clipwise and framewise
-// probabilities out (evaluation mode, no gradients).
+// The SED model as detection sees it: a batch of log-mel windows in (scaled by the checkpoint's
+// input normalization), clipwise and framewise probabilities out (evaluation mode, no gradients).
 import Foundation
 import WarblerFeatures
 import WarblerIO
@@ -13,28 +13,18 @@ public final class SEDScorer: WindowScorer {
     public let device: Device
     /// Convolutions in bfloat16 on the CPU (AVX-512 BF16; float32 where the CPU lacks it).
     public var bfloat16 = false
+    /// Applied to the log-mel values before the model (the checkpoint's input contract).
+    public let normalization: InputNormalization
 
-    public init(model: SEDModel, classes: [String], device: Device = .cpu) throws {
+    public init(model: SEDModel, classes: [String], device: Device = .cpu, normalization: InputNormalization = .identity) throws {
         guard classes.count == model.config.classes else {
             throw DetectError("the model has \(model.config.classes) classes but \(classes.count) class names were given")
         }
         self.model = model
         self.classes = classes
         self.device = device
+        self.normalization = normalization
         model.eval()
-    }
-
-    /// The class names a checkpoint carries (metadata "classes", as `warbler train` writes),
-    /// or class0, class1, ... for a checkpoint without them.
-    public static func classNames(checkpoint path: String, count: Int) throws -> [String] {
-        let file = try SafeTensors.read(path)
-        if let json = file.metadata["classes"] {
-            guard let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)), names.count == count else {
-                throw DetectError("\(path): its class list does not match its \(count) model outputs")
-            }
-            return names
-        }
-        return (0..<count).map { "class\($0)" }
     }
 
     public func score(_ windows: [Spectrogram]) throws -> [WindowPrediction] {
@@ -46,6 +36,7 @@ public final class SEDScorer: WindowScorer {
             precondition(w.frameCount == t && w.binCount == f, "SEDScorer: windows of different sizes in one batch")
             values += w.values
         }
+        normalization.apply(to: &values)
         let x = try Tensor(values, shape: [b, 1, t, f], device: device)
         let out = try GradMode.withoutGradients {
             bfloat16 && device == .cpu ? try CPUBackend.withBFloat16Convolutions { try model(x) } : try model(x)

@@ -6,6 +6,7 @@ import Foundation
 import WarblerAudio
 import WarblerDetect
 import WarblerFeatures
+import WarblerMetrics
 import WarblerModels
 import WarblerNN
 import WarblerTensor
@@ -18,8 +19,10 @@ struct DetectCommand: ParsableCommand {
             Writes into --out the formats of --format (cornell: cornell.csv; csv: scores.csv and \
             detections.csv; raven: Raven selection tables; audacity: label tracks; json: \
             detections.json; sqlite: detections.sqlite) and report/index.html with a page per \
-            recording. Thresholds come from --threshold, else the thresholds.json that training \
-            wrote beside the checkpoint (per class), else 0.5.
+            recording. The sample rate, front-end, input scaling and window length come from the \
+            checkpoint (what it was trained with). Thresholds come from --threshold, else \
+            --thresholds, else the per-class thresholds training stored in the checkpoint, else \
+            a thresholds.json beside it (older checkpoints), else 0.5.
             """)
 
     @Option(help: "A checkpoint written by `warbler train` or `warbler model init`.")
@@ -30,16 +33,16 @@ struct DetectCommand: ParsableCommand {
     var out: String
     @Option(help: "Comma-separated output formats: cornell, csv, raven, audacity, json, sqlite.")
     var format = "cornell,csv,raven,audacity,json"
-    @Option(help: "A thresholds file (default: thresholds.json beside the checkpoint, if there).")
+    @Option(help: "A thresholds file (default: the checkpoint's own thresholds, else thresholds.json beside it).")
     var thresholds: String?
     @Option(help: "One threshold for every class (overrides the thresholds file).")
     var threshold: Float?
     @Option(help: "At most this many species per 5-s row, the most probable first.")
     var topK: Int?
-    @Option(help: "Window length, seconds.")
-    var window = 5.0
-    @Option(help: "Hop between windows, seconds (less than the window: overlapping windows).")
-    var hop = 5.0
+    @Option(help: "Window length, seconds (default: the checkpoint's training window, 5 s for older checkpoints).")
+    var window: Double?
+    @Option(help: "Hop between windows, seconds (less than the window: overlapping windows; default: the window).")
+    var hop: Double?
     @Option(help: "Windows per model call.")
     var batch = 8
     @Option(help: "Events shorter than this are dropped, seconds.")
@@ -59,7 +62,8 @@ struct DetectCommand: ParsableCommand {
         _ = try OutputFormat.list(format)
         if let threshold { guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1], not \(threshold).") } }
         if let topK { guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, not \(topK).") } }
-        guard window > 0, hop > 0, hop <= window else { throw ValidationError("--window and --hop must be positive, the hop no longer than the window.") }
+        if let window { guard window > 0, window <= 600 else { throw ValidationError("--window must be positive and at most 600 s, not \(window).") } }
+        if let hop { guard hop > 0, hop <= (window ?? hop) else { throw ValidationError("--hop must be positive and no longer than the window.") } }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, not \(batch).") }
         guard minDuration >= 0, mergeGap >= 0 else { throw ValidationError("--min-duration and --merge-gap must not be negative.") }
         guard hysteresis > 0 && hysteresis <= 1 else { throw ValidationError("--hysteresis must be in (0, 1], not \(hysteresis).") }
@@ -84,14 +88,21 @@ struct DetectCommand: ParsableCommand {
         let files = try AudioInputs.expand(inputs)
         guard !files.isEmpty else { throw DetectError("no audio files in \(inputs.joined(separator: ", "))") }
         let model = try SEDModel(checkpoint: checkpoint)
-        let classes = try SEDScorer.classNames(checkpoint: checkpoint, count: model.config.classes)
+        let contract = try CheckpointContract(checkpoint: checkpoint, classCount: model.config.classes)
+        let classes = contract.classes
         let target = Device(name: device)!
         if target != .cpu { try model.move(to: target) }
-        let scorer = try SEDScorer(model: model, classes: classes, device: target)
+        let scorer = try SEDScorer(model: model, classes: classes, device: target, normalization: contract.input.normalization)
         scorer.bfloat16 = bf16
-        let policy = try labelPolicy(classes)
+        let policy = try labelPolicy(classes, stored: contract.thresholds)
         var config = DetectConfig()
-        (config.windowSeconds, config.hopSeconds, config.batchSize) = (window, hop, batch)
+        let windowSeconds = window ?? contract.input.windowSeconds
+        guard (hop ?? windowSeconds) <= windowSeconds else {
+            throw DetectError("--hop (\(hop!) s) is longer than the \(windowSeconds) s window")
+        }
+        (config.windowSeconds, config.hopSeconds, config.batchSize) = (windowSeconds, hop ?? windowSeconds, batch)
+        config.frontEnd = contract.input.frontEnd
+        config.audio.sampleRate = contract.input.sampleRate
         (config.rule.minimumDuration, config.rule.mergeGap, config.rule.offRatio) = (minDuration, mergeGap, hysteresis)
         let detector = try RecordingDetector(scorer: scorer, config: config, policy: policy)
         let identity = try runIdentity(config: config, policy: policy)
@@ -126,21 +137,21 @@ struct DetectCommand: ParsableCommand {
         if !failures.isEmpty { throw BatchFailure(failed: failures.count, total: files.count) }
     }
 
-    /// Thresholds: --threshold for all, else the thresholds file's per-class values, else 0.5.
-    func labelPolicy(_ classes: [String]) throws -> LabelPolicy {
+    /// Thresholds: --threshold for all, else --thresholds' per-class values, else those stored in
+    /// the checkpoint, else a thresholds.json beside it (checkpoints from before thresholds were
+    /// stored in them), else 0.5.
+    func labelPolicy(_ classes: [String], stored: ThresholdsFile?) throws -> LabelPolicy {
         if let threshold { return LabelPolicy(classes: classes, thresholds: Array(repeating: threshold, count: classes.count), topK: topK) }
+        if thresholds == nil, let stored { return LabelPolicy(classes: classes, thresholds: stored.perClass, topK: topK) }
         let path = thresholds ?? ((checkpoint as NSString).deletingLastPathComponent + "/thresholds.json")
         guard FileManager.default.fileExists(atPath: path) else {
             if let thresholds { throw DetectError("\(thresholds): no such file") }
             return LabelPolicy(classes: classes, thresholds: Array(repeating: 0.5, count: classes.count), topK: topK)
         }
-        struct File: Decodable { let classes: [String]; let perClass: [Float] }
-        guard let data = FileManager.default.contents(atPath: path), let file = try? JSONDecoder().decode(File.self, from: data) else {
+        guard let data = FileManager.default.contents(atPath: path), let file = try? JSONDecoder().decode(ThresholdsFile.self, from: data) else {
             throw DetectError("\(path): not a thresholds file written by warbler train")
         }
-        guard file.classes == classes, file.perClass.count == classes.count else {
-            throw DetectError("\(path): its classes differ from the checkpoint's")
-        }
+        try file.validate(classes: classes, source: path)
         return LabelPolicy(classes: classes, thresholds: file.perClass, topK: topK)
     }
 

@@ -5,6 +5,7 @@
 import ArgumentParser
 import Foundation
 import WarblerAudio
+import WarblerDetect
 import WarblerFeatures
 import WarblerIO
 import WarblerModels
@@ -15,8 +16,10 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Run an SED checkpoint on audio files or log-mel .npy files; write clipwise and framewise probabilities (.npz).",
         discussion: """
-            A .npy input is a log-mel [n_mels, frames] (as `warbler spectrogram` writes); any other \
-            input is decoded as audio and goes through the front-end options below. All inputs \
+            A .npy input is a log-mel [n_mels, frames] in dB (as `warbler spectrogram` writes); any \
+            other input is decoded as audio and goes through the checkpoint's own sample rate and \
+            front-end (what it was trained with), or through the front-end options below when any \
+            of them is given. Either way the checkpoint's input scaling is applied. All inputs \
             must have the same frame count. The .npz holds clipwise [N, K] and framewise \
             [N, frames, K] (float32), inputs in command-line order.
             """)
@@ -45,7 +48,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// A log-mel as [frames, mels], row-major (the model's time-by-frequency image).
-    func logMel(_ input: String, frontEnd fe: () throws -> FrontEnd) throws -> (frames: Int, mels: Int, values: [Float]) {
+    func logMel(_ input: String, audio: AudioConfig, frontEnd fe: () throws -> FrontEnd) throws -> (frames: Int, mels: Int, values: [Float]) {
         if input.lowercased().hasSuffix(".npy") {
             let a = try NPY.read(input)
             guard a.shape.count == 2, a.shape[0] > 0, a.shape[1] > 0 else {
@@ -58,25 +61,44 @@ struct PredictCommand: ParsableCommand {
             for m in 0..<mels { for t in 0..<frames { out[t * mels + m] = v[m * frames + t] } }
             return (frames, mels, out)
         }
-        let clip = try AudioLoader.load(input, config: audio.config)
+        let clip = try AudioLoader.load(input, config: audio)
         let s = try fe()(clip.samples)
         return (s.frameCount, s.binCount, s.values)
+    }
+
+    /// The audio and front-end settings: the checkpoint's contract unless an option differs from
+    /// its default (then the options, all of them).
+    func settings(_ contract: ModelInput) throws -> (audio: AudioConfig, frontEnd: FrontEndConfig) {
+        let given = try frontEnd.validated(sampleRate: audio.sampleRate)
+        let defaults = try FrontEndOptions.parse([]).validated(sampleRate: 32_000)
+        if given == defaults && audio.sampleRate == 32_000 {
+            var a = audio.config
+            a.sampleRate = contract.sampleRate
+            return (a, contract.frontEnd)
+        }
+        if given != contract.frontEnd {
+            printError("note: the front-end options differ from what \(checkpoint) was trained with; its scores may not mean much")
+        }
+        return (audio.config, given)
     }
 
     func run() throws {
         do {
             let model = try SEDModel(checkpoint: checkpoint)
+            let contract = try CheckpointContract(checkpoint: checkpoint, classCount: model.config.classes)
             if foldBatchNorm { try model.foldBatchNorm() }
+            let (audioConfig, frontEndConfig) = try settings(contract.input)
             var frontEndCache: FrontEnd?
             func fe() throws -> FrontEnd {
                 if let f = frontEndCache { return f }
-                let f = try FrontEnd(config: frontEnd.validated(sampleRate: audio.sampleRate))
+                let f = try FrontEnd(config: frontEndConfig)
                 frontEndCache = f
                 return f
             }
             var mels: [(frames: Int, mels: Int, values: [Float])] = []
             for input in inputs {
-                let m = try logMel(input, frontEnd: fe)
+                var m = try logMel(input, audio: audioConfig, frontEnd: fe)
+                contract.input.normalization.apply(to: &m.values)
                 guard m.frames >= 32, m.mels >= 32 else {
                     throw FileError(path: input, reason: "gives a \(m.mels) x \(m.frames) log-mel; the model needs at least 32 mel bins and 32 frames.")
                 }
