@@ -65,8 +65,10 @@ public struct ResNeStConfig: Codable, Equatable, Sendable {
         "resnest26d": ResNeStConfig(layers: [2, 2, 2, 2]),
         "resnest50d": ResNeStConfig(layers: [3, 4, 6, 3]),
         "resnest101e": ResNeStConfig(layers: [3, 4, 23, 3], stemWidth: 64),
-        // Not a timm model: resnest14d's shape at a quarter of its width (about 1/16 of its
-        // compute), the default of `warbler train`, which trains in minutes on a laptop CPU.
+        // Not timm models: resnest14d's shape at half its width (about 1/4 of its compute), the
+        // default of `warbler train`, which trains on a few minutes of recordings in about ten
+        // minutes on two CPU cores; and at a quarter of its width (about 1/16 of its compute).
+        "warbler-base": ResNeStConfig(layers: [1, 1, 1, 1], channels: [32, 64, 128, 256], stemWidth: 16),
         "warbler-small": ResNeStConfig(layers: [1, 1, 1, 1], channels: [16, 32, 64, 128], stemWidth: 16),
     ]
 

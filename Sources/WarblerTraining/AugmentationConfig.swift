@@ -13,17 +13,21 @@ public struct UniformRange: Codable, Sendable, Equatable {
     }
 }
 
-/// Noise colours: white (flat), pink (-3 dB/octave), brown (-6 dB/octave).
-public enum NoiseColor: String, Codable, Sendable, CaseIterable { case white, pink, brown }
+/// Noise kinds: white (flat), pink (-3 dB/octave), brown (-6 dB/octave), field (pink noise plus
+/// gusty low-frequency wind, see `ColoredNoise.field`).
+public enum NoiseColor: String, Codable, Sendable, CaseIterable { case white, pink, brown, field }
 
 public struct AugmentationConfig: Codable, Sendable, Equatable {
     // Mixing calls (the seed's key idea).
     /// Share of clips with no call at all: background only, every label 0.
-    public var noCallShare = 0.1
+    public var noCallShare = 0.2
     /// Most calls (recordings) mixed into one clip.
     public var maxCalls = 3
     /// Probability of adding each further call after the first, up to `maxCalls`.
     public var extraCallProbability = 0.5
+    /// Scale each call's crop to a peak of 1 before mixing, so quiet and loud recordings weigh
+    /// alike (further calls are then attenuated by `extraCallGainDB`).
+    public var peakNormalizeCalls = true
     /// Gain of each further call relative to the first, dB.
     public var extraCallGainDB = UniformRange(-12, 0)
     /// Level of a background-only clip, dB relative to full scale (RMS).
@@ -32,14 +36,18 @@ public struct AugmentationConfig: Codable, Sendable, Equatable {
     public var secondaryLabelValue: Float = 1
 
     // Noise.
-    /// Probability of adding coloured noise.
-    public var noiseProbability = 0.5
-    public var noiseColors: [NoiseColor] = NoiseColor.allCases
-    /// Signal-to-noise ratio of the added noise, dB (on RMS).
-    public var noiseSNRDB = UniformRange(3, 30)
+    /// Probability of adding noise.
+    public var noiseProbability = 0.8
+    /// The kinds drawn from (uniformly; list one twice to draw it twice as often).
+    public var noiseColors: [NoiseColor] = [.white, .pink, .brown, .field, .field]
+    /// Signal-to-noise ratio of the added noise, dB (on RMS above `snrHighPassHz`).
+    public var noiseSNRDB = UniformRange(0, 25)
+    /// Signal and noise levels for an SNR are measured above this frequency (4th-order
+    /// high-pass), where the calls are and the wind is not; nil: over the whole band.
+    public var snrHighPassHz: Double? = 1000
     /// Probability of adding a real background recording (when a background folder is given).
     public var backgroundProbability = 0.5
-    /// Signal-to-background ratio, dB (on RMS).
+    /// Signal-to-background ratio, dB (on RMS above `snrHighPassHz`).
     public var backgroundSNRDB = UniformRange(0, 20)
 
     // Pitch and time (applied to each call separately).
@@ -51,9 +59,12 @@ public struct AugmentationConfig: Codable, Sendable, Equatable {
     public var timeStretchFactor = UniformRange(0.8, 1.25)
 
     // Whole-clip transforms.
-    public var gainProbability = 0.5
+    public var gainProbability = 0.0
     /// Gain, dB.
     public var gainDB = UniformRange(-6, 6)
+    /// The finished clip's level, dB relative to full scale (RMS), drawn uniformly; makes the
+    /// model indifferent to recording level (nil: the level the steps before left).
+    public var levelDBFS: UniformRange? = UniformRange(-50, -15)
     public var timeShiftProbability = 0.5
     /// Largest circular shift, as a fraction of the clip length (either direction).
     public var timeShiftMaxFraction = 0.5
@@ -84,6 +95,7 @@ public struct AugmentationConfig: Codable, Sendable, Equatable {
         c.noiseProbability = 0; c.backgroundProbability = 0; c.pitchShiftProbability = 0
         c.timeStretchProbability = 0; c.gainProbability = 0; c.timeShiftProbability = 0
         c.lowPassProbability = 0; c.mixupProbability = 0; c.specAugmentProbability = 0
+        c.peakNormalizeCalls = false; c.levelDBFS = nil
         return c
     }
 
@@ -104,7 +116,7 @@ public struct AugmentationConfig: Codable, Sendable, Equatable {
             ("noiseSNRDB", noiseSNRDB), ("backgroundSNRDB", backgroundSNRDB),
             ("pitchShiftSemitones", pitchShiftSemitones), ("timeStretchFactor", timeStretchFactor),
             ("gainDB", gainDB), ("lowPassCutoffHz", lowPassCutoffHz),
-        ]
+        ] + (levelDBFS.map { [("levelDBFS", $0)] } ?? [])
         for (name, r) in ranges where !(r.lower.isFinite && r.upper.isFinite && r.lower <= r.upper) {
             throw fail("\(name) needs finite bounds with lower <= upper, not [\(r.lower), \(r.upper)]")
         }
@@ -117,6 +129,10 @@ public struct AugmentationConfig: Codable, Sendable, Equatable {
         guard lowPassCutoffHz.lower > 0 && lowPassCutoffHz.upper < Double(sampleRate) / 2 else {
             throw fail("lowPassCutoffHz must lie between 0 Hz and the Nyquist frequency (\(sampleRate / 2) Hz)")
         }
+        if let h = snrHighPassHz, !(h > 0 && h < Double(sampleRate) / 2) {
+            throw fail("snrHighPassHz must lie between 0 Hz and the Nyquist frequency (\(sampleRate / 2) Hz)")
+        }
+        if let l = levelDBFS, l.upper > 0 { throw fail("levelDBFS must not exceed 0 dB (full scale)") }
         guard mixupAlpha > 0 else { throw fail("mixupAlpha must be positive, not \(mixupAlpha)") }
         guard timeMasks >= 0 && frequencyMasks >= 0 && timeMaskMaxFrames >= 0 && frequencyMaskMaxBins >= 0 else {
             throw fail("mask counts and widths must not be negative")

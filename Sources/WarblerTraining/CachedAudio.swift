@@ -2,7 +2,9 @@
 // header followed by float16 little-endian mono samples at the cache's rate:
 //   0  "WBLRAUD1"   8  UInt32 header bytes (64)   12 UInt32 encoding (1 = float16)
 //  16  UInt32 sample rate (Hz)   24  UInt64 sample count   32  UInt64 FNV-1a hash of the cache key
-// Reads are safe from any thread: the mapping is immutable and lives as long as this object.
+// Reads are safe from any thread: the mapping is immutable and lives as long as this object and
+// every slice of it (`slice(_:)`: a part of the recording, e.g. its held-out tail, sharing the
+// mapping).
 import Foundation
 import WarblerIO
 #if canImport(Glibc)
@@ -22,9 +24,21 @@ public final class CachedAudio: @unchecked Sendable {
     public let count: Int
     /// The hash of the cache key stored in the header.
     let keyHash: UInt64
-    private let mapping: UnsafeMutableRawPointer
-    private let mappedBytes: Int
+    /// Where this audio's samples start in the whole recording (0 unless a slice).
+    public let startInRecording: Int
+    private let mapping: Mapping
     private let samples: UnsafePointer<Float16>
+
+    /// Unmaps the file when the last object using it goes.
+    private final class Mapping: @unchecked Sendable {
+        let base: UnsafeMutableRawPointer
+        let bytes: Int
+        init(base: UnsafeMutableRawPointer, bytes: Int) {
+            self.base = base
+            self.bytes = bytes
+        }
+        deinit { munmap(base, bytes) }
+    }
 
     /// Duration, seconds.
     public var duration: Double { Double(count) / Double(sampleRate) }
@@ -53,8 +67,8 @@ public final class CachedAudio: @unchecked Sendable {
             munmap(m, size)
             throw FileError(path: path, reason: "is not a complete Warbler audio-cache file.")
         }
-        mapping = m
-        mappedBytes = size
+        mapping = Mapping(base: m, bytes: size)
+        startInRecording = 0
         sampleRate = rate
         count = n
         keyHash = header.loadUnaligned(fromByteOffset: 32, as: UInt64.self).littleEndian
@@ -62,7 +76,21 @@ public final class CachedAudio: @unchecked Sendable {
         self.sourcePath = sourcePath
     }
 
-    deinit { munmap(mapping, mappedBytes) }
+    private init(slicing parent: CachedAudio, range: Range<Int>) {
+        sourcePath = parent.sourcePath
+        sampleRate = parent.sampleRate
+        count = range.count
+        keyHash = parent.keyHash
+        startInRecording = parent.startInRecording + range.lowerBound
+        mapping = parent.mapping
+        samples = parent.samples + range.lowerBound
+    }
+
+    /// Samples `range` of this audio as audio of its own (no copy).
+    public func slice(_ range: Range<Int>) -> CachedAudio {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "CachedAudio: slice \(range) out of 0..<\(count)")
+        return CachedAudio(slicing: self, range: range)
+    }
 
     /// Sample `i` as Float.
     public subscript(i: Int) -> Float {

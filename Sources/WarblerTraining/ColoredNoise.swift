@@ -1,5 +1,6 @@
-// White, pink and brown noise for the augmentation recipe, from a seeded generator. Levels are
-// arbitrary (the caller scales to an SNR); each colour has zero mean.
+// White, pink and brown noise, and field noise (pink noise plus gusty low-frequency wind), for the
+// augmentation recipe and the field-like validation set, from a seeded generator. Levels are
+// arbitrary (the caller scales to an SNR); each kind has zero mean.
 import Foundation
 import WarblerAudio
 
@@ -10,9 +11,13 @@ public enum ColoredNoise {
     ///   about 0.05 dB from ~10 Hz up).
     /// - brown: leaky integral of white noise, y[i] = 0.998 y[i-1] + w[i] (-6 dB/octave above
     ///   ~10 Hz at 32 kHz), mean removed.
-    public static func generate(_ color: NoiseColor, count: Int, rng: inout SplitMix64) -> [Float] {
+    /// - field: `field(count:sampleRate:rng:)` at 32 kHz.
+    public static func generate(_ color: NoiseColor, count: Int, sampleRate: Int = 32_000, rng: inout SplitMix64) -> [Float] {
+        if color == .field { return field(count: count, sampleRate: sampleRate, rng: &rng) }
         var out = gaussian(count: count, rng: &rng)
         switch color {
+        case .field:
+            break
         case .white:
             break
         case .pink:
@@ -38,6 +43,36 @@ public enum ColoredNoise {
             for i in 0..<count { out[i] -= mean }
         }
         return out
+    }
+
+    /// Pink noise plus wind 0-15 dB louder (RMS): brown noise low-passed at 150-600 Hz under a
+    /// gust envelope exp(d g(t)), g a sum of three sinusoids of 0.1-0.5 Hz with amplitudes
+    /// 0.4-1 and random phases, d in 0.6-1.2 (gusts of about +-10 dB every few seconds).
+    /// Unit RMS.
+    public static func field(count: Int, sampleRate: Int, rng: inout SplitMix64) -> [Float] {
+        guard count > 0 else { return [] }
+        let pink = Waveform.scaled(generate(.pink, count: count, rng: &rng), toRMS: 1)
+        var wind = LowPass.filtered(generate(.brown, count: count, rng: &rng), cutoff: rng.uniform(150, 600), sampleRate: sampleRate)
+        var parts: [(amplitude: Double, frequency: Double, phase: Double)] = []
+        for _ in 0..<3 { parts.append((rng.uniform(0.4, 1), rng.uniform(0.1, 0.5), rng.uniform(0, 2 * Double.pi))) }
+        let depth = rng.uniform(0.6, 1.2)
+        // The envelope is slow: computed every 128 samples and interpolated linearly between.
+        let stride = 128, step = 2 * Double.pi / Double(sampleRate)
+        func envelope(_ i: Int) -> Double {
+            var g = 0.0
+            for p in parts { g += p.amplitude * sin(p.frequency * step * Double(i) + p.phase) }
+            return exp(depth * g)
+        }
+        var start = 0, e0 = envelope(0)
+        while start < count {
+            let e1 = envelope(start + stride), end = min(count, start + stride)
+            for i in start..<end { wind[i] *= Float(e0 + (e1 - e0) * Double(i - start) / Double(stride)) }
+            (start, e0) = (end, e1)
+        }
+        wind = Waveform.scaled(wind, toRMS: pow(10, rng.uniform(0, 15) / 20))
+        var out = pink
+        for i in 0..<count { out[i] += wind[i] }
+        return Waveform.scaled(out, toRMS: 1)
     }
 
     /// `count` standard normal samples, two from each Box-Muller draw (cos and sin), so noise

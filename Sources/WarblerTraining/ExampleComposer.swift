@@ -2,14 +2,14 @@
 // vector) from (seed, epoch, index) alone. Steps, in order (see docs/training.md):
 //  1. how many calls: none with probability noCallShare, else 1 plus up to maxCalls - 1 further
 //     calls, each added with probability extraCallProbability;
-//  2. each call: a random crop of a recording (the first from the epoch's order, the others drawn
-//     at random), time-stretched and pitch-shifted on their own draws, further calls attenuated
-//     by extraCallGainDB; the calls are summed and their label vectors united (element-wise max);
+//  2. each call: a random crop of a recording (the first from the epoch's order or drawn
+//     class-balanced, the others drawn at random), time-stretched and pitch-shifted on their own
+//     draws, scaled to peak 1, further calls attenuated by extraCallGainDB; the calls are summed and their label vectors united (element-wise max);
 //     a clip with no call is a background recording crop (or coloured noise) at
 //     backgroundOnlyLevelDB, labels all 0;
-//  3. a real background recording at backgroundSNRDB, then coloured noise at noiseSNRDB (both
-//     relative to the clip's RMS at that point);
-//  4. circular time shift, low-pass, gain;
+//  3. a real background recording at backgroundSNRDB, then noise at noiseSNRDB (both relative
+//     to the clip's RMS above snrHighPassHz at that point);
+//  4. circular time shift, low-pass, gain, then the clip's overall level;
 //  5. mixup with a second example composed the same way from its own streams.
 import Foundation
 import WarblerAudio
@@ -101,6 +101,7 @@ public struct ExampleComposer: Sendable {
         for k in 0..<calls {
             let file = k == 0 ? firstFile : randomFile(epoch: epoch, index: index, purpose: .extraCalls, salt: variant * 64 + k)
             var call = callClip(file: file, rng: { rng($0, k) })
+            if c.peakNormalizeCalls, let peak = call.map(abs).max(), peak > 0 { call = call.map { $0 / peak } }
             if k > 0 {
                 var g = rng(.gain, 32 + k)
                 call = Waveform.gained(call, dB: g.uniform(c.extraCallGainDB.lower, c.extraCallGainDB.upper))
@@ -118,13 +119,21 @@ public struct ExampleComposer: Sendable {
         if !data.backgrounds.isEmpty && bg.chance(c.backgroundProbability) {
             let snr = bg.uniform(c.backgroundSNRDB.lower, c.backgroundSNRDB.upper)
             let b = data.backgrounds[bg.nextInt(data.backgrounds.count)]
-            clip = Waveform.mixed(clip, with: Crop.random(from: b, length: length, policy: .loop, rng: &bg), snrDB: snr)
+            clip = Waveform.mixed(clip, with: Crop.random(from: b, length: length, policy: .loop, rng: &bg), snrDB: snr,
+                                  above: c.snrHighPassHz, sampleRate: data.sampleRate)
         }
         var nz = rng(.noise)
         if nz.chance(c.noiseProbability) {
             let snr = nz.uniform(c.noiseSNRDB.lower, c.noiseSNRDB.upper)
             let color = c.noiseColors[nz.nextInt(c.noiseColors.count)]
-            clip = Waveform.mixed(clip, with: ColoredNoise.generate(color, count: length, rng: &nz), snrDB: snr)
+            let noise = ColoredNoise.generate(color, count: length, sampleRate: data.sampleRate, rng: &nz)
+            if calls == 0 {
+                // A clip with no call: the noise joins the background at a level the SNR sets
+                // relative to it (the SNR has no signal to refer to).
+                clip = Waveform.mixed(clip, with: noise, snrDB: snr - 10, sampleRate: data.sampleRate)
+            } else {
+                clip = Waveform.mixed(clip, with: noise, snrDB: snr, above: c.snrHighPassHz, sampleRate: data.sampleRate)
+            }
         }
         // 4. Shift, low-pass, gain.
         var sh = rng(.shift)
@@ -138,6 +147,10 @@ public struct ExampleComposer: Sendable {
         }
         var gn = rng(.gain)
         if gn.chance(c.gainProbability) { clip = Waveform.gained(clip, dB: gn.uniform(c.gainDB.lower, c.gainDB.upper)) }
+        if let level = c.levelDBFS {
+            var lv = rng(.level)
+            clip = Waveform.scaled(clip, toRMS: pow(10, lv.uniform(level.lower, level.upper) / 20))
+        }
         return Example(samples: clip, labels: labels, file: calls > 0 ? firstFile : -1)
     }
 
@@ -165,7 +178,7 @@ public struct ExampleComposer: Sendable {
             return Crop.random(from: data.backgrounds[rng.nextInt(data.backgrounds.count)], length: length, policy: .loop, rng: &rng)
         }
         let colors = augmentation.noiseColors.isEmpty ? NoiseColor.allCases : augmentation.noiseColors
-        return ColoredNoise.generate(colors[rng.nextInt(colors.count)], count: length, rng: &rng)
+        return ColoredNoise.generate(colors[rng.nextInt(colors.count)], count: length, sampleRate: data.sampleRate, rng: &rng)
     }
 
     /// `x` cut or zero-padded to the crop length.

@@ -1,6 +1,8 @@
-// A low-pass filter for the augmentation recipe: two cascaded RBJ-cookbook biquads (each a
-// 2nd-order Butterworth section, Q = 1/sqrt(2)), so a 4th-order response: -6 dB at the cutoff
-// and -24 dB per octave above it, unity gain at DC. Runs forward only (causal), in double precision.
+// Low- and high-pass filters for the augmentation recipe (the low-pass imitates distance and
+// narrow-band recorders, and shapes wind; the high-pass measures levels above the wind band):
+// two cascaded RBJ-cookbook biquads (each a 2nd-order Butterworth section, Q = 1/sqrt(2)), so a
+// 4th-order response: -6 dB at the cutoff and -24 dB per octave beyond it, unity gain in the
+// pass band. Runs forward only (causal), in double precision.
 import Foundation
 
 public struct Biquad: Sendable, Equatable {
@@ -14,6 +16,14 @@ public struct Biquad: Sendable, Equatable {
         return Biquad(b0: (1 - c) / 2 / a0, b1: (1 - c) / a0, b2: (1 - c) / 2 / a0, a1: -2 * c / a0, a2: (1 - alpha) / a0)
     }
 
+    /// The RBJ audio-EQ-cookbook high-pass at `cutoff` Hz for `sampleRate` Hz with quality `q`.
+    public static func highPass(cutoff: Double, sampleRate: Double, q: Double = 0.5.squareRoot()) -> Biquad {
+        let w0 = 2 * Double.pi * cutoff / sampleRate
+        let alpha = sin(w0) / (2 * q), c = cos(w0)
+        let a0 = 1 + alpha
+        return Biquad(b0: (1 + c) / 2 / a0, b1: -(1 + c) / a0, b2: (1 + c) / 2 / a0, a1: -2 * c / a0, a2: (1 - alpha) / a0)
+    }
+
     /// Direct form I over `x`, starting from rest.
     public func filtered(_ x: [Float]) -> [Float] {
         var out = [Float](repeating: 0, count: x.count)
@@ -25,6 +35,14 @@ public struct Biquad: Sendable, Equatable {
             x2 = x1; x1 = x0; y2 = y1; y1 = y0
         }
         return out
+    }
+}
+
+public enum HighPass {
+    /// `x` high-passed at `cutoff` Hz (4th order: two Butterworth biquads in cascade).
+    public static func filtered(_ x: [Float], cutoff: Double, sampleRate: Int) -> [Float] {
+        let section = Biquad.highPass(cutoff: cutoff, sampleRate: Double(sampleRate))
+        return section.filtered(section.filtered(x))
     }
 }
 

@@ -14,14 +14,15 @@ public struct PreparedData: Sendable {
 
     /// Loads `manifest` through `cache`, splits it with `seed`, and loads the background
     /// recordings found (recursively, by extension) under `backgroundFolder`, if given.
+    /// Classes with fewer than `timeSplitBelow` files are split by time (see `DataSplit`).
     public static func prepare(manifest: Manifest, cache: AudioCache, validationFraction: Double, seed: UInt64,
-                               backgroundFolder: String? = nil, secondaryLabelValue: Float = 1,
+                               timeSplitBelow: Int = 0, backgroundFolder: String? = nil, secondaryLabelValue: Float = 1,
                                threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> PreparedData {
         let backgroundPaths = try backgroundFolder.map(backgroundFiles) ?? []
         let load = try cache.load(manifest.entries.map(\.path) + backgroundPaths, threads: threads)
         let backgroundSet = Set(backgroundPaths)
         let cleaned = try manifest.removing(load.failures.filter { !backgroundSet.contains($0.path) }, source: "the manifest")
-        let split = try DataSplit(manifest: cleaned, validationFraction: validationFraction, seed: seed)
+        let split = try DataSplit(manifest: cleaned, validationFraction: validationFraction, seed: seed, timeSplitBelow: timeSplitBelow)
         let backgrounds = backgroundPaths.compactMap { load.audio[$0] }
         if backgroundFolder != nil && backgrounds.isEmpty {
             throw TrainingDataError("\(backgroundFolder!): no usable background recordings were found there.")
@@ -29,9 +30,9 @@ public struct PreparedData: Sendable {
         return PreparedData(
             manifest: cleaned, split: split,
             train: try TrainingData(manifest: cleaned, indices: split.train, audio: load.audio, backgrounds: backgrounds,
-                                    secondaryLabelValue: secondaryLabelValue),
+                                    secondaryLabelValue: secondaryLabelValue, portions: split.trainPortions),
             validation: try TrainingData(manifest: cleaned, indices: split.validation, audio: load.audio,
-                                         secondaryLabelValue: secondaryLabelValue),
+                                         secondaryLabelValue: secondaryLabelValue, portions: split.validationPortions),
             skipped: cleaned.skipped + load.failures.filter { backgroundSet.contains($0.path) })
     }
 

@@ -21,6 +21,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var emaDecay: Float? = nil
     /// Threshold used for the training log's F1 before thresholds are tuned.
     public var threshold: Float = 0.5
+    /// Epochs whose validation F1 is within this of the best epoch's compete for the best
+    /// checkpoint on validation loss (see `Trainer.isNewBest`).
+    public var bestF1Tolerance = 0.01
 
     public init() {}
 
@@ -34,6 +37,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "label smoothing must be in [0, 1), not \(labelSmoothing)")
         try check(clipNorm.map { $0 > 0 } ?? true, "the clipping norm must be positive")
         try check(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "the EMA decay must be in (0, 1)")
+        try check(bestF1Tolerance >= 0 && bestF1Tolerance < 1, "the best-checkpoint F1 tolerance must be in [0, 1)")
     }
 }
 

@@ -1,8 +1,10 @@
 // The training loop of the seed's recipe: AdamW with linear warm-up and cosine decay, loss =
 // BCE(clipwise) + w * BCE(max over time of framewise), optional label smoothing, gradient
 // clipping by global norm and an EMA of the weights; validation each epoch (row-wise micro F1
-// with the global threshold tuned on it, mAP, padded cmAP, per-class AP and thresholds);
-// checkpoints written atomically (best and last) with the optimizer and trainer state, so
+// with the global threshold chosen on it, mAP, padded cmAP, per-class AP and thresholds, the
+// validation loss); the best checkpoint by a rule a saturated F1 cannot fool (`isNewBest`);
+// checkpoints written atomically (best and last, each carrying its thresholds in its metadata)
+// with the optimizer and trainer state, so
 // `resume()` continues exactly: batches are a function of (epoch, index), dropout is reseeded
 // from (seed, step), and a run killed at any point and resumed reaches the same losses as an
 // uninterrupted one.
@@ -20,7 +22,7 @@ public final class Trainer {
     public let data: TrainingBatchSource
     public let validation: ValidationSet
     /// Writes the model's weights as a checkpoint (the model's own format: config metadata
-    /// and all); `metadata` is added to the file's metadata.
+    /// and all); `metadata` (classes, epoch, thresholds) is added to the file's metadata.
     let writeCheckpoint: (_ weights: [String: Tensor], _ path: String, _ metadata: [String: String]) throws -> Void
     let optimizer: AdamW
     let schedule: CosineWarmupSchedule
@@ -149,26 +151,59 @@ public final class Trainer {
                 epoch: state.epoch + 1, step: state.step, trainLoss: state.epochLossSum / Double(max(state.epochLossCount, 1)),
                 learningRate: optimizer.learningRate, seconds: seconds, samplesPerSecond: Double(samples) / max(seconds, 1e-9),
                 idleSeconds: data.waitSeconds - idleAtEpochStart, validationF1: v.f1, validationThreshold: v.threshold,
-                validationF1AtFixedThreshold: v.f1AtFixed, validationMAP: v.mAP, validationCMAP: v.cmAP, perClassAP: v.perClassAP)
+                validationF1AtFixedThreshold: v.f1AtFixed, validationMAP: v.mAP, validationCMAP: v.cmAP, perClassAP: v.perClassAP,
+                validationLoss: v.loss, perClassThresholds: v.perClassThresholds)
             state.history.append(record)
             state.epoch += 1
             state.nextBatch = 0
             state.epochLossSum = 0
             state.epochLossCount = 0
-            if v.f1 > state.bestF1 {
+            let top = max(state.topF1 ?? state.bestF1, v.f1)
+            if Self.isNewBest(f1: v.f1, loss: v.loss, bestF1: state.bestF1, bestLoss: state.bestLoss, topF1: top,
+                              tolerance: config.bestF1Tolerance) {
                 state.bestF1 = v.f1
+                state.bestLoss = v.loss
                 state.bestEpoch = record.epoch
-                try writeCheckpoint(try weightsForSaving(), bestPath, ["classes": Self.json(classes), "epoch": String(record.epoch)])
-                let t = ThresholdsFile(classes: classes, global: v.threshold, perClass: v.perClassThresholds,
-                                       epoch: record.epoch, validationF1: v.f1)
+                let t = thresholds(record)
+                try writeCheckpoint(try weightsForSaving(), bestPath, metadata(epoch: record.epoch, thresholds: t))
                 let e = JSONEncoder()
                 e.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try AtomicFile.write(try e.encode(t), to: thresholdsPath)
             }
+            state.topF1 = top
             try saveLast()
             try writeLog()
             epochDone(record)
         }
+    }
+
+    /// Whether an epoch with validation `f1` and `loss` replaces the best checkpoint so far
+    /// (`bestF1`, `bestLoss`), given the highest F1 of any epoch including this one (`topF1`).
+    /// Every epoch within `tolerance` of the top F1 is a contender, and among contenders the
+    /// lower validation loss wins: once F1 saturates (1.0 on a small, easy validation set) the
+    /// loss still tells the epochs apart, where "first to reach the top" would keep an early,
+    /// poorly calibrated model. Comparing with the top F1 rather than the current best's keeps
+    /// the choice from drifting down by a tolerance at a time.
+    public static func isNewBest(f1: Double, loss: Double, bestF1: Double, bestLoss: Double?, topF1: Double,
+                                 tolerance: Double) -> Bool {
+        guard f1 >= topF1 - tolerance else { return false }
+        guard let bestLoss, bestF1 >= topF1 - tolerance else { return true }
+        return loss < bestLoss
+    }
+
+    /// The thresholds chosen at the validation of `record`.
+    func thresholds(_ record: EpochRecord) -> ThresholdsFile {
+        ThresholdsFile(classes: classes, global: record.validationThreshold,
+                       perClass: record.perClassThresholds ?? Array(repeating: record.validationThreshold, count: classes.count),
+                       epoch: record.epoch, validationF1: record.validationF1)
+    }
+
+    /// A checkpoint's metadata: classes, epoch and the thresholds that go with its weights.
+    func metadata(epoch: Int?, thresholds: ThresholdsFile?) -> [String: String] {
+        var m = ["classes": Self.json(classes)]
+        if let epoch { m["epoch"] = String(epoch) }
+        if let thresholds { m[ThresholdsFile.metadataKey] = Self.json(thresholds) }
+        return m
     }
 
     /// EMA weights when enabled, else the model's.
@@ -187,7 +222,8 @@ public final class Trainer {
 
     /// Writes last.safetensors (weights) and last.state.safetensors (optimizer, EMA, trainer state).
     func saveLast() throws {
-        try writeCheckpoint(model.stateDict(), lastPath, ["classes": Self.json(classes)])
+        let done = state.history.last
+        try writeCheckpoint(model.stateDict(), lastPath, metadata(epoch: done?.epoch, thresholds: done.map(thresholds)))
         var tensors = optimizer.stateDict()
         for (k, v) in ema ?? [:] { tensors["ema." + k] = v }
         try SafeTensors.write(tensors, metadata: ["trainer_state": Self.json(state), "classes": Self.json(classes),
@@ -204,6 +240,8 @@ public final class Trainer {
 
     struct ValidationResult {
         var f1: Double, threshold: Float, f1AtFixed: Double
+        /// Mean BCE of the clipwise scores over rows and classes.
+        var loss: Double
         var mAP: Double?, cmAP: Double?
         var perClassAP: [String: Double]
         var perClassThresholds: [Float]
@@ -227,14 +265,22 @@ public final class Trainer {
             }
         }
         let truthTable = validation.truth.map { t in classes.map { t.contains($0) } }
-        let best = Thresholds.bestGlobal(scores: scores, truth: validation.truth, classes: classes)
+        let best = Thresholds.robustGlobal(scores: scores, truth: validation.truth, classes: classes)
         let fixed = RowWiseF1.score(truth: validation.truth,
                                     predicted: scores.map { Thresholds.labels($0, classes: classes) { _ in self.config.threshold } })
         let macro = AveragePrecision.macro(scores: scores, truth: truthTable)
         var perClass: [String: Double] = [:]
         for (c, ap) in zip(classes, macro.perClass) { if let ap { perClass[c] = ap } }
-        return ValidationResult(f1: best.f1, threshold: best.threshold, f1AtFixed: fixed, mAP: macro.mean,
+        var loss = 0.0
+        for (row, t) in zip(scores, truthTable) {
+            for (s, y) in zip(row, t) {
+                let p = min(max(Double(s), 1e-7), 1 - 1e-7)
+                loss -= y ? log(p) : log(1 - p)
+            }
+        }
+        loss /= Double(max(1, scores.count * classes.count))
+        return ValidationResult(f1: best.f1, threshold: best.threshold, f1AtFixed: fixed, loss: loss, mAP: macro.mean,
                                 cmAP: AveragePrecision.paddedCMAP(scores: scores, truth: truthTable), perClassAP: perClass,
-                                perClassThresholds: Thresholds.bestPerClass(scores: scores, truth: truthTable, fallback: best.threshold))
+                                perClassThresholds: Thresholds.robustPerClass(scores: scores, truth: truthTable, global: best.threshold))
     }
 }

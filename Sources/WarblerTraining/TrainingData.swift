@@ -18,13 +18,18 @@ public struct TrainingData: Sendable {
     public let backgrounds: [CachedAudio]
 
     /// The entries at `indices` of `manifest` with their cached audio (every one must be in
-    /// `audio`, as after `Manifest.removing(load.failures)`).
+    /// `audio`, as after `Manifest.removing(load.failures)`); an entry in `portions` uses only
+    /// that part of its recording (fractions of its length).
     public init(manifest: Manifest, indices: [Int], audio: [String: CachedAudio], backgrounds: [CachedAudio] = [],
-                secondaryLabelValue: Float = 1) throws {
+                secondaryLabelValue: Float = 1, portions: [Int: Range<Double>] = [:]) throws {
         let entries = indices.map { manifest.entries[$0] }
         var clips: [CachedAudio] = []
-        for e in entries {
-            guard let a = audio[e.path] else { throw TrainingDataError("\(e.path) was not loaded through the audio cache.") }
+        for (i, e) in zip(indices, entries) {
+            guard var a = audio[e.path] else { throw TrainingDataError("\(e.path) was not loaded through the audio cache.") }
+            if let p = portions[i] {
+                let lo = Int((p.lowerBound * Double(a.count)).rounded()), hi = Int((p.upperBound * Double(a.count)).rounded())
+                a = a.slice(max(0, min(lo, a.count))..<max(0, min(hi, a.count)))
+            }
             clips.append(a)
         }
         let rates = Set((clips + backgrounds).map(\.sampleRate))
@@ -45,12 +50,14 @@ public struct TrainingData: Sendable {
     /// The classes that have at least one file on this side.
     public var presentClasses: [Int] { filesByClass.indices.filter { !filesByClass[$0].isEmpty } }
 
-    /// Throws when a crop of `length` samples is longer than every recording (padding would
-    /// leave every clip mostly empty, which is almost certainly a configuration mistake).
+    /// Throws when every recording is shorter than a quarter of a crop of `length` samples
+    /// (every clip would be mostly padding, almost certainly a configuration mistake). Shorter
+    /// recordings among longer ones are fine: they are padded into the crop.
     public func requireCrop(length: Int, seconds: Double) throws {
         guard let longest = audio.map(\.count).max() else { throw TrainingDataError("there are no training recordings.") }
-        if longest < length {
-            throw TrainingDataError("the \(seconds) s crop is longer than every recording (the longest is \(String(format: "%.2f", Double(longest) / Double(sampleRate))) s); use a shorter crop.")
+        if 4 * longest < length {
+            throw TrainingDataError("the \(seconds) s crop is more than four times longer than every recording (the longest is \(String(format: "%.2f", Double(longest) / Double(sampleRate))) s); use a shorter crop.")
         }
+    }
     }
 }

@@ -21,6 +21,11 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var validationMAP: Double?
     public var validationCMAP: Double?
     public var perClassAP: [String: Double]
+    /// Mean binary cross-entropy of the clipwise scores over the validation rows and classes
+    /// (nil in records written before it was kept).
+    public var validationLoss: Double?
+    /// The per-class thresholds chosen on this epoch's validation (nil in older records).
+    public var perClassThresholds: [Float]?
 }
 
 /// Where training stands: enough, with the weights and the optimizer state, to continue exactly.
@@ -34,25 +39,10 @@ public struct TrainerState: Codable, Sendable, Equatable {
     public var epochLossCount = 0
     public var bestF1 = -1.0
     public var bestEpoch = -1
+    /// The best checkpoint's validation loss, and the highest validation F1 of any epoch
+    /// (see `Trainer.isNewBest`); nil in states written before they were kept.
+    public var bestLoss: Double?
+    public var topF1: Double?
     public var history: [EpochRecord] = []
     public init() {}
-}
-
-/// The thresholds file written beside the checkpoints for `warbler detect`.
-public struct ThresholdsFile: Codable, Sendable, Equatable {
-    public var classes: [String]
-    /// The global threshold that maximised validation row-wise F1.
-    public var global: Float
-    /// Per class, the threshold that maximised that class's validation F1.
-    public var perClass: [Float]
-    public var epoch: Int
-    public var validationF1: Double
-
-    public init(classes: [String], global: Float, perClass: [Float], epoch: Int, validationF1: Double) {
-        self.classes = classes
-        self.global = global
-        self.perClass = perClass
-        self.epoch = epoch
-        self.validationF1 = validationF1
-    }
 }

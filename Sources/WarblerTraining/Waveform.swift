@@ -33,12 +33,31 @@ public enum Waveform {
         return Array(x[(n - s)...] + x[..<(n - s)])
     }
 
-    /// `signal + g * noise` with g chosen so that 20 log10(rms(signal) / rms(g * noise)) equals
-    /// `snrDB`. `noise` must have the signal's length. Returns the signal unchanged when either
-    /// is silent (the ratio is undefined).
-    public static func mixed(_ signal: [Float], with noise: [Float], snrDB: Double) -> [Float] {
+    /// RMS of `x` over the samples where `support` is not exactly zero (a padded call's own
+    /// span, not the zeros around it); the plain RMS when `support` is nowhere zero.
+    public static func activeRMS(_ x: [Float], support: [Float]) -> Double {
+        var s = 0.0, n = 0
+        for i in x.indices where support[i] != 0 {
+            s += Double(x[i]) * Double(x[i])
+            n += 1
+        }
+        return n == 0 ? 0 : (s / Double(n)).squareRoot()
+    }
+
+    /// `signal + g * noise` with g chosen so that 20 log10(level(signal) / rms(g * noise))
+    /// equals `snrDB`, where the signal's level is its RMS over its own span (the samples that
+    /// are not exactly zero: a call padded into a clip is measured where it is, not diluted by
+    /// the padding). `noise` must have the signal's length. With `above` (Hz, at `sampleRate`),
+    /// both levels are measured on the signals high-passed there (the sum itself is of the
+    /// unfiltered signals). Returns the signal unchanged when either is silent.
+    public static func mixed(_ signal: [Float], with noise: [Float], snrDB: Double, above: Double? = nil,
+                             sampleRate: Int = 32_000) -> [Float] {
         precondition(signal.count == noise.count, "Waveform.mixed: lengths \(signal.count) and \(noise.count) differ")
-        let s = rms(signal), n = rms(noise)
+        var s = activeRMS(signal, support: signal), n = rms(noise)
+        if let f = above {
+            s = activeRMS(HighPass.filtered(signal, cutoff: f, sampleRate: sampleRate), support: signal)
+            n = rms(HighPass.filtered(noise, cutoff: f, sampleRate: sampleRate))
+        }
         guard s > 0, n > 0 else { return signal }
         let g = Float(s / (n * pow(10, snrDB / 20)))
         var out = signal

@@ -29,9 +29,9 @@ struct TrainCommand: ParsableCommand {
     var audioRoot: String?
     @Option(help: "Run folder for checkpoints, thresholds and logs.")
     var out: String
-    @Option(help: "Architecture: warbler-small, resnest14d, resnest26d, resnest50d, resnest101e.")
-    var arch = "warbler-small"
-    @Option(help: "Epochs.")
+    @Option(help: "Architecture: warbler-base, warbler-small, resnest14d, resnest26d, resnest50d, resnest101e.")
+    var arch = "warbler-base"
+    @Option(help: "Epochs (validation, thresholds and checkpoints after each).")
     var epochs = 10
     @Option(help: "Random seed (split, sampling, augmentation, initialisation).")
     var seed: UInt64 = 0
@@ -43,14 +43,16 @@ struct TrainCommand: ParsableCommand {
     var learningRate: Float = 1e-3
     @Option(help: "Share of the files held out for validation (stratified by species).")
     var validationFraction = 0.2
-    @Option(help: "Examples per epoch (default: one per training file).")
-    var examplesPerEpoch: Int?
-    @Option(help: "GRU hidden size (default: 64 for warbler-small, 256 otherwise; 0 turns the GRU off).")
+    @Option(help: "Species with fewer files than this are split by time instead: each file trains on its first part and validates on its last --validation-fraction.")
+    var timeSplitBelow = 4
+    @Option(help: "Examples per epoch, however many files there are (the training budget is epochs x this).")
+    var examplesPerEpoch = 1024
+    @Option(help: "GRU hidden size (default: 64 for warbler-small, 128 for warbler-base, 256 otherwise; 0 turns the GRU off).")
     var gruHidden: Int?
     @Option(help: "Crop length, seconds.")
     var cropSeconds = 5.0
-    @Option(help: "Share of training clips with no call at all (background only).")
-    var noCallShare = 0.1
+    @Option(help: "Share of training clips with no call at all (noise or background only, every label 0).")
+    var noCallShare = 0.2
     @Option(help: "Folder of background recordings mixed in as noise.")
     var backgrounds: String?
     @Option(help: "Decoded-audio cache folder (default: <out>/cache).")
@@ -59,8 +61,8 @@ struct TrainCommand: ParsableCommand {
     var workers = 2
     @Option(help: "EMA decay of the weights used for validation and checkpoints (off by default).")
     var emaDecay: Float?
-    @Flag(help: "Sample clips class-balanced instead of one per file.")
-    var classBalanced = false
+    @Flag(inversion: .prefixedNo, help: "Draw each clip's first call class-balanced (species uniform, then file); --no-class-balanced goes through the files in a shuffled order.")
+    var classBalanced = true
     @Option(help: "Write every training batch and the validation set as .npy to this folder, then stop (for bench/train.py's PyTorch reference).")
     var exportBatches: String?
     @OptionGroup var deviceOptions: DeviceOptions
@@ -74,6 +76,11 @@ struct TrainCommand: ParsableCommand {
         guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive.") }
         guard cropSeconds > 0 else { throw ValidationError("--crop-seconds must be positive.") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1.") }
+        guard examplesPerEpoch >= batchSize else {
+            throw ValidationError("--examples-per-epoch (\(examplesPerEpoch)) must hold at least one batch of --batch-size (\(batchSize)).")
+        }
+        guard timeSplitBelow >= 0 else { throw ValidationError("--time-split-below must not be negative.") }
+        guard noCallShare >= 0 && noCallShare <= 1 else { throw ValidationError("--no-call-share must be in [0, 1], not \(noCallShare).") }
         if let gruHidden { guard gruHidden >= 0 else { throw ValidationError("--gru-hidden must not be negative.") } }
     }
 
@@ -112,12 +119,13 @@ struct TrainCommand: ParsableCommand {
         print("\(manifest): \(manifestValue.entries.count) recordings of \(manifestValue.classes.count) species")
         let audioCache = try AudioCache(directory: cache ?? out + "/cache")
         let data = try PreparedData.prepare(manifest: manifestValue, cache: audioCache, validationFraction: validationFraction,
-                                            seed: seed, backgroundFolder: backgrounds)
+                                            seed: seed, timeSplitBelow: timeSplitBelow, backgroundFolder: backgrounds)
         for s in data.skipped { printError("\(s.path): \(s.cause) (skipped)") }
         let classes = data.train.classes.labels
-        print("split: \(data.train.count) training and \(data.validation.count) validation recordings")
+        let byTime = data.split.byTime.isEmpty ? "" : " (\(data.split.byTime.count) of them split by time)"
+        print("split: \(data.train.count) training and \(data.validation.count) validation recordings\(byTime)")
 
-        let hidden = gruHidden ?? (arch == "warbler-small" ? 64 : 256)
+        let hidden = gruHidden ?? ["warbler-small": 64, "warbler-base": 128][arch] ?? 256
         let config = try SEDConfig(arch: arch, classes: classes.count, gruHidden: hidden, gruLayers: hidden > 0 ? 1 : 0)
         let model = try SEDModel(config: config, seed: seed)
         var crop = CropConfig()
@@ -127,14 +135,21 @@ struct TrainCommand: ParsableCommand {
         augmentation.noCallShare = noCallShare
         let composer = try ExampleComposer(data: data.train, augmentation: augmentation, crop: crop, seed: seed)
         let loaderConfig = LoaderConfig(batchSize: batchSize, workers: workers, prefetch: 2 * workers, examplesPerEpoch: examplesPerEpoch)
-        let frontEnd = FrontEndConfig()
-        let source = try LoaderBatchSource(composer: composer, frontEnd: frontEnd, config: loaderConfig)
-        let validation = try LoaderBatchSource.validationSet(data: data.validation, crop: crop, frontEnd: frontEnd, config: loaderConfig)
+        // The model's input contract, written into every checkpoint: detect and predict read it.
+        let input = ModelInput(frontEnd: FrontEndConfig(), normalization: .decibelsAround40, windowSeconds: cropSeconds)
+        let frontEnd = input.frontEnd
+        let source = try LoaderBatchSource(composer: composer, frontEnd: frontEnd, config: loaderConfig, normalization: input.normalization)
+        let validation = try LoaderBatchSource.fieldValidationSet(data: data.validation, crop: crop, frontEnd: frontEnd, config: loaderConfig,
+                                                                  field: FieldValidationConfig(), seed: seed,
+                                                                  normalization: input.normalization)
+        let silent = validation.truth.filter(\.isEmpty).count
+        print("validation: \(validation.truth.count) field-like windows (\(validation.truth.count - silent) with calls in noise, \(silent) noise only)")
 
         if let dir = exportBatches {
             try export(source: source, validation: validation, classes: classes, to: dir)
             // The weights training would start from (the same seed makes the same model).
-            try SafeTensors.write(model.stateDict(), config: config, metadata: [:], to: dir + "/init.safetensors")
+            try SafeTensors.write(model.stateDict(), config: config, metadata: [ModelInput.metadataKey: try input.json()],
+                                  to: dir + "/init.safetensors")
             return
         }
         let device = deviceOptions.parsed
@@ -150,9 +165,11 @@ struct TrainCommand: ParsableCommand {
         }
         var trainConfig = TrainConfig()
         (trainConfig.epochs, trainConfig.seed, trainConfig.learningRate, trainConfig.emaDecay) = (epochs, seed, learningRate, emaDecay)
+        let inputJSON = try input.json()
         let trainer = try Trainer(model: model, classes: classes, config: trainConfig, runDir: out, data: batches,
-                                  validation: validationOnDevice) {
-            weights, path, metadata in try SafeTensors.write(weights, config: config, metadata: metadata, to: path)
+                                  validation: validationOnDevice) { weights, path, metadata in
+            try SafeTensors.write(weights, config: config, metadata: metadata.merging([ModelInput.metadataKey: inputJSON]) { a, _ in a },
+                                  to: path)
         }
         trainer.checkpointEvery = max(1, source.batchesPerEpoch / 4)
         if resume {
@@ -162,11 +179,13 @@ struct TrainCommand: ParsableCommand {
         struct RunRecord: Encodable {
             let manifest: String, audioRoot: String?, arch: String, model: SEDConfig, train: TrainConfig
             let augmentation: AugmentationConfig, crop: CropConfig, loader: LoaderConfig, classes: [String]
+            let input: ModelInput, split: DataSplit, validation: FieldValidationConfig
         }
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try e.encode(RunRecord(manifest: manifest, audioRoot: audioRoot, arch: arch, model: config, train: trainConfig,
-                                                    augmentation: augmentation, crop: crop, loader: loaderConfig, classes: classes)),
+                                                    augmentation: augmentation, crop: crop, loader: loaderConfig, classes: classes,
+                                                    input: input, split: data.split, validation: FieldValidationConfig())),
                              to: out + "/train_config.json")
 
         let meter = ProgressLine(label: "training", total: Double(trainer.totalSteps), enabled: true)

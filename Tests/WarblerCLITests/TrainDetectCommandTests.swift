@@ -15,8 +15,8 @@ final class TrainDetectCommandTests: CLITestCase {
 
     private func trainArgs(_ out: String, epochs: Int) -> [String] {
         ["train", "--manifest", dir + "/data/train.csv", "--audio-root", dir + "/data/train_audio", "--out", out,
-         "--epochs", "\(epochs)", "--batch-size", "4", "--crop-seconds", "2", "--seed", "3", "--workers", "1",
-         "--cache", dir + "/cache"]
+         "--epochs", "\(epochs)", "--batch-size", "4", "--examples-per-epoch", "16", "--arch", "warbler-small",
+         "--crop-seconds", "2", "--seed", "3", "--workers", "1", "--cache", dir + "/cache"]
     }
 
     private func losses(_ run: String) throws -> [Double] {

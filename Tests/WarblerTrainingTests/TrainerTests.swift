@@ -5,6 +5,7 @@ import WarblerIO
 import WarblerNN
 import WarblerTensor
 import WarblerFeatures
+import WarblerMetrics
 import XCTest
 @testable import WarblerTraining
 
