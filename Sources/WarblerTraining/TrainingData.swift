@@ -59,5 +59,4 @@ public struct TrainingData: Sendable {
             throw TrainingDataError("the \(seconds) s crop is more than four times longer than every recording (the longest is \(String(format: "%.2f", Double(longest) / Double(sampleRate))) s); use a shorter crop.")
         }
     }
-    }
 }
