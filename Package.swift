@@ -91,6 +91,6 @@ let package = Package(
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
                     dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
-                                   "WarblerTensor", "WarblerTestSupport"]),
+                                   "WarblerTensor", "WarblerTraining", "WarblerTestSupport"]),
     ]
 )

@@ -4,7 +4,8 @@
 //     calls, each added with probability extraCallProbability;
 //  2. each call: a random crop of a recording (the first from the epoch's order or drawn
 //     class-balanced, the others drawn at random), time-stretched and pitch-shifted on their own
-//     draws, scaled to peak 1, further calls attenuated by extraCallGainDB; the calls are summed and their label vectors united (element-wise max);
+//     draws, sometimes cut to a short piece (a call shorter than the clip), scaled to peak 1,
+//     further calls attenuated by extraCallGainDB; the calls are summed and their label vectors united (element-wise max);
 //     a clip with no call is a background recording crop (or coloured noise) at
 //     backgroundOnlyLevelDB, labels all 0;
 //  3. a real background recording at backgroundSNRDB, then noise at noiseSNRDB (both relative
@@ -168,7 +169,25 @@ public struct ExampleComposer: Sendable {
             let semitones = ps.uniform(c.pitchShiftSemitones.lower, c.pitchShiftSemitones.upper)
             call = (try? PitchShift.shifted(call, semitones: semitones, sampleRate: data.sampleRate)) ?? call
         }
+        var sc = rng(.shortCall)
+        if sc.chance(c.shortCallProbability) {
+            let sr = Double(data.sampleRate)
+            let n = min(length, max(1, Int(sc.uniform(c.shortCallSeconds.lower, c.shortCallSeconds.upper) * sr)))
+            call = Self.kept(call, from: sc.nextInt(length - n + 1), count: n, fade: Int(0.01 * sr))
+        }
         return call
+    }
+
+    /// `x` with only samples `start ..< start + count` kept (faded in and out over `fade`
+    /// samples, so the cut makes no click), zeros elsewhere.
+    static func kept(_ x: [Float], from start: Int, count: Int, fade: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        let f = max(1, min(fade, count / 2))
+        for i in 0..<count {
+            let ramp = Float(min(1, Double(min(i + 1, count - i)) / Double(f)))
+            out[start + i] = x[start + i] * ramp
+        }
+        return out
     }
 
     /// A background-only clip's content: a background recording crop, or coloured noise when

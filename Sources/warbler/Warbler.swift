@@ -22,6 +22,7 @@ struct Warbler: ParsableCommand {
     /// `Backends.backend(for: .cuda(i))` works in every command; then runs the command line.
     static func main() {
         ThreadPolicy.applyShortOpenMPSpin()
+        lineBufferStandardOutput()
         CUDABackend.register()
         main(nil)
     }
