@@ -4,7 +4,8 @@
 //     calls, each added with probability extraCallProbability;
 //  2. each call: a random crop of a recording (the first from the epoch's order or drawn
 //     class-balanced, the others drawn at random), time-stretched and pitch-shifted on their own
-//     draws, sometimes cut to a short piece (a call shorter than the clip), scaled to peak 1,
+//     draws, sometimes low-passed (as if recorded at a lower rate) or cut to a short piece (a
+//     call shorter than the clip), scaled to peak 1,
 //     further calls attenuated by extraCallGainDB; the calls are summed and their label vectors united (element-wise max);
 //     a clip with no call is a background recording crop (or coloured noise) at
 //     backgroundOnlyLevelDB, labels all 0;
@@ -168,6 +169,11 @@ public struct ExampleComposer: Sendable {
         if ps.chance(c.pitchShiftProbability) {
             let semitones = ps.uniform(c.pitchShiftSemitones.lower, c.pitchShiftSemitones.upper)
             call = (try? PitchShift.shifted(call, semitones: semitones, sampleRate: data.sampleRate)) ?? call
+        }
+        var cl = rng(.callLowPass)
+        if cl.chance(c.callLowPassProbability) {
+            call = LowPass.filtered(call, cutoff: cl.uniform(c.callLowPassCutoffHz.lower, c.callLowPassCutoffHz.upper),
+                                    sampleRate: data.sampleRate)
         }
         var sc = rng(.shortCall)
         if sc.chance(c.shortCallProbability) {
