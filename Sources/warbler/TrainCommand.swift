@@ -29,8 +29,8 @@ struct TrainCommand: ParsableCommand {
     var audioRoot: String?
     @Option(help: "Run folder for checkpoints, thresholds and logs.")
     var out: String
-    @Option(help: "Architecture: warbler-base, warbler-small, resnest14d, resnest26d, resnest50d, resnest101e.")
-    var arch = "warbler-base"
+    @Option(help: "Architecture: warbler-small (trains on birds5 in about 7 minutes on 2 cores), warbler-base (twice the width, about 11), resnest14d, resnest26d, resnest50d, resnest101e.")
+    var arch = "warbler-small"
     @Option(help: "Epochs (validation, thresholds and checkpoints after each).")
     var epochs = 10
     @Option(help: "Random seed (split, sampling, augmentation, initialisation).")
