@@ -74,6 +74,43 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(perClass[1], 0.5)
     }
 
+    func testRobustThresholdsTakeThePlateausMiddleNotItsEdge() {
+        let classes = ["a", "b"]
+        // Every t in (0.30, 0.80] is perfect: the lowest edge is 0.31, the middle of the plateau 0.55.
+        let scores: [[Float]] = [[0.8, 0.3], [0.2, 0.1]]
+        let robust = Thresholds.robustGlobal(scores: scores, truth: [["a"], []], classes: classes, tolerance: 0)
+        XCTAssertEqual(robust.threshold, 0.55, accuracy: 1e-6)
+        XCTAssertEqual(robust.f1, 1)
+        // A plateau low on the grid is clamped up to the bound.
+        let low = Thresholds.robustGlobal(scores: [[0.06, 0.01], [0.01, 0.01]], truth: [["a"], []], classes: classes,
+                                          tolerance: 0, bounds: 0.1...0.9)
+        XCTAssertEqual(low.threshold, 0.1, accuracy: 1e-6)
+        XCTAssertLessThan(low.f1, 1, "the F1 reported is the one at the clamped threshold")
+        // Per class: a's own plateau (0.2, 0.8] has its middle at 0.5; with one positive row and
+        // a prior of 3 rows it is pulled toward the global 0.3: (1 * 0.5 + 3 * 0.3) / 4 = 0.35.
+        // b has no positive row: the global value.
+        let perClass = Thresholds.robustPerClass(scores: scores, truth: [[true, false], [false, false]], global: 0.3, prior: 3,
+                                                 tolerance: 0)
+        XCTAssertEqual(perClass[0], 0.35, accuracy: 1e-6)
+        XCTAssertEqual(perClass[1], 0.3)
+        // With many positives the class keeps (nearly) its own value.
+        let many = Thresholds.robustPerClass(scores: Array(repeating: [0.8, 0.1], count: 200) + Array(repeating: [0.2, 0.1], count: 200),
+                                             truth: Array(repeating: [true, false], count: 200) + Array(repeating: [false, false], count: 200),
+                                             global: 0.3, prior: 3, tolerance: 0)
+        XCTAssertEqual(many[0], (200 * 0.5 + 3 * 0.3) / 203, accuracy: 1e-5)
+    }
+
+    func testThresholdsFileIsCheckedAgainstTheClasses() throws {
+        let t = ThresholdsFile(classes: ["a", "b"], global: 0.4, perClass: [0.3, 0.5], epoch: 2, validationF1: 0.9)
+        XCTAssertNoThrow(try t.validate(classes: ["a", "b"], source: "x"))
+        XCTAssertThrowsError(try t.validate(classes: ["a", "c"], source: "ckpt.safetensors")) {
+            XCTAssertTrue("\($0)".contains("ckpt.safetensors"), "\($0)")
+        }
+        var bad = t
+        bad.perClass = [0.3, .nan]
+        XCTAssertThrowsError(try bad.validate(classes: ["a", "b"], source: "x"))
+    }
+
     func testScikitLearnParity() throws {
         let fixture = try Fixtures.json("metrics/sklearn.json", script: "metrics.py") as! [String: Any]
         let scores = (fixture["scores"] as! [[Double]]).map { $0.map(Float.init) }
