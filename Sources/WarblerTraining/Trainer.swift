@@ -235,7 +235,7 @@ public final class Trainer {
         e.outputFormatting = [.sortedKeys]
         let lines = try state.history.map { String(decoding: try e.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
         try AtomicFile.write(Data(lines.utf8), to: metricsPath)
-        try TrainingCurves.render(state.history).writePNG(to: curvesPath)
+        try TrainingCurves.render(state.history, bestEpoch: state.bestEpoch).writePNG(to: curvesPath)
     }
 
     struct ValidationResult {

@@ -15,14 +15,20 @@ struct ModelCommand: ParsableCommand {
 
 /// The model's shape, shared by `model init` and `model summary --arch`.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Backbone: resnest14d, resnest26d, resnest50d or resnest101e.")
-    var arch: String = "resnest50d"
+    @Option(help: "Backbone: warbler-small (train's default), warbler-base, resnest14d, resnest26d, resnest50d (the seed's) or resnest101e.")
+    var arch: String = "warbler-small"
 
     @Option(help: "Number of classes K.")
     var classes: Int = 24
 
-    @Option(name: .customLong("gru-hidden"), help: "GRU hidden size H per direction.")
-    var gruHidden: Int = 256
+    @Option(name: .customLong("gru-hidden"), help: "GRU hidden size H per direction (default: as train, 64 for warbler-small, 128 for warbler-base, 256 otherwise).")
+    var gruHidden: Int?
+
+    /// `warbler train`'s GRU width for an architecture, so `model summary --arch A` describes the
+    /// model that `train --arch A` makes.
+    static func defaultGRUHidden(arch: String) -> Int {
+        ["warbler-small": 64, "warbler-base": 128][arch] ?? 256
+    }
 
     @Option(name: .customLong("gru-layers"), help: "Stacked bidirectional GRU layers (0: no GRU).")
     var gruLayers: Int = 1
@@ -36,7 +42,7 @@ struct ModelOptions: ParsableArguments {
     func config() throws -> SEDConfig {
         let c: SEDConfig
         do {
-            c = try SEDConfig(arch: arch, classes: classes, gruHidden: gruHidden, gruLayers: gruLayers, dropout: dropout,
+            c = try SEDConfig(arch: arch, classes: classes, gruHidden: gruHidden ?? Self.defaultGRUHidden(arch: arch), gruLayers: gruLayers, dropout: dropout,
                               inChannels: inChannels)
             try c.validate()
         } catch {
@@ -80,7 +86,7 @@ struct ModelInitCommand: ParsableCommand {
             }
             try sed.save(to: out)
             let count = sed.parameterTensors().reduce(0) { $0 + $1.count }
-            print("\(out): \(model.arch), \(model.classes) classes, GRU \(model.gruLayers) x \(model.gruHidden), \(count) parameters")
+            print("\(out): \(model.arch), \(model.classes) classes, GRU \(model.gruLayers) x \(sed.config.gruHidden), \(count) parameters")
         } catch {
             printError(describe(error))
             throw ExitCode.failure

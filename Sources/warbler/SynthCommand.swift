@@ -36,6 +36,14 @@ struct SynthCommand: ParsableCommand {
 
         func run() throws {
             let samples = ExampleRecording.generate(seconds: seconds, sampleRate: sampleRate, seed: seed)
+            // Like the other commands' --out: a missing folder is made (issue 13).
+            let folder = (out as NSString).deletingLastPathComponent
+            if !folder.isEmpty {
+                do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                    printError("\(out): cannot create its folder \(folder): \(describe(error))")
+                    throw ExitCode.failure
+                }
+            }
             try AudioWriter.write(samples, sampleRate: sampleRate, to: out)
             print("\(out): \(String(format: "%.1f", seconds)) s of synthetic bird-like audio at \(sampleRate) Hz")
         }

@@ -21,6 +21,15 @@ struct TrainCommand: ParsableCommand {
             <audio-root>/<ebird_code>/), or a folder with one subfolder of recordings per species. \
             The default architecture, warbler-small, trains in minutes on a laptop CPU; \
             --arch resnest50d is the seed's.
+
+            The defaults are made for a handful of recordings per species and noisy field audio: \
+            10 epochs of 1024 class-balanced examples (640 steps of 16, whatever the number of \
+            files); 20 % of examples are noise alone with no label; 80 % get white, pink, brown or \
+            wind-like field noise at 0-25 dB; calls are peak-normalised and set to a random level; \
+            validation mixes the held-out calls into noise and adds noise-only windows, and picks \
+            the thresholds and the best epoch on that. On birds5 (31 recordings) this takes about \
+            7 minutes on 2 Zen 4 cores (11 on 2 Zen 3 cores without AVX-512); --epochs and \
+            --examples-per-epoch scale it linearly. See docs/training.md.
             """)
 
     @Option(help: "train.csv (BirdCLEF or Cornell layout) or a folder of species folders.")
@@ -82,6 +91,18 @@ struct TrainCommand: ParsableCommand {
         guard timeSplitBelow >= 0 else { throw ValidationError("--time-split-below must not be negative.") }
         guard noCallShare >= 0 && noCallShare <= 1 else { throw ValidationError("--no-call-share must be in [0, 1], not \(noCallShare).") }
         if let gruHidden { guard gruHidden >= 0 else { throw ValidationError("--gru-hidden must not be negative.") } }
+        // Upper bounds: an absurd value is a typo, and would otherwise overflow a step count,
+        // allocate without limit or run for years (issue 12).
+        guard epochs <= 100_000 else { throw ValidationError("--epochs must be at most 100000, not \(epochs).") }
+        guard batchSize <= 4096 else { throw ValidationError("--batch-size must be at most 4096, not \(batchSize).") }
+        guard examplesPerEpoch <= 10_000_000 else {
+            throw ValidationError("--examples-per-epoch must be at most 10000000, not \(examplesPerEpoch).")
+        }
+        guard workers <= 256 else { throw ValidationError("--workers must be at most 256, not \(workers).") }
+        guard learningRate.isFinite, learningRate <= 10 else { throw ValidationError("--learning-rate must be finite and at most 10, not \(learningRate).") }
+        guard cropSeconds.isFinite, cropSeconds <= 600 else { throw ValidationError("--crop-seconds must be at most 600, not \(cropSeconds).") }
+        if let gruHidden { guard gruHidden <= 8192 else { throw ValidationError("--gru-hidden must be at most 8192, not \(gruHidden).") } }
+        if let emaDecay { guard emaDecay.isFinite, emaDecay > 0, emaDecay < 1 else { throw ValidationError("--ema-decay must be in (0, 1), not \(emaDecay).") } }
     }
 
     func run() throws {
@@ -125,7 +146,7 @@ struct TrainCommand: ParsableCommand {
         let byTime = data.split.byTime.isEmpty ? "" : " (\(data.split.byTime.count) of them split by time)"
         print("split: \(data.train.count) training and \(data.validation.count) validation recordings\(byTime)")
 
-        let hidden = gruHidden ?? ["warbler-small": 64, "warbler-base": 128][arch] ?? 256
+        let hidden = gruHidden ?? ModelOptions.defaultGRUHidden(arch: arch)
         let config = try SEDConfig(arch: arch, classes: classes.count, gruHidden: hidden, gruLayers: hidden > 0 ? 1 : 0)
         let model = try SEDModel(config: config, seed: seed)
         var crop = CropConfig()

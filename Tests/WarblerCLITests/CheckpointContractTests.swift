@@ -130,5 +130,14 @@ final class CheckpointContractTests: CLITestCase {
         XCTAssertNotEqual(tiny.status, 0)
         XCTAssertTrue(tiny.stderr.contains("--examples-per-epoch (8) must hold at least one batch"), tiny.stderr)
         for r in [broken, empty, tiny] { XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr) }
+        // Absurd budgets and sizes are refused at once, naming the option (they trapped on an
+        // overflow, spun for ever or allocated without limit).
+        for (flag, value) in [("--epochs", "9223372036854775807"), ("--examples-per-epoch", "9223372036854775807"),
+                              ("--workers", "100000000"), ("--batch-size", "1000000"), ("--gru-hidden", "10000000"),
+                              ("--learning-rate", "inf"), ("--crop-seconds", "1e30")] {
+            let r = try train(dir + "/data/train.csv", [flag, value])
+            XCTAssertEqual(r.status, 64, "\(flag) \(value): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(flag), r.stderr)
+        }
     }
 }

@@ -89,6 +89,31 @@ final class ModelCommandTests: CLITestCase {
         XCTAssertTrue(fromCheckpoint.stdout.contains("input [1, 1, 64, 64]"), fromCheckpoint.stdout)
     }
 
+    func testModelDefaultsDescribeWhatTrainBuilds() throws {
+        // `train` with no --arch/--gru-hidden builds warbler-small with a GRU of 64 (issue 13:
+        // `model summary --arch warbler-small` used to report a GRU of 256, 1.76 M parameters).
+        let r = try CLI.run(["model", "summary", "--classes", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("warbler-small: warbler-small, 5 classes, GRU 1 x 64"), r.stdout)
+        let trained = try SEDModel(config: SEDConfig(arch: "warbler-small", classes: 5, gruHidden: 64))
+        let count = trained.parameterTensors().reduce(0) { $0 + $1.count }
+        XCTAssertTrue(r.stdout.contains("total: \(count) parameters"), r.stdout)
+        XCTAssertLessThan(count, 1_000_000)
+        let base = try CLI.run(["model", "summary", "--arch", "warbler-base", "--classes", "5"])
+        XCTAssertTrue(base.stdout.contains("GRU 1 x 128"), base.stdout)
+    }
+
+    func testSynthExampleMakesItsFolder() throws {
+        let wav = dir + "/new/deeper/x.wav"
+        let r = try CLI.run(["synth", "example", "--out", wav, "--seconds", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try AudioLoader.load(wav).samples.count, 32_000, "1 s at the default 32 kHz")
+        try Data().write(to: URL(fileURLWithPath: dir + "/file"))
+        let bad = try CLI.run(["synth", "example", "--out", dir + "/file/x.wav", "--seconds", "1"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("x.wav"), bad.stderr)
+    }
+
     func testPredictOnLogMelsEqualsTheModel() throws {
         let ckpt = try checkpoint()
         let (a, va) = try logMel("a.npy", mels: 64, frames: 80, seed: 1)
