@@ -90,21 +90,14 @@ public final class Trainer {
         if let c = saved.metadata["classes"], c != Self.json(classes) {
             throw TrainingError("\(statePath): the run was trained on other classes than this manifest gives")
         }
-        if let savedConfig = saved.metadata["train_config"] {
-            let differing = Self.differingFields(savedConfig, Self.json(config))
-            if !differing.isEmpty {
-                throw TrainingError("\(runDir): --resume must continue with the run's own settings, but "
-                                    + differing.joined(separator: ", ") + " differ"
-                                    + " (start a new run in another --out to change them)")
-            }
-        }
-        if let savedSettings = saved.metadata["run_settings"] {
-            let differing = Self.differingFields(savedSettings, Self.json(runSettings))
-            if !differing.isEmpty {
-                throw TrainingError("\(runDir): --resume must continue with the run's own settings, but "
-                                    + differing.joined(separator: ", ") + " differ"
-                                    + " (start a new run in another --out to change them)")
-            }
+        // Every differing setting, named with its old and new value, in one message.
+        var differing: [String] = []
+        if let savedConfig = saved.metadata["train_config"] { differing += Self.differingFields(savedConfig, Self.json(config)) }
+        if let savedSettings = saved.metadata["run_settings"] { differing += Self.differingFields(savedSettings, Self.json(runSettings)) }
+        if !differing.isEmpty {
+            throw TrainingError("\(runDir): --resume must continue with the run's own settings, but "
+                                + differing.joined(separator: ", ") + " differ"
+                                + " (start a new run in another --out to change them)")
         }
         var weights: [String: Tensor] = [:]
         for (k, v) in saved.tensors where k.hasPrefix(Self.weightsPrefix) { weights[String(k.dropFirst(Self.weightsPrefix.count))] = v }
