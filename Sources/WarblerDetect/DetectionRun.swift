@@ -51,6 +51,13 @@ public final class DetectionRun {
     public let identity: String
     var journalDir: String { outDir + "/.journal" }
 
+    /// Journal entries that could not be written (a full disk): the result is kept for this
+    /// run's outputs, but a later run will have to detect that recording again.
+    public private(set) var journalFailures: [(path: String, reason: String)] = []
+    /// Asked before each recording; true stops the run there (`DetectionInterrupted`), with
+    /// everything finished so far journalled.
+    public var shouldStop: () -> Bool = { false }
+
     public init(outDir: String, identity: String) {
         self.outDir = outDir
         self.identity = identity
@@ -107,23 +114,35 @@ public final class DetectionRun {
     public func run(_ files: [String], detect: (String) throws -> RecordingResult,
                     report: (String, Outcome) -> Void = { _, _ in }) throws -> (results: [RecordingResult], failures: [(path: String, reason: String)]) {
         var results: [RecordingResult] = [], failures: [(String, String)] = []
-        for file in files {
+        for (index, file) in files.enumerated() {
+            if shouldStop() { throw DetectionInterrupted(finished: index, total: files.count) }
             if let done = journalled(file) {
                 results.append(done)
                 report(file, .reused(done))
                 continue
             }
-            do {
-                let r = try detect(file)
-                try record(r, for: file)
-                results.append(r)
-                report(file, .detected(r))
-            } catch {
+            let r: RecordingResult
+            do { r = try detect(file) } catch {
                 let reason = (error as? LocalizedError)?.errorDescription ?? "\(error)"
                 failures.append((file, reason))
                 report(file, .failed(reason))
+                continue
             }
+            // A journal that cannot be written is an output failure, not the recording's.
+            do { try record(r, for: file) } catch {
+                journalFailures.append((journalPath(file), (error as? LocalizedError)?.errorDescription ?? "\(error)"))
+            }
+            results.append(r)
+            report(file, .detected(r))
         }
         return (results, failures)
     }
+}
+
+/// A run stopped between recordings on request (SIGINT/SIGTERM): `finished` of `total` were
+/// done (and journalled) before it stopped.
+public struct DetectionInterrupted: Error, CustomStringConvertible, Sendable {
+    public let finished: Int
+    public let total: Int
+    public var description: String { "interrupted after \(finished) of \(total) recordings" }
 }

@@ -8,13 +8,31 @@ public enum ResultWriters {
     /// the paths written.
     @discardableResult
     public static func write(_ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String) throws -> [String] {
+        let outcome = try writeEach(results, policy: policy, formats: formats, to: dir)
+        if let first = outcome.failed.first { throw FileError(path: first.path, reason: first.reason) }
+        return outcome.written
+    }
+
+    /// What `writeEach` wrote and which files it could not write (with the cause).
+    public struct Outcome: Sendable {
+        public var written: [String] = []
+        public var failed: [(path: String, reason: String)] = []
+    }
+
+    /// Like `write`, but a file that cannot be written (a full disk) does not stop the others:
+    /// every format is attempted and the failures are returned, for the caller to report.
+    public static func writeEach(_ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var written: [String] = []
-        func put(_ relative: String, _ text: String) throws {
+        var outcome = Outcome()
+        func put(_ relative: String, _ text: String) {
             let path = dir + "/" + relative
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try AtomicFile.write(Data(text.utf8), to: path)
-            written.append(path)
+            do {
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try AtomicFile.write(Data(text.utf8), to: path)
+                outcome.written.append(path)
+            } catch {
+                outcome.failed.append((path, (error as? LocalizedError)?.errorDescription ?? "\(error)"))
+            }
         }
         // The 5-s rows, computed once for the Cornell and the scores tables.
         let segmentRows = formats.contains(.cornell) || formats.contains(.csv)
@@ -22,18 +40,18 @@ public enum ResultWriters {
         for format in formats {
             switch format {
             case .cornell:
-                try put("cornell.csv", CSV.format(header: ["row_id", "birds"], rows: CornellRows.submission(segmentRows, policy: policy)))
+                put("cornell.csv", CSV.format(header: ["row_id", "birds"], rows: CornellRows.submission(segmentRows, policy: policy)))
             case .csv:
                 let rows = segmentRows.map { [$0.rowID] + $0.scores.map(score) }
-                try put("scores.csv", CSV.format(header: ["row_id"] + policy.classes, rows: rows))
+                put("scores.csv", CSV.format(header: ["row_id"] + policy.classes, rows: rows))
                 let events = results.flatMap { r in r.events.map { [$0.recording, $0.label, time($0.onset), time($0.offset), score($0.confidence)] } }
-                try put("detections.csv", CSV.format(header: ["recording", "label", "onset", "offset", "confidence"], rows: events))
+                put("detections.csv", CSV.format(header: ["recording", "label", "onset", "offset", "confidence"], rows: events))
             case .raven:
-                for r in results { try put("raven/\(r.recording).selections.txt", raven(r.events, file: nil)) }
-                try put("raven/all.selections.txt", raven(results.flatMap { r in r.events.map { ($0, r.path) } }))
+                for r in results { put("raven/\(r.recording).selections.txt", raven(r.events, file: nil)) }
+                put("raven/all.selections.txt", raven(results.flatMap { r in r.events.map { ($0, r.path) } }))
             case .audacity:
                 for r in results {
-                    try put("audacity/\(r.recording).txt",
+                    put("audacity/\(r.recording).txt",
                             r.events.map { "\(time($0.onset))\t\(time($0.offset))\t\($0.label) (\(score($0.confidence)))\n" }.joined())
                 }
             case .json:
@@ -41,14 +59,19 @@ public enum ResultWriters {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 let data = try encoder.encode(Run(classes: policy.classes, thresholds: policy.thresholds, topK: policy.topK, recordings: results))
-                try put("detections.json", String(decoding: data, as: UTF8.self))
+                put("detections.json", String(decoding: data, as: UTF8.self))
             case .sqlite:
                 let path = dir + "/detections.sqlite"
-                try SQLiteResults.write(results, policy: policy, to: path)
-                written.append(path)
+                do {
+                    try AtomicFile.checkSimulatedFault(path)
+                    try SQLiteResults.write(results, policy: policy, to: path)
+                    outcome.written.append(path)
+                } catch {
+                    outcome.failed.append((path, (error as? LocalizedError)?.errorDescription ?? "\(error)"))
+                }
             }
         }
-        return written
+        return outcome
     }
 
     static func time(_ t: Double) -> String { String(format: "%.3f", t) }

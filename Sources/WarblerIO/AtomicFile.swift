@@ -45,9 +45,26 @@ public final class AtomicFile {
         if !committed { discard() }
     }
 
+    /// The file-name pattern (fnmatch) of the environment variable WARBLER_SIMULATE_FULL_DISK:
+    /// files whose name matches fail to write as on a full disk. For tests of the paths a full
+    /// disk takes (the CLI runs in a child process, where no hook can be injected); unset, it
+    /// costs nothing.
+    static let simulatedFullDisk: String? = ProcessInfo.processInfo.environment["WARBLER_SIMULATE_FULL_DISK"]
+
+    /// Throws the error a full disk would give when `path`'s file name matches
+    /// WARBLER_SIMULATE_FULL_DISK (see `simulatedFullDisk`); otherwise does nothing.
+    public static func checkSimulatedFault(_ path: String) throws {
+        guard let pattern = simulatedFullDisk, !pattern.isEmpty else { return }
+        let name = (path as NSString).lastPathComponent
+        if fnmatch(pattern, name, 0) == 0 {
+            throw FileError(path: path, reason: "writing failed (No space left on device; simulated by WARBLER_SIMULATE_FULL_DISK).")
+        }
+    }
+
     /// Appends raw bytes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let h = handle else { throw FileError(path: destination, reason: "the file is already closed.") }
+        try Self.checkSimulatedFault(destination)
         guard bytes.count > 0 else { return }
         if fwrite(bytes.baseAddress, 1, bytes.count, h) != bytes.count {
             throw FileError(path: destination, reason: "writing failed (\(String(cString: strerror(errno)))).")
@@ -89,6 +106,7 @@ public final class AtomicFile {
     /// Flushes, syncs and renames the temporary file onto the destination.
     public func commit() throws {
         guard let h = handle else { throw FileError(path: destination, reason: "the file is already closed.") }
+        do { try Self.checkSimulatedFault(destination) } catch { discard(); throw error }
         handle = nil
         let flushed = fflush(h) == 0 && fsync(fileno(h)) == 0
         let closed = fclose(h) == 0

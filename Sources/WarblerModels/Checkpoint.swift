@@ -19,6 +19,8 @@ extension SEDModel {
     public convenience init(checkpoint path: String) throws {
         let file = try SafeTensors.read(path)
         let config = try file.config(SEDConfig.self)
+        // The config is checked against the file's own tensor shapes before anything is built.
+        try config.check(againstShapes: file.tensors.mapValues { $0.shape.dims }, path: path)
         var placeholder = CheckpointPlaceholder()
         try self.init(config: config, generator: &placeholder)
         do {

@@ -37,6 +37,9 @@ public final class AudioCache: @unchecked Sendable {
     public let directory: String
     public let config: AudioConfig
     private var index = Index()
+    /// Called before each cache file is written, with its path; a throw is taken as the write
+    /// failing (tests use it to simulate a full disk).
+    public var writeHook: (@Sendable (String) throws -> Void)?
     private let lock = NSLock()
 
     /// Opens (creating if needed) the cache in `directory` for audio decoded with `config`,
@@ -80,7 +83,8 @@ public final class AudioCache: @unchecked Sendable {
 
     /// Loads every file in `paths`, decoding those not cached (or changed) on up to `threads`
     /// threads, then saves the index. Missing and undecodable files are returned as failures
-    /// (a decode failure is remembered, so an unchanged bad file is not decoded again).
+    /// (a decode failure is remembered, so an unchanged bad file is not decoded again). A cache
+    /// file that cannot be written (full disk) throws, naming the folder: it is not the file's fault.
     public func load(_ paths: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                      progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> CacheLoad {
         let unique = Array(Set(paths)).sorted()
@@ -94,17 +98,33 @@ public final class AudioCache: @unchecked Sendable {
             }
         }
         var load = CacheLoad(audio: [:], failures: [], decoded: 0)
+        var writeFailures: [(path: String, why: String)] = []
         for (i, r) in results.values.enumerated() {
             switch r! {
             case .loaded(let a, let decoded): load.audio[unique[i]] = a; if decoded { load.decoded += 1 }
             case .failed(let why): load.failures.append(SkippedFile(path: unique[i], cause: why))
+            case .cacheWriteFailed(let why): writeFailures.append((unique[i], why))
             }
+        }
+        // A cache that cannot be written (a full disk, a read-only folder) is not the recordings'
+        // fault: leaving them out would train silently on fewer files, so it stops the run.
+        if let first = writeFailures.first {
+            try? saveIndex()
+            throw TrainingDataError("\(directory): writing the audio cache failed for \(writeFailures.count) recording"
+                                    + (writeFailures.count == 1 ? "" : "s") + " (first: \(first.path): \(first.why)); "
+                                    + "free some space or choose another --cache, then run again")
         }
         try saveIndex()
         return load
     }
 
-    enum OneResult { case loaded(CachedAudio, decoded: Bool), failed(String) }
+    enum OneResult {
+        case loaded(CachedAudio, decoded: Bool)
+        /// The recording is missing, unreadable or undecodable: skipped with a warning.
+        case failed(String)
+        /// The recording decoded but its cache file could not be written or read back.
+        case cacheWriteFailed(String)
+    }
 
     /// One file: from the cache when its key matches, else decoded and written.
     private func loadOne(_ path: String) -> OneResult {
@@ -120,22 +140,26 @@ public final class AudioCache: @unchecked Sendable {
             record(path, Entry(key: key, file: name, sampleCount: cached.count), replacing: previous)
             return .loaded(cached, decoded: false)
         }
+        let clip: AudioClip
+        do { clip = try AudioLoader.load(path, config: config) } catch {
+            let why = (error as? AudioError)?.detail ?? (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            // Only a decoder's verdict on the file is remembered; anything else is tried again.
+            if error is AudioError { record(path, Entry(key: key, failure: why), replacing: previous) }
+            return .failed(why)
+        }
+        guard !clip.samples.isEmpty else {
+            record(path, Entry(key: key, failure: "the file holds no audio"), replacing: previous)
+            return .failed("the file holds no audio")
+        }
         do {
-            let clip = try AudioLoader.load(path, config: config)
-            guard !clip.samples.isEmpty else {
-                record(path, Entry(key: key, failure: "the file holds no audio"), replacing: previous)
-                return .failed("the file holds no audio")
-            }
+            try writeHook?(directory + "/" + name)
             try CachedAudio.write(clip.samples, sampleRate: clip.sampleRate, keyHash: keyHash, to: directory + "/" + name)
             let audio = try CachedAudio(cacheFile: directory + "/" + name, sourcePath: path)
             record(path, Entry(key: key, file: name, sampleCount: audio.count), replacing: previous)
             return .loaded(audio, decoded: true)
-        } catch let e as AudioError {
-            record(path, Entry(key: key, failure: e.detail), replacing: previous)
-            return .failed(e.detail)
         } catch {
             // A cache write failure is not the recording's fault: do not remember it.
-            return .failed("caching failed: \(error)")
+            return .cacheWriteFailed((error as? LocalizedError)?.errorDescription ?? "\(error)")
         }
     }
 

@@ -30,6 +30,9 @@ public final class Trainer {
     var ema: [String: Tensor]?
     /// Steps between mid-epoch checkpoints (nil: only at the end of each epoch).
     public var checkpointEvery: Int?
+    /// Asked before each step; true writes the last checkpoint at that step and stops
+    /// (`TrainingInterrupted`), so `resume()` continues exactly from there.
+    public var shouldStop: () -> Bool = { false }
 
     public var totalSteps: Int { config.epochs * data.batchesPerEpoch }
     var lastPath: String { runDir + "/last.safetensors" }
@@ -65,9 +68,20 @@ public final class Trainer {
     }
 
     /// Whether `runDir` holds a run to resume.
-    public var canResume: Bool { FileManager.default.fileExists(atPath: statePath) && FileManager.default.fileExists(atPath: lastPath) }
+    public var canResume: Bool { FileManager.default.fileExists(atPath: statePath) }
 
-    /// Loads the last checkpoint's weights, optimizer, EMA and trainer state.
+    /// Settings besides `TrainConfig` that a resumed run must share with the run it continues
+    /// (data, batch size, architecture, augmentation, ...: whatever changes the batches or the
+    /// model), by name. Stored in last.state.safetensors; `resume()` refuses any that differ.
+    public var runSettings: [String: String] = [:]
+
+    /// The key prefix of the weights inside last.state.safetensors.
+    static let weightsPrefix = "model."
+
+    /// Loads the last checkpoint's weights, optimizer, EMA and trainer state, all from
+    /// last.state.safetensors, which holds them as one unit (written in one atomic rename), so
+    /// a run killed at any moment resumes from one consistent step. Refuses a run whose
+    /// TrainConfig or `runSettings` differ from this one's, naming what differs.
     public func resume() throws {
         let saved = try SafeTensors.read(statePath)
         guard let json = saved.metadata["trainer_state"], let s = try? JSONDecoder().decode(TrainerState.self, from: Data(json.utf8)) else {
@@ -76,7 +90,24 @@ public final class Trainer {
         if let c = saved.metadata["classes"], c != Self.json(classes) {
             throw TrainingError("\(statePath): the run was trained on other classes than this manifest gives")
         }
-        let weights = try SafeTensors.read(lastPath).tensors
+        // Every differing setting, named with its old and new value, in one message.
+        var differing: [String] = []
+        if let savedConfig = saved.metadata["train_config"] { differing += Self.differingFields(savedConfig, Self.json(config)) }
+        if let savedSettings = saved.metadata["run_settings"] { differing += Self.differingFields(savedSettings, Self.json(runSettings)) }
+        if !differing.isEmpty {
+            throw TrainingError("\(runDir): --resume must continue with the run's own settings, but "
+                                + differing.joined(separator: ", ") + " differ"
+                                + " (start a new run in another --out to change them)")
+        }
+        var weights: [String: Tensor] = [:]
+        for (k, v) in saved.tensors where k.hasPrefix(Self.weightsPrefix) { weights[String(k.dropFirst(Self.weightsPrefix.count))] = v }
+        if weights.isEmpty {
+            // A run from before the state file held the weights: they are in last.safetensors.
+            weights = try SafeTensors.read(lastPath).tensors
+        }
+        if let step = saved.metadata["step"], step != String(s.step) {
+            throw TrainingError("\(statePath): its step (\(step)) disagrees with its trainer state (\(s.step)); the file is damaged")
+        }
         try model.loadWeights(weights)
         try optimizer.load(stateDict: saved.tensors.filter { $0.key.hasPrefix("state.") })
         if ema != nil {
@@ -89,6 +120,25 @@ public final class Trainer {
                 }))
         }
         state = s
+    }
+
+    /// The top-level fields whose values differ between two JSON objects, as "name (was A, now B)".
+    static func differingFields(_ saved: String, _ current: String) -> [String] {
+        guard let a = try? JSONSerialization.jsonObject(with: Data(saved.utf8)) as? [String: Any],
+              let b = try? JSONSerialization.jsonObject(with: Data(current.utf8)) as? [String: Any] else {
+            return saved == current ? [] : ["the settings"]
+        }
+        func text(_ v: Any?) -> String {
+            guard let v, !(v is NSNull) else { return "none" }
+            if let d = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed]) {
+                return String(decoding: d, as: UTF8.self)
+            }
+            return "\(v)"
+        }
+        return Set(a.keys).union(b.keys).sorted().compactMap { k in
+            let (x, y) = (text(a[k]), text(b[k]))
+            return x == y ? nil : "\(k) (was \(x), now \(y))"
+        }
     }
 
     static func json(_ v: some Encodable) -> String {
@@ -120,6 +170,10 @@ public final class Trainer {
         while state.epoch < config.epochs {
             if state.nextBatch == 0 { epochStart = Date(); samples = 0; idleAtEpochStart = data.waitSeconds }
             while state.nextBatch < data.batchesPerEpoch {
+                if shouldStop() {
+                    try saveLast()
+                    throw TrainingInterrupted(epoch: state.epoch + 1, batch: state.nextBatch, step: state.step)
+                }
                 let batch = try data.batch(epoch: state.epoch, index: state.nextBatch)
                 model.setTraining(true)
                 model.reseed(config.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(state.step))
@@ -220,14 +274,19 @@ public final class Trainer {
         }
     }
 
-    /// Writes last.safetensors (weights) and last.state.safetensors (optimizer, EMA, trainer state).
+    /// Writes last.state.safetensors: the weights ("model.*"), optimizer ("state.*"), EMA
+    /// ("ema.*") and trainer state of this step, one file renamed into place at once, so it can
+    /// never pair one step's weights with another's state. Then last.safetensors, the same
+    /// weights as an ordinary checkpoint for users (resume never reads it).
     func saveLast() throws {
         let done = state.history.last
-        try writeCheckpoint(model.stateDict(), lastPath, metadata(epoch: done?.epoch, thresholds: done.map(thresholds)))
         var tensors = optimizer.stateDict()
+        for (k, v) in model.stateDict() { tensors[Self.weightsPrefix + k] = v }
         for (k, v) in ema ?? [:] { tensors["ema." + k] = v }
         try SafeTensors.write(tensors, metadata: ["trainer_state": Self.json(state), "classes": Self.json(classes),
-                                                  "train_config": Self.json(config)], to: statePath)
+                                                  "train_config": Self.json(config), "run_settings": Self.json(runSettings),
+                                                  "step": String(state.step)], to: statePath)
+        try writeCheckpoint(model.stateDict(), lastPath, metadata(epoch: done?.epoch, thresholds: done.map(thresholds)))
     }
 
     func writeLog() throws {
@@ -283,4 +342,13 @@ public final class Trainer {
                                 cmAP: AveragePrecision.paddedCMAP(scores: scores, truth: truthTable), perClassAP: perClass,
                                 perClassThresholds: Thresholds.robustPerClass(scores: scores, truth: truthTable, global: best.threshold))
     }
+}
+
+/// Training stopped on request after `step` steps, with last.state.safetensors written at that
+/// point; `epoch` (from 1) and `batch` (from 0) are where a resumed run goes on.
+public struct TrainingInterrupted: Error, CustomStringConvertible, Sendable {
+    public let epoch: Int
+    public let batch: Int
+    public let step: Int
+    public var description: String { "stopped after step \(step) (next: epoch \(epoch), batch \(batch + 1))" }
 }

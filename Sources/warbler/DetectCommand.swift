@@ -6,6 +6,7 @@ import Foundation
 import WarblerAudio
 import WarblerDetect
 import WarblerFeatures
+import WarblerIO
 import WarblerMetrics
 import WarblerModels
 import WarblerNN
@@ -74,6 +75,8 @@ struct DetectCommand: ParsableCommand {
     func run() throws {
         do {
             try detect()
+        } catch let e as ExitCode {
+            throw e
         } catch let e as BatchFailure {
             printError(e.description)
             throw ExitCode.failure
@@ -106,34 +109,70 @@ struct DetectCommand: ParsableCommand {
         (config.rule.minimumDuration, config.rule.mergeGap, config.rule.offRatio) = (minDuration, mergeGap, hysteresis)
         let detector = try RecordingDetector(scorer: scorer, config: config, policy: policy)
         let identity = try runIdentity(config: config, policy: policy)
+        // One run per output folder; with the folder ours, clear what a killed run left behind.
+        let lock = try RunLock(folder: out)
+        defer { lock.release() }
+        lock.removeStaleTemporaryFiles()
+        Interruption.install()
         let run = DetectionRun(outDir: out, identity: identity)
+        run.shouldStop = { Interruption.requested }
         let reportDir = out + "/report"
-        let (results, failures) = try run.run(files, detect: { file in
-            let meter = ProgressLine(label: (file as NSString).lastPathComponent, total: 1, enabled: true)
-            var picture: ReportSpectrogram?
-            if !noReport, let info = try? AudioFileInfo(path: file) {
-                picture = ReportSpectrogram(bins: detector.frontEnd.config.nMels,
-                                            expectedFrames: Int(info.duration * detector.frameRate) + 1)
+        // Files of the run's outputs that could not be written (a full disk), with the cause.
+        var writeFailures: [(path: String, reason: String)] = []
+        let results: [RecordingResult], failures: [(path: String, reason: String)]
+        do {
+            (results, failures) = try run.run(files, detect: { file in
+                let meter = ProgressLine(label: (file as NSString).lastPathComponent, total: 1, enabled: true)
+                var picture: ReportSpectrogram?
+                if !noReport, let info = try? AudioFileInfo(path: file) {
+                    picture = ReportSpectrogram(bins: detector.frontEnd.config.nMels,
+                                                expectedFrames: Int(info.duration * detector.frameRate) + 1)
+                }
+                let r = try detector.run(path: file, progress: { done, total in meter.update(done / max(total, 1e-9)) },
+                                         picture: picture == nil ? nil : { picture!.add($0) })
+                meter.finish()
+                if let picture {
+                    // A report page that cannot be written is an output failure, not the recording's.
+                    do { try DetectionReport.write(r, picture: picture, frontEnd: detector.frontEnd, policy: policy, to: reportDir) } catch {
+                        writeFailures.append(("\(reportDir)/\(r.recording).html/.png", describe(error)))
+                    }
+                }
+                return r
+            }, report: { file, outcome in
+                switch outcome {
+                case .detected(let r), .reused(let r):
+                    let species = Set(r.events.map(\.label)).sorted()
+                    let reused: Bool = { if case .reused = outcome { return true } else { return false } }()
+                    print("\(file): \(r.events.count) detection\(r.events.count == 1 ? "" : "s")"
+                          + (species.isEmpty ? "" : " (\(species.joined(separator: ", ")))") + (reused ? " [done earlier]" : ""))
+                case .failed(let reason):
+                    printError(reason)
+                }
+            })
+        } catch let e as DetectionInterrupted {
+            throw Interruption.stop("stopping after \(e.finished) of \(e.total) recordings (journalled in \(out)/.journal; "
+                                    + "no result files written); resume with the same command")
+        }
+        writeFailures += run.journalFailures
+        let outcome = try ResultWriters.writeEach(results, policy: policy, formats: formats, to: out)
+        writeFailures += outcome.failed
+        if !noReport {
+            do { try DetectionReport.writeIndex(results, failures: failures, to: reportDir) } catch {
+                writeFailures.append((reportDir + "/index.html", describe(error)))
             }
-            let r = try detector.run(path: file, progress: { done, total in meter.update(done / max(total, 1e-9)) },
-                                     picture: picture == nil ? nil : { picture!.add($0) })
-            meter.finish()
-            if let picture { try DetectionReport.write(r, picture: picture, frontEnd: detector.frontEnd, policy: policy, to: reportDir) }
-            return r
-        }, report: { file, outcome in
-            switch outcome {
-            case .detected(let r), .reused(let r):
-                let species = Set(r.events.map(\.label)).sorted()
-                let reused: Bool = { if case .reused = outcome { return true } else { return false } }()
-                print("\(file): \(r.events.count) detection\(r.events.count == 1 ? "" : "s")"
-                      + (species.isEmpty ? "" : " (\(species.joined(separator: ", ")))") + (reused ? " [done earlier]" : ""))
-            case .failed(let reason):
-                printError(reason)
-            }
-        })
-        let written = try ResultWriters.write(results, policy: policy, formats: formats, to: out)
-        if !noReport { try DetectionReport.writeIndex(results, failures: failures, to: reportDir) }
-        print("wrote \(written.count) file\(written.count == 1 ? "" : "s") to \(out)" + (noReport ? "" : "; report: \(reportDir)/index.html"))
+        }
+        let written = outcome.written
+        print("wrote \(written.count) file\(written.count == 1 ? "" : "s") to \(out)"
+              + (noReport || writeFailures.contains { $0.path.hasSuffix("index.html") } ? "" : "; report: \(reportDir)/index.html"))
+        if !writeFailures.isEmpty {
+            // Said apart from bad recordings: the results exist, the files holding them do not.
+            for f in writeFailures { printError("NOT written: \(f.path): \(f.reason)") }
+            if !failures.isEmpty { printError(BatchFailure(failed: failures.count, total: files.count).description) }
+            printError("\(writeFailures.count) output file\(writeFailures.count == 1 ? "" : "s") could not be written "
+                       + "(disk full?); the results of all \(results.count) detected recordings are kept in \(out)/.journal: "
+                       + "free some space and run the same command again")
+            throw ExitCode(3)
+        }
         if !failures.isEmpty { throw BatchFailure(failed: failures.count, total: files.count) }
     }
 

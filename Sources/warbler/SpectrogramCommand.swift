@@ -74,8 +74,12 @@ struct SpectrogramCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        var failed = 0
+        Interruption.install()
+        var failed = 0, done = 0
         for input in inputs {
+            if Interruption.requested {
+                throw Interruption.stop("stopping after \(done) of \(inputs.count) inputs; run again for the rest")
+            }
             let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
             let npyPath = out ?? outDir.map { "\($0)/\(stem).npy" }
             let pngPath = png ?? (noPNG ? nil : outDir.map { "\($0)/\(stem).png" })
@@ -85,6 +89,10 @@ struct SpectrogramCommand: ParsableCommand {
                                                 npyPath: npyPath, pngPath: pngPath, progress: !quiet).run()
                 let outputs = [npyPath, pngPath].compactMap { $0 }.joined(separator: ", ")
                 print("\(input): \(config.nMels) x \(result.frames) log-mel (\(formatDuration(result.seconds)) of audio) -> \(outputs) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+                done += 1
+            } catch is Interrupted {
+                // The job discarded its temporary files; nothing of this input was written.
+                throw Interruption.stop("stopping in \(input) (its outputs not written) after \(done) of \(inputs.count) inputs; run again for the rest")
             } catch {
                 failed += 1
                 printError(describe(error))
@@ -140,6 +148,7 @@ struct SpectrogramJob {
         }
         do {
             while let chunk = try stream.nextChunk() {
+                if Interruption.requested { throw Interrupted() }
                 try consume(melStream.append(chunk))
             }
             try consume(melStream.finish())

@@ -106,7 +106,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        do { try train() } catch {
+        do { try train() } catch let e as ExitCode { throw e } catch {
             printError(describe(error))
             throw ExitCode.failure
         }
@@ -128,7 +128,15 @@ struct TrainCommand: ParsableCommand {
         let statePath = out + "/last.state.safetensors"
         let hasRun = FileManager.default.fileExists(atPath: statePath)
         if resume && !hasRun { throw TrainingError("\(out): there is no run to resume (no last.state.safetensors)") }
-        if !resume && hasRun { throw TrainingError("\(out) already holds a run: pass --resume to continue it, or choose another --out") }
+        // One run per output folder; with the folder ours, clear what a killed run left behind
+        // (not in a cache folder, which runs in other folders may share).
+        let lock = try RunLock(folder: out)
+        defer { lock.release() }
+        lock.removeStaleTemporaryFiles(skipping: ["cache"])
+        Interruption.install()
+        if !resume && FileManager.default.fileExists(atPath: statePath) {
+            throw TrainingError("\(out) already holds a run: pass --resume to continue it, or choose another --out")
+        }
         // A resumed run keeps its class order.
         var savedClasses: ClassList?
         if resume, let json = try SafeTensors.read(statePath).metadata["classes"],
@@ -193,6 +201,8 @@ struct TrainCommand: ParsableCommand {
                                   to: path)
         }
         trainer.checkpointEvery = max(1, source.batchesPerEpoch / 4)
+        trainer.shouldStop = { Interruption.requested }
+        trainer.runSettings = try runSettings(hidden: hidden, augmentation: augmentation, crop: crop, data: data)
         if resume {
             try trainer.resume()
             print("resuming at epoch \(trainer.state.epoch + 1), batch \(trainer.state.nextBatch + 1) (step \(trainer.state.step))")
@@ -204,22 +214,56 @@ struct TrainCommand: ParsableCommand {
         }
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try e.encode(RunRecord(manifest: manifest, audioRoot: audioRoot, arch: arch, model: config, train: trainConfig,
-                                                    augmentation: augmentation, crop: crop, loader: loaderConfig, classes: classes,
-                                                    input: input, split: data.split, validation: FieldValidationConfig())),
-                             to: out + "/train_config.json")
+        // A resumed run has the settings it was started with (resume() refused others): its
+        // train_config.json stays as written then.
+        if !resume || !FileManager.default.fileExists(atPath: out + "/train_config.json") {
+            try AtomicFile.write(try e.encode(RunRecord(manifest: manifest, audioRoot: audioRoot, arch: arch, model: config, train: trainConfig,
+                                                        augmentation: augmentation, crop: crop, loader: loaderConfig, classes: classes,
+                                                        input: input, split: data.split, validation: FieldValidationConfig())),
+                                 to: out + "/train_config.json")
+        }
 
         let meter = ProgressLine(label: "training", total: Double(trainer.totalSteps), enabled: true)
-        try trainer.train(progress: { step, total, loss, rate in
-            meter.update(Double(step), detail: String(format: "loss %.4f, %.1f clips/s", loss, rate))
-        }, epochDone: { r in
+        if Interruption.requested {
+            throw Interruption.stop("stopping before training started; start again with the same command")
+        }
+        do {
+            try trainer.train(progress: { step, total, loss, rate in
+                meter.update(Double(step), detail: String(format: "loss %.4f, %.1f clips/s", loss, rate))
+            }, epochDone: { r in
+                meter.finish()
+                print(String(format: "epoch %d/%d: loss %.4f, validation F1 %.3f (threshold %.2f), mAP %@, %.1f clips/s, model idle %.1f s",
+                             r.epoch, epochs, r.trainLoss, r.validationF1, r.validationThreshold,
+                             r.validationMAP.map { String(format: "%.3f", $0) } ?? "-", r.samplesPerSecond, r.idleSeconds))
+            })
+        } catch let e as TrainingInterrupted {
             meter.finish()
-            print(String(format: "epoch %d/%d: loss %.4f, validation F1 %.3f (threshold %.2f), mAP %@, %.1f clips/s, model idle %.1f s",
-                         r.epoch, epochs, r.trainLoss, r.validationF1, r.validationThreshold,
-                         r.validationMAP.map { String(format: "%.3f", $0) } ?? "-", r.samplesPerSecond, r.idleSeconds))
-        })
+            throw Interruption.stop("stopping after step \(e.step) (next: epoch \(e.epoch), batch \(e.batch + 1)); \(out)/last.state.safetensors "
+                                    + "holds that point; resume with the same command and --resume")
+        }
         print("best: epoch \(trainer.state.bestEpoch), validation row-wise F1 \(String(format: "%.3f", trainer.state.bestF1))")
         print("wrote \(out)/best.safetensors, last.safetensors, thresholds.json, metrics.jsonl, curves.png")
+    }
+
+    /// What a resumed run must share with the run it continues, besides TrainConfig (epochs,
+    /// seed, learning rate, EMA): anything that changes the model or the batches. The data is
+    /// fingerprinted by its file names, labels and split, so a moved data folder still resumes.
+    /// Not listed (free to change on resume): --workers, --cache, --device.
+    func runSettings(hidden: Int, augmentation: AugmentationConfig, crop: CropConfig, data: PreparedData) throws -> [String: String] {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        func json(_ v: some Encodable) throws -> String { String(decoding: try e.encode(v), as: UTF8.self) }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        let entries = data.manifest.entries.map { [($0.path as NSString).lastPathComponent, $0.primaryLabel] + $0.secondaryLabels }
+        for b in (try json(entries) + (try json(data.split))).utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let backgroundNames = try backgrounds.map { try PreparedData.backgroundFiles(in: $0).map { ($0 as NSString).lastPathComponent } }
+        return ["arch": arch, "gru-hidden": String(hidden), "batch-size": String(batchSize),
+                "examples-per-epoch": String(examplesPerEpoch), "validation-fraction": String(validationFraction),
+                "time-split-below": String(timeSplitBelow), "crop-seconds": String(cropSeconds),
+                "no-call-share": String(noCallShare), "class-balanced": String(classBalanced),
+                "backgrounds": try json(backgroundNames ?? []),
+                "augmentation": try json(augmentation), "crop": try json(crop),
+                "data": String(h, radix: 16) + " (\(data.manifest.entries.count) recordings)"]
     }
 
     /// The exact batches training would see (e<epoch>_b<index>_x.npy [B, 1, frames, mels] and
