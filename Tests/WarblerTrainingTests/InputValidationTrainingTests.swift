@@ -49,4 +49,24 @@ final class InputValidationTrainingTests: XCTestCase {
         XCTAssertTrue(causes[nan]?.contains("NaN or infinite samples") ?? false, "\(causes)")
         XCTAssertTrue(causes[ogg]?.contains("truncated") ?? false, "\(causes)")
     }
+
+    /// A cache written before NaN audio was refused still holds it: it is found on the first
+    /// read and the recording skipped. A loud float sample is clipped to float16's range
+    /// instead of turning infinite in the cache.
+    func testNaNInAnOlderCacheIsFoundAndLoudSamplesStayFinite() throws {
+        let dir = try Scratch.folder("oldcache")
+        let wav = dir + "/x.wav", loud = dir + "/loud.wav"
+        try AudioWriter.write(Signals.tone(1000, count: 16_000), sampleRate: 32_000, to: wav)
+        try AudioWriter.write([Float](repeating: 1e6, count: 16_000), sampleRate: 32_000, to: loud, encoding: .float32)
+        let cache = try AudioCache(directory: dir + "/cache")
+        let key = try cache.key(for: wav)
+        var old = Signals.tone(1000, count: 16_000)
+        old[5] = .nan
+        try CachedAudio.write(old, sampleRate: 32_000, keyHash: AudioCache.hash(key), to: dir + "/cache/" + AudioCache.fileName(forKey: key))
+        let load = try cache.load([wav, loud], threads: 1)
+        XCTAssertEqual(load.failures, [SkippedFile(path: wav, cause: "the audio contains NaN or infinite samples.")])
+        let samples = try XCTUnwrap(load.audio[loud]).allSamples()
+        XCTAssertTrue(samples.allSatisfy { $0.isFinite }, "\(samples.prefix(3))")
+        XCTAssertEqual(samples[0], 65_504)
+    }
 }
