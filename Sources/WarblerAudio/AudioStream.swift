@@ -24,7 +24,7 @@ public final class AudioStream {
     public let chunkSize: Int
     private let decoder: DecodeAhead
     private let resampler: Resampler?
-    private let blockFrames = 65_536
+    private let blockFrames: Int
     private var mono: [Float] = []
     private var pending: [Float] = []
     private var pendingStart = 0
@@ -34,13 +34,16 @@ public final class AudioStream {
 
     public init(path: String, config: AudioConfig = AudioConfig(), chunkSize: Int = 320_000) throws {
         precondition(chunkSize > 0, "AudioStream: chunkSize must be positive")
-        if let sr = config.sampleRate, sr <= 0 {
-            throw AudioError(.invalidOption, path: path, "the target sample rate must be positive, not \(sr).")
+        if let sr = config.sampleRate, !SoundFile.sampleRateRange.contains(sr) {
+            throw AudioError(.invalidOption, path: path,
+                             "the target sample rate must be \(SoundFile.sampleRateRange.lowerBound) to \(SoundFile.sampleRateRange.upperBound) Hz, not \(sr).")
         }
         let file = try SoundFile(path: path)
         info = file.info
         sampleRate = config.sampleRate ?? info.sampleRate
         self.chunkSize = chunkSize
+        // About 256 KB of interleaved samples per block, however many channels the header states.
+        blockFrames = max(256, 65_536 / max(1, info.channels))
         resampler = sampleRate == info.sampleRate ? nil
             : try Resampler(inputRate: Double(info.sampleRate), outputRate: Double(sampleRate), quality: config.quality)
         pending.reserveCapacity(chunkSize + blockFrames * 2)
@@ -75,8 +78,11 @@ public final class AudioStream {
     /// Reads every remaining chunk into one array.
     public func readAll() throws -> [Float] {
         var all: [Float] = []
+        // The header's length is a hint only (an estimate for MP3, a claim for a damaged file):
+        // reserve at most 16 M samples up front, and let real content grow the array beyond.
         if info.frames > 0 {
-            all.reserveCapacity(Resampler.outputCount(inputCount: info.frames, inputRate: Double(info.sampleRate), outputRate: Double(sampleRate)) + 1024)
+            let expected = Double(info.frames) * Double(sampleRate) / Double(info.sampleRate)
+            all.reserveCapacity(Int(min(expected, Double(1 << 24))) + 1024)
         }
         while let c = try nextChunk() { all.append(contentsOf: c) }
         return all
@@ -88,6 +94,10 @@ public final class AudioStream {
             return
         }
         let n = block.frames
+        if let bad = Self.firstNonFinite(block.samples, count: n * info.channels) {
+            throw AudioError(.corrupt, path: info.path,
+                             "the audio contains NaN or infinite samples (the first at \(String(format: "%.3f", Double(inputFrames + bad / info.channels) / Double(info.sampleRate))) s).")
+        }
         inputFrames += n
         let source: [Float]
         if info.channels == 1 {
@@ -102,6 +112,18 @@ public final class AudioStream {
             pending.append(contentsOf: source[0..<n])
         }
         decoder.recycle(block)
+    }
+
+    /// The index of the first NaN or infinite value among the first `count`, if any.
+    static func firstNonFinite(_ samples: [Float], count: Int) -> Int? {
+        samples.withUnsafeBufferPointer { p in
+            // Summing 0 * x is NaN exactly when some x is NaN or infinite: one cheap pass for
+            // the usual clean block, a search only when it fails.
+            var acc: Float = 0
+            for i in 0..<count { acc += 0 * p[i] }
+            if acc == 0 { return nil }
+            return (0..<count).first { !p[$0].isFinite }
+        }
     }
 
     /// Flushes the resampler and fixes the length to librosa's `ceil(frames * ratio)`

@@ -8,7 +8,7 @@ public enum AudioWriter {
     public enum Encoding: Sendable { case pcm16, pcm24, float32 }
 
     /// Writes mono or interleaved samples. The container comes from the extension:
-    /// .wav, .flac, .ogg (Vorbis), .opus (Opus in Ogg).
+    /// .wav, .flac, .ogg (Vorbis), .opus (Opus in Ogg), .mp3 (where libsndfile was built with LAME).
     public static func write(_ samples: [Float], channels: Int = 1, sampleRate: Int, to path: String,
                              encoding: Encoding = .pcm16) throws {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
@@ -18,8 +18,9 @@ public enum AudioWriter {
         case "flac": format = Int32(SF_FORMAT_FLAC)
         case "ogg": format = Int32(SF_FORMAT_OGG | SF_FORMAT_VORBIS)
         case "opus": format = Int32(SF_FORMAT_OGG | SF_FORMAT_OPUS)
+        case "mp3": format = Int32(SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III)
         default:
-            throw AudioError(.unsupportedFormat, path: path, "cannot write .\(ext) files (use .wav, .flac, .ogg or .opus).")
+            throw AudioError(.unsupportedFormat, path: path, "cannot write .\(ext) files (use .wav, .flac, .ogg, .opus or .mp3).")
         }
         if ext == "wav" || ext == "flac" {
             switch encoding {

@@ -11,16 +11,31 @@ public final class SoundFile: @unchecked Sendable {
     /// Interleaved frames decoded so far.
     public private(set) var framesRead = 0
 
-    /// Opens `path`, turning every libsndfile failure into one sentence about the file.
+    /// The sample rates Warbler accepts, Hz. A header outside them is damaged or hostile (a 1 Hz
+    /// header would make resampling to 32 kHz ask for gigabytes).
+    public static let sampleRateRange = 1_000...768_000
+
+    /// Opens `path`, turning every libsndfile failure into one sentence about the file: a
+    /// missing file, a symlink loop, a non-regular file, a rate outside `sampleRateRange`, an
+    /// Ogg stream whose end is missing.
     public init(path: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw AudioError(.missing, path: path, "no such file.")
+        var st = stat()
+        if stat(path, &st) != 0 {
+            let e = errno
+            if e == ELOOP { throw AudioError(.unreadable, path: path, "symlink loop (too many levels of symbolic links).") }
+            if e == ENOENT || e == ENOTDIR {
+                if lstat(path, &st) == 0 { throw AudioError(.missing, path: path, "a broken symbolic link (its target does not exist).") }
+                throw AudioError(.missing, path: path, "no such file.")
+            }
+            if e == EACCES { throw AudioError(.unreadable, path: path, "permission denied.") }
+            throw AudioError(.unreadable, path: path, "cannot be inspected (\(String(cString: strerror(e)))).")
         }
-        guard !isDir.boolValue else { throw AudioError(.unreadable, path: path, "is a directory, not an audio file.") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if size == 0 { throw AudioError(.empty, path: path, "the file is empty (0 bytes).") }
-        guard FileManager.default.isReadableFile(atPath: path) else {
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw AudioError(.unreadable, path: path, "is a directory, not an audio file.") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw AudioError(.unreadable, path: path, "is not a regular file (a pipe, socket or device cannot be decoded).")
+        }
+        if st.st_size == 0 { throw AudioError(.empty, path: path, "the file is empty (0 bytes).") }
+        guard access(path, R_OK) == 0 else {
             throw AudioError(.unreadable, path: path, "permission denied.")
         }
         guard let h = sf_open(path, Int32(SFM_READ), &sfInfo) else {
@@ -29,6 +44,14 @@ public final class SoundFile: @unchecked Sendable {
                 throw AudioError(.unsupportedFormat, path: path,
                                  "not a recognised audio format (Warbler reads WAV, FLAC, OGG Vorbis, Opus, MP3 and the other formats of libsndfile).")
             }
+            // libsndfile's MPEG reader answers a damaged or non-MP3 stream with "File does not
+            // exist or is not a regular file (possibly a pipe?)"; the file was checked above, so
+            // that text is wrong here.
+            if why.contains("does not exist") || why.contains("possibly a pipe") {
+                let ext = URL(fileURLWithPath: path).pathExtension.uppercased()
+                throw AudioError(.corrupt, path: path,
+                                 "not a readable \(ext.isEmpty ? "" : ext + "/")audio file (the decoder could not find valid audio in it).")
+            }
             throw AudioError(.corrupt, path: path, "cannot be decoded (\(Self.clean(why))).")
         }
         handle = h
@@ -36,6 +59,17 @@ public final class SoundFile: @unchecked Sendable {
         guard sfInfo.channels > 0, sfInfo.samplerate > 0 else {
             sf_close(h); handle = nil
             throw AudioError(.corrupt, path: path, "the header gives \(sfInfo.channels) channels at \(sfInfo.samplerate) Hz.")
+        }
+        guard Self.sampleRateRange.contains(Int(sfInfo.samplerate)) else {
+            sf_close(h); handle = nil
+            throw AudioError(.corrupt, path: path,
+                             "the header gives a sample rate of \(sfInfo.samplerate) Hz; Warbler reads \(Self.sampleRateRange.lowerBound) to \(Self.sampleRateRange.upperBound) Hz.")
+        }
+        // A damaged or partly downloaded Ogg file has no last page to take its length from:
+        // libsndfile then says "SF_COUNT_MAX frames" and decodes what is there without an error.
+        if sfInfo.frames < 0 || (sfInfo.frames == Int64.max && (sfInfo.format & Int32(SF_FORMAT_TYPEMASK)) == Int32(SF_FORMAT_OGG)) {
+            sf_close(h); handle = nil
+            throw AudioError(.truncated, path: path, "the file is truncated or damaged: the end of its Ogg stream is missing, so its length is unknown.")
         }
         if !info.frameCountIsEstimate && sfInfo.frames == 0 {
             sf_close(h); handle = nil

@@ -151,6 +151,8 @@ public enum DetectionReport {
 
             """
         let path = dir + "/index.html"
+        // No recording may have written a page (every input failed): the folder is made here.
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try AtomicFile.write(Data(html.utf8), to: path)
         return path
     }

@@ -13,15 +13,15 @@ public enum AudioInputs {
     public static let extensions: Set<String> = ["wav", "flac", "ogg", "opus", "mp3", "aif", "aiff"]
 
     /// Files and folders (searched recursively for audio by extension) -> files, sorted within
-    /// each folder, each once. A missing input is an error naming it.
+    /// each folder, each once. A missing input stays in the list as a file: it fails on its own
+    /// ("no such file"), so the rest of the batch still runs.
     public static func expand(_ inputs: [String]) throws -> [String] {
         var out: [String] = [], seen = Set<String>()
         let fm = FileManager.default
         for input in inputs {
             var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: input, isDirectory: &isDir) else { throw DetectError("\(input): no such file or folder") }
             var files: [String] = []
-            if isDir.boolValue {
+            if fm.fileExists(atPath: input, isDirectory: &isDir), isDir.boolValue {
                 let base = input.hasSuffix("/") ? String(input.dropLast()) : input
                 for rel in (fm.enumerator(atPath: base)?.allObjects as? [String] ?? []).sorted()
                 where extensions.contains((rel as NSString).pathExtension.lowercased()) && !(rel as NSString).lastPathComponent.hasPrefix(".") {
@@ -123,7 +123,10 @@ public final class DetectionRun {
             }
             let r: RecordingResult
             do { r = try detect(file) } catch {
-                let reason = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                // Every failure names its file, whatever layer it came from (an EncodingError
+                // of non-finite scores, say, knows nothing of the recording).
+                let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                let reason = text.hasPrefix(file + ":") ? text : "\(file): \(text)"
                 failures.append((file, reason))
                 report(file, .failed(reason))
                 continue

@@ -52,7 +52,7 @@ public enum ResultWriters {
             case .audacity:
                 for r in results {
                     put("audacity/\(r.recording).txt",
-                            r.events.map { "\(time($0.onset))\t\(time($0.offset))\t\($0.label) (\(score($0.confidence)))\n" }.joined())
+                        r.events.map { "\(time($0.onset))\t\(time($0.offset))\t\(tabField($0.label)) (\(score($0.confidence)))\n" }.joined())
                 }
             case .json:
                 struct Run: Encodable { let classes: [String]; let thresholds: [Float]; let topK: Int?; let recordings: [RecordingResult] }
@@ -74,6 +74,13 @@ public enum ResultWriters {
         return outcome
     }
 
+    /// A field of a tab-separated table (Raven, Audacity), which has no quoting: tabs, line
+    /// breaks and other control characters (a file may be named "a\tb.wav") become spaces so
+    /// every row keeps its columns.
+    static func tabField(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+    }
+
     static func time(_ t: Double) -> String { String(format: "%.3f", t) }
     static func score(_ s: Float) -> String { String(format: "%.4f", s) }
 
@@ -91,8 +98,8 @@ public enum ResultWriters {
         var text = header.joined(separator: "\t") + "\n"
         for (n, (e, file)) in rows.enumerated() {
             var fields = [String(n + 1), "Spectrogram 1", "1", time(e.onset), time(e.offset), "50", "14000"]
-            if combined { fields.append(file.map { ($0 as NSString).lastPathComponent } ?? e.recording) }
-            fields += [e.label, score(e.confidence)]
+            if combined { fields.append(tabField(file.map { ($0 as NSString).lastPathComponent } ?? e.recording)) }
+            fields += [tabField(e.label), score(e.confidence)]
             text += fields.joined(separator: "\t") + "\n"
         }
         return text

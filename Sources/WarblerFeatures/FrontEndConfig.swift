@@ -77,14 +77,18 @@ public struct FrontEndConfig: Codable, Sendable, Equatable {
     /// Rejects nonsensical settings with one sentence naming the option.
     public func validate() throws {
         func fail(_ option: String, _ why: String) -> FrontEndError { FrontEndError(option: option, reason: why) }
-        guard sampleRate > 0 else { throw fail("sample-rate", "must be positive, not \(sampleRate)") }
-        guard nFFT >= 2 else { throw fail("n-fft", "must be at least 2, not \(nFFT)") }
-        guard hopLength > 0 else { throw fail("hop-length", "must be positive, not \(hopLength)") }
+        // Upper bounds keep memory sane whatever is asked (a 2^30-point FFT or a million mel
+        // bands would take gigabytes); they are far above any useful setting.
+        guard Self.sampleRateRange.contains(sampleRate) else {
+            throw fail("sample-rate", "must be \(Self.sampleRateRange.lowerBound) to \(Self.sampleRateRange.upperBound) Hz, not \(sampleRate)")
+        }
+        guard nFFT >= 2, nFFT <= Self.maxFFT else { throw fail("n-fft", "must be 2 to \(Self.maxFFT), not \(nFFT)") }
+        guard hopLength > 0, hopLength <= Self.maxHop else { throw fail("hop-length", "must be 1 to \(Self.maxHop), not \(hopLength)") }
         if let w = winLength, w <= 0 || w > nFFT {
             throw fail("win-length", "must be between 1 and n-fft (\(nFFT)), not \(w)")
         }
         guard power > 0, power.isFinite else { throw fail("power", "must be positive, not \(power)") }
-        guard nMels > 0 else { throw fail("n-mels", "must be positive, not \(nMels)") }
+        guard nMels > 0, nMels <= Self.maxMels else { throw fail("n-mels", "must be 1 to \(Self.maxMels), not \(nMels)") }
         let nyquist = Double(sampleRate) / 2
         guard fMin >= 0, fMin.isFinite else { throw fail("fmin", "must be 0 Hz or more, not \(fMin) Hz") }
         if let f = fMax {
@@ -96,9 +100,18 @@ public struct FrontEndConfig: Codable, Sendable, Equatable {
             throw fail("fmin", "\(Self.hz(fMin)) must be below fmax (\(Self.hz(effectiveFMax)))")
         }
         guard amin >= Float.leastNormalMagnitude else { throw fail("amin", "must be at least \(Float.leastNormalMagnitude), not \(amin)") }
-        guard ref > 0 else { throw fail("ref", "must be positive, not \(ref)") }
+        guard ref > 0, ref.isFinite else { throw fail("ref", "must be positive, not \(ref)") }
         if let t = topDB, !(t >= 0) { throw fail("top-db", "must be non-negative, not \(t)") }
     }
+
+    /// Sample rates the front-end accepts, Hz (the range WarblerAudio decodes).
+    public static let sampleRateRange = 1_000...768_000
+    /// The longest FFT, samples.
+    public static let maxFFT = 65_536
+    /// The longest hop, samples (ModelInput's checkpoint bound: four of the longest FFT).
+    public static let maxHop = 4 * 65_536
+    /// The most mel bands (ModelInput's checkpoint bound too).
+    public static let maxMels = 2_048
 
     static func hz(_ f: Double) -> String {
         f == f.rounded() ? "\(Int(f)) Hz" : "\(f) Hz"

@@ -97,10 +97,19 @@ public enum NPY {
             guard let v = Int(t), v >= 0 else { throw bad("bad shape (\(shapeText))") }
             return v
         }
-        let count = shape.reduce(1, *)
+        // The shape is untrusted: multiply without overflow and compare with the bytes really there.
         let start = headerStart + headerLength
-        let need = count * type.byteCount
-        guard data.count - start >= need else {
+        let available = data.count - start
+        var need = type.byteCount
+        for d in shape {
+            let (product, overflow) = need.multipliedReportingOverflow(by: d)
+            guard !overflow, shape.contains(0) || product <= available else {
+                throw bad("the shape (\(shapeText.trimmingCharacters(in: .whitespaces))) needs more bytes than the file's \(available) bytes of data")
+            }
+            need = product
+        }
+        if shape.contains(0) { need = 0 }
+        guard available >= need else {
             throw bad("the data is truncated (\(data.count - start) of \(need) bytes)")
         }
         var body = data.subdata(in: start..<start + need)

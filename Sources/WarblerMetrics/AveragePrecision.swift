@@ -8,10 +8,13 @@ import Foundation
 
 public enum AveragePrecision {
     /// AP of `scores` against `positives` (same length); nil when there is no positive.
+    /// A NaN score ranks below every other score (all NaNs tie), so a diverged model's NaN
+    /// outputs give a low, deterministic AP instead of an unordered sort and an endless loop.
     public static func score(_ scores: [Float], positives: [Bool]) -> Double? {
         precondition(scores.count == positives.count, "AveragePrecision: \(scores.count) scores and \(positives.count) labels")
         let total = positives.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard total > 0 else { return nil }
+        let scores = scores.map { $0.isNaN ? -Float.infinity : $0 }
         let order = scores.indices.sorted { scores[$0] > scores[$1] }
         var tp = 0, fp = 0, previousRecall = 0.0, ap = 0.0
         var k = 0

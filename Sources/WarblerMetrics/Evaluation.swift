@@ -30,8 +30,9 @@ public struct EvaluationReport: Codable, Sendable {
     public var unmatchedPredictionRows: Int
 }
 
-public struct EvaluationError: Error, CustomStringConvertible {
+public struct EvaluationError: Error, CustomStringConvertible, LocalizedError {
     public let description: String
+    public var errorDescription: String? { description }
 }
 
 public enum Evaluation {
@@ -56,6 +57,11 @@ public enum Evaluation {
         var ap: [String: Double] = [:]
         var mAP: Double?, cmAP: Double?
         if let scores {
+            // A class of the truth with no score column would silently drop out of mAP.
+            let scored = Set(scores.classes)
+            if let absent = Set(t.flatMap { $0 }).subtracting(scored).sorted().first {
+                throw EvaluationError(description: "\(predictionsPath): no score column for class '\(absent)', which the truth labels")
+            }
             let rows = truth.rowIDs.map { scores.scores[$0]! }
             let truthTable = t.map { labels in scores.classes.map { labels.contains($0) } }
             let macro = AveragePrecision.macro(scores: rows, truth: truthTable)

@@ -42,7 +42,18 @@ public enum EvaluationTables {
         try labels(from: CSV.read(path), path: path)
     }
 
+    /// Refuses a table with a repeated column name (which of the two would count?) or with no
+    /// row at all (an empty file scores nothing; reporting a perfect 1.0 would be a lie).
+    static func checkShape(_ table: CSVTable, path: String, allowNoRows: Bool = false) throws {
+        var seen = Set<String>()
+        for name in table.header where !seen.insert(name).inserted {
+            throw FileError(path: path, reason: "the column '\(name)' appears more than once")
+        }
+        if table.rows.isEmpty && !allowNoRows { throw FileError(path: path, reason: "has a header but no rows") }
+    }
+
     static func labels(from table: CSVTable, path: String) throws -> SegmentLabels {
+        try checkShape(table, path: path)
         let idColumn = try table.column("row_id", path: path), birdColumn = try table.column("birds", path: path)
         var ids: [String] = [], labels: [String: Set<String>] = [:]
         for row in table.rows {
@@ -61,6 +72,7 @@ public enum EvaluationTables {
     public static func readPredictions(_ path: String) throws -> SegmentPredictions {
         let table = try CSV.read(path)
         if table.header.contains("birds") { return .labels(try labels(from: table, path: path)) }
+        try checkShape(table, path: path)
         let idColumn = try table.column("row_id", path: path)
         let classColumns = table.header.indices.filter { $0 != idColumn }
         guard !classColumns.isEmpty else {
@@ -82,8 +94,11 @@ public enum EvaluationTables {
     }
 
     /// Reads a `recording,label,onset,offset` events file.
-    public static func readEvents(_ path: String) throws -> [SoundEvent] {
+    /// A predicted-events file may have no rows (nothing was detected); `allowNoRows: false`
+    /// (for the truth) refuses one.
+    public static func readEvents(_ path: String, allowNoRows: Bool = true) throws -> [SoundEvent] {
         let table = try CSV.read(path)
+        try checkShape(table, path: path, allowNoRows: allowNoRows)
         let r = try table.column("recording", path: path), l = try table.column("label", path: path)
         let on = try table.column("onset", path: path), off = try table.column("offset", path: path)
         return try table.rows.enumerated().map { n, row in

@@ -31,6 +31,9 @@ public final class AudioCache: @unchecked Sendable {
         var sampleCount: Int?
         /// Why the file could not be decoded.
         var failure: String?
+        /// The cached samples are known to be finite (checked when written or first read back;
+        /// nil in indexes written before decoding refused NaN and infinite samples).
+        var finite: Bool?
     }
     struct Index: Codable { var version = 1; var entries: [String: Entry] = [:] }
 
@@ -137,7 +140,13 @@ public final class AudioCache: @unchecked Sendable {
         lock.unlock()
         if let p = previous, p.key == key, let why = p.failure { return .failed(why) }
         if let cached = try? CachedAudio(cacheFile: directory + "/" + name, sourcePath: path), cached.keyHash == keyHash {
-            record(path, Entry(key: key, file: name, sampleCount: cached.count), replacing: previous)
+            // A cache made before non-finite audio was refused may hold NaN: check it once.
+            if !(previous?.key == key && previous?.finite == true), cached.firstNonFinite() != nil {
+                let why = "the audio contains NaN or infinite samples."
+                record(path, Entry(key: key, failure: why), replacing: previous)
+                return .failed(why)
+            }
+            record(path, Entry(key: key, file: name, sampleCount: cached.count, finite: true), replacing: previous)
             return .loaded(cached, decoded: false)
         }
         let clip: AudioClip
@@ -155,7 +164,7 @@ public final class AudioCache: @unchecked Sendable {
             try writeHook?(directory + "/" + name)
             try CachedAudio.write(clip.samples, sampleRate: clip.sampleRate, keyHash: keyHash, to: directory + "/" + name)
             let audio = try CachedAudio(cacheFile: directory + "/" + name, sourcePath: path)
-            record(path, Entry(key: key, file: name, sampleCount: audio.count), replacing: previous)
+            record(path, Entry(key: key, file: name, sampleCount: audio.count, finite: true), replacing: previous)
             return .loaded(audio, decoded: true)
         } catch {
             // A cache write failure is not the recording's fault: do not remember it.

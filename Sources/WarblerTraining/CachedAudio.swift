@@ -105,6 +105,14 @@ public final class CachedAudio: @unchecked Sendable {
         for i in 0..<n { dst[i] = Float(src[i]) }
     }
 
+    /// The index of the first NaN or infinite sample, if any (caches written before decoding
+    /// refused such audio may hold them).
+    public func firstNonFinite() -> Int? {
+        let bits = UnsafeRawPointer(samples).assumingMemoryBound(to: UInt16.self)
+        for i in 0..<count where bits[i] & 0x7C00 == 0x7C00 { return i }
+        return nil
+    }
+
     /// The whole recording as Float.
     public func allSamples() -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { buf, n in
@@ -124,7 +132,9 @@ public final class CachedAudio: @unchecked Sendable {
             h.storeBytes(of: UInt64(samples.count).littleEndian, toByteOffset: 24, as: UInt64.self)
             h.storeBytes(of: keyHash.littleEndian, toByteOffset: 32, as: UInt64.self)
         }
-        let half = samples.map { Float16($0) }
+        // float16 tops out at 65504: a louder (finite) float sample would become infinite in
+        // the cache and NaN in training, so it is clipped there instead.
+        let half = samples.map { Float16(Swift.min(Swift.max($0, -65_504), 65_504)) }
         let file = try AtomicFile(destination: path)
         try file.write(contentsOf: header)
         try file.write(contentsOf: half)

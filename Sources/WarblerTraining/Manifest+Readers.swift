@@ -23,6 +23,7 @@ extension Manifest {
             }
             try requireNonEmpty(row[p], column: "primary_label", line: n + 2, path: path)
             try requireNonEmpty(row[f], column: "filename", line: n + 2, path: path)
+            try requireInsideRoot(row[f], column: "filename", line: n + 2, path: path)
             entries.append(ManifestEntry(path: resolve(row[f], root: audioRoot), primaryLabel: row[p], secondaryLabels: secondary))
         }
         return try Manifest(entries: entries, classes: classes, source: path, ignoreUnknownSecondaryLabels: ignoreUnknownSecondaryLabels)
@@ -39,6 +40,8 @@ extension Manifest {
         for (n, row) in table.rows.enumerated() {
             try requireNonEmpty(row[c], column: "ebird_code", line: n + 2, path: path)
             try requireNonEmpty(row[f], column: "filename", line: n + 2, path: path)
+            try requireInsideRoot(row[c], column: "ebird_code", line: n + 2, path: path)
+            try requireInsideRoot(row[f], column: "filename", line: n + 2, path: path)
             entries.append(ManifestEntry(path: resolve(row[c] + "/" + row[f], root: audioRoot), primaryLabel: row[c]))
         }
         return try Manifest(entries: entries, classes: classes, source: path)
@@ -106,6 +109,14 @@ extension Manifest {
 
     private static func readTable(_ path: String) throws -> CSVTable {
         do { return try CSV.read(path) } catch let e as FileError { throw TrainingDataError(e.description) }
+    }
+
+    /// A manifest names files under --audio-root: an absolute name or a `..` component would
+    /// reach outside it (a downloaded manifest must not make training read any file it likes).
+    static func requireInsideRoot(_ value: String, column: String, line: Int, path: String) throws {
+        if value.hasPrefix("/") || value.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
+            throw TrainingDataError("\(path), line \(line): the '\(column)' field '\(value)' points outside --audio-root (absolute or with '..'); manifest paths must be relative to it.")
+        }
     }
 
     private static func requireNonEmpty(_ value: String, column: String, line: Int, path: String) throws {

@@ -42,7 +42,7 @@ public struct Manifest: Sendable {
             }
             if let bad = e.secondaryLabels.first(where: { classes.index(of: $0) == nil }) {
                 if !ignoreUnknownSecondaryLabels {
-                    throw TrainingDataError("\(source): the secondary label '\(bad)' of \(e.path) is not one of the \(classes.count) classes (pass ignoreUnknownSecondaryLabels to drop such labels).")
+                    throw TrainingDataError("\(source): the secondary label '\(bad)' of \(e.path) is not one of the \(classes.count) classes (pass --ignore-unknown-secondary-labels to drop such labels).")
                 }
                 e.secondaryLabels.removeAll { classes.index(of: $0) == nil }
             }
@@ -89,7 +89,8 @@ public struct Manifest: Sendable {
         return v
     }
 
-    /// Joins a manifest's relative file name to the audio root (absolute names are kept).
+    /// Joins a manifest's relative file name to the audio root (the readers refuse absolute
+    /// names and `..` before this; an absolute name would be kept).
     static func resolve(_ name: String, root: String) -> String {
         if name.hasPrefix("/") { return name }
         return root.hasSuffix("/") ? root + name : root + "/" + name

@@ -40,11 +40,11 @@ struct DetectCommand: ParsableCommand {
     var threshold: Float?
     @Option(help: "At most this many species per 5-s row, the most probable first.")
     var topK: Int?
-    @Option(help: "Window length, seconds (default: the checkpoint's training window, 5 s for older checkpoints).")
+    @Option(help: "Window length, seconds, 0.1 to 600 (default: the checkpoint's training window, 5 s for older checkpoints).")
     var window: Double?
-    @Option(help: "Hop between windows, seconds (less than the window: overlapping windows; default: the window).")
+    @Option(help: "Hop between windows, seconds, at least 0.01 (less than the window: overlapping windows; default: the window).")
     var hop: Double?
-    @Option(help: "Windows per model call.")
+    @Option(help: "Windows per model call (1 to 1024).")
     var batch = 8
     @Option(help: "Events shorter than this are dropped, seconds.")
     var minDuration = 0.1
@@ -63,10 +63,10 @@ struct DetectCommand: ParsableCommand {
         _ = try OutputFormat.list(format)
         if let threshold { guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1], not \(threshold).") } }
         if let topK { guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, not \(topK).") } }
-        if let window { guard window > 0, window <= 600 else { throw ValidationError("--window must be positive and at most 600 s, not \(window).") } }
-        if let hop { guard hop > 0, hop <= (window ?? hop) else { throw ValidationError("--hop must be positive and no longer than the window.") } }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, not \(batch).") }
-        guard minDuration >= 0, mergeGap >= 0 else { throw ValidationError("--min-duration and --merge-gap must not be negative.") }
+        if let window { guard window >= 0.1, window <= 600 else { throw ValidationError("--window must be 0.1 to 600 s, not \(window).") } }
+        if let hop { guard hop >= 0.01, hop <= (window ?? hop) else { throw ValidationError("--hop must be at least 0.01 s and no longer than the window, not \(hop).") } }
+        guard batch >= 1, batch <= 1024 else { throw ValidationError("--batch must be 1 to 1024, not \(batch).") }
+        guard minDuration >= 0, mergeGap >= 0, minDuration.isFinite, mergeGap.isFinite else { throw ValidationError("--min-duration and --merge-gap must not be negative.") }
         guard hysteresis > 0 && hysteresis <= 1 else { throw ValidationError("--hysteresis must be in (0, 1], not \(hysteresis).") }
         guard Device(name: device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N, not \(device).") }
         if bf16 && device != "cpu" { throw ValidationError("--bf16 is for the CPU (bfloat16 on the GPU is not implemented yet).") }
@@ -88,6 +88,7 @@ struct DetectCommand: ParsableCommand {
 
     func detect() throws {
         let formats = try OutputFormat.list(format)
+        try OutputFolder.prepare(out, option: "--out")
         let files = try AudioInputs.expand(inputs)
         guard !files.isEmpty else { throw DetectError("no audio files in \(inputs.joined(separator: ", "))") }
         let model = try SEDModel(checkpoint: checkpoint)
@@ -126,7 +127,7 @@ struct DetectCommand: ParsableCommand {
                 var picture: ReportSpectrogram?
                 if !noReport, let info = try? AudioFileInfo(path: file) {
                     picture = ReportSpectrogram(bins: detector.frontEnd.config.nMels,
-                                                expectedFrames: Int(info.duration * detector.frameRate) + 1)
+                                                expectedFrames: Int(min(info.duration * detector.frameRate, Double(Int32.max))) + 1)
                 }
                 let r = try detector.run(path: file, progress: { done, total in meter.update(done / max(total, 1e-9)) },
                                          picture: picture == nil ? nil : { picture!.add($0) })

@@ -54,7 +54,7 @@ struct EvaluateCommand: ParsableCommand {
             }
             var events: EventReport?
             if let truthEvents, let predEvents {
-                events = Evaluation.events(truth: try EvaluationTables.readEvents(truthEvents),
+                events = Evaluation.events(truth: try EvaluationTables.readEvents(truthEvents, allowNoRows: false),
                                            predicted: try EvaluationTables.readEvents(predEvents), onsetTolerance: onsetTolerance)
             }
             print(Self.text(report, events), terminator: "")

@@ -5,7 +5,12 @@ import WarblerAudio
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Print format, rate, channels, duration and frames of audio files.")
+        commandName: "info", abstract: "Print format, rate, channels, duration and frames of audio files.",
+        discussion: """
+            Each file is decoded to the end, so the duration and frames are what the file really \
+            holds (an MP3's header only estimates them, a damaged file's header may claim more); \
+            a file that cannot be decoded to its end is reported as an error.
+            """)
 
     @Argument(help: "Audio files.")
     var files: [String]
@@ -19,17 +24,18 @@ struct InfoCommand: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys]
         for path in files {
             do {
-                let info = try AudioFileInfo(path: path)
+                let info = try AudioFileInfo.verified(path: path)
                 if json {
                     struct Row: Encodable {
                         let path, format, encoding: String
                         let sampleRate, channels, frames: Int
                         let duration: Double
                         let framesEstimated: Bool
+                        let headerFrames: Int?
                     }
                     let row = Row(path: info.path, format: info.format, encoding: info.encoding, sampleRate: info.sampleRate,
                                   channels: info.channels, frames: info.frames, duration: info.duration,
-                                  framesEstimated: info.frameCountIsEstimate)
+                                  framesEstimated: info.frameCountIsEstimate, headerFrames: info.headerFrames)
                     print(String(decoding: try encoder.encode(row), as: UTF8.self))
                 } else {
                     let approx = info.frameCountIsEstimate ? "~" : ""
@@ -41,6 +47,10 @@ struct InfoCommand: ParsableCommand {
                           duration: \(approx)\(formatDuration(info.duration)) (\(approx)\(String(format: "%.3f", info.duration)) s)
                           frames:   \(approx)\(info.frames)
                         """)
+                    if let stated = info.headerFrames {
+                        let note = stated > info.frames ? "; the file may be truncated" : ""
+                        print("  note:     the header states \(stated) frames (\(String(format: "%.3f", Double(stated) / Double(info.sampleRate))) s); \(info.frames) were decoded\(note)")
+                    }
                 }
             } catch {
                 failed += 1

@@ -16,7 +16,7 @@ extension MelNorm: ExpressibleByArgument {}
 
 /// How recordings are decoded: target rate and resampling quality.
 struct AudioOptions: ParsableArguments {
-    @Option(name: .customLong("sample-rate"), help: "Resample every input to this rate, Hz.")
+    @Option(name: .customLong("sample-rate"), help: "Resample every input to this rate, Hz (1000 to 768000).")
     var sampleRate: Int = 32_000
 
     @Option(name: .customLong("resample-quality"),
@@ -26,15 +26,17 @@ struct AudioOptions: ParsableArguments {
     var config: AudioConfig { AudioConfig(sampleRate: sampleRate, quality: resampleQuality) }
 
     func validate() throws {
-        guard sampleRate > 0 else { throw ValidationError("--sample-rate must be positive, not \(sampleRate).") }
+        guard SoundFile.sampleRateRange.contains(sampleRate) else {
+            throw ValidationError("--sample-rate must be \(SoundFile.sampleRateRange.lowerBound) to \(SoundFile.sampleRateRange.upperBound) Hz, not \(sampleRate).")
+        }
     }
 }
 
 /// The log-mel front-end's parameters (defaults: the seed's).
 struct FrontEndOptions: ParsableArguments {
-    @Option(name: .customLong("n-fft"), help: "FFT length, samples.")
+    @Option(name: .customLong("n-fft"), help: "FFT length, samples (2 to 65536).")
     var nFFT: Int = 1024
-    @Option(name: .customLong("hop-length"), help: "Hop between frames, samples.")
+    @Option(name: .customLong("hop-length"), help: "Hop between frames, samples (1 to 262144).")
     var hopLength: Int = 320
     @Option(name: .customLong("win-length"), help: "Window length, samples (default: n-fft).")
     var winLength: Int?
@@ -47,7 +49,7 @@ struct FrontEndOptions: ParsableArguments {
     var padMode: PadMode = .reflect
     @Option(help: "Exponent of the magnitude: 2 = power, 1 = magnitude.")
     var power: Float = 2
-    @Option(name: .customLong("n-mels"), help: "Mel bands.")
+    @Option(name: .customLong("n-mels"), help: "Mel bands (1 to 2048).")
     var nMels: Int = 128
     @Option(help: "Lowest band edge, Hz.")
     var fmin: Double = 50

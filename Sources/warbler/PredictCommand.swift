@@ -97,7 +97,12 @@ struct PredictCommand: ParsableCommand {
             }
             var mels: [(frames: Int, mels: Int, values: [Float])] = []
             for input in inputs {
-                var m = try logMel(input, audio: audioConfig, frontEnd: fe)
+                var m: (frames: Int, mels: Int, values: [Float])
+                do { m = try logMel(input, audio: audioConfig, frontEnd: fe) } catch {
+                    // Name the file in front-end errors too (a 1-sample recording, say).
+                    if describe(error).hasPrefix(input + ":") { throw error }
+                    throw FileError(path: input, reason: describe(error))
+                }
                 contract.input.normalization.apply(to: &m.values)
                 guard m.frames >= 32, m.mels >= 32 else {
                     throw FileError(path: input, reason: "gives a \(m.mels) x \(m.frames) log-mel; the model needs at least 32 mel bins and 32 frames.")

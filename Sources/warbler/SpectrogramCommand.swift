@@ -95,7 +95,7 @@ struct SpectrogramCommand: ParsableCommand {
                 throw Interruption.stop("stopping in \(input) (its outputs not written) after \(done) of \(inputs.count) inputs; run again for the rest")
             } catch {
                 failed += 1
-                printError(describe(error))
+                printError(describe(error, file: input))
             }
         }
         if failed > 0 {
@@ -134,7 +134,9 @@ struct SpectrogramJob {
         let melStream: MelStream = gpu.map { CUDALogMelStream(frontEnd: $0) } ?? LogMelStream(frontEnd: frontEnd)
         let writer = try npyPath.map { try NPYColumnWriter(path: $0, rows: c.nMels) }
         let info = stream.info
-        let expectedFrames = max(1, frontEnd.frameCount(sampleCount: Int(info.duration * Double(c.sampleRate))))
+        // For the picture's pooling and the progress line only: the header's length is a hint.
+        let expectedSamples = min(Double(info.frames) * Double(c.sampleRate) / Double(info.sampleRate), Double(Int32.max))
+        let expectedFrames = max(1, frontEnd.frameCount(sampleCount: Int(expectedSamples)))
         var pooled = MaxPooledColumns(rows: c.nMels, factor: max(1, (expectedFrames + Self.pictureColumns - 1) / Self.pictureColumns))
         var maximum = -Float.infinity
         let meter = ProgressLine(label: input, total: Double(expectedFrames), enabled: progress)

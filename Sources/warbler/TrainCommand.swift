@@ -74,6 +74,8 @@ struct TrainCommand: ParsableCommand {
     var classBalanced = true
     @Option(help: "Write every training batch and the validation set as .npy to this folder, then stop (for bench/train.py's PyTorch reference).")
     var exportBatches: String?
+    @Flag(help: "Drop secondary labels of a BirdCLEF manifest that are not among its primary labels, instead of stopping (real BirdCLEF data names such species).")
+    var ignoreUnknownSecondaryLabels = false
     @OptionGroup var deviceOptions: DeviceOptions
 
     func validate() throws {
@@ -119,7 +121,8 @@ struct TrainCommand: ParsableCommand {
         if isDir.boolValue { return try Manifest.folders(root: manifest, classes: classes) }
         guard let root = audioRoot else { throw TrainingError("--audio-root is needed with a CSV manifest (\(manifest))") }
         let header = try CSV.read(manifest).header
-        if header.contains("primary_label") { return try Manifest.birdCLEF(csv: manifest, audioRoot: root, classes: classes) }
+        if header.contains("primary_label") { return try Manifest.birdCLEF(csv: manifest, audioRoot: root, classes: classes,
+                                                                                  ignoreUnknownSecondaryLabels: ignoreUnknownSecondaryLabels) }
         if header.contains("ebird_code") { return try Manifest.cornell(csv: manifest, audioRoot: root, classes: classes) }
         throw TrainingError("\(manifest): neither a BirdCLEF (primary_label) nor a Cornell (ebird_code) train.csv")
     }

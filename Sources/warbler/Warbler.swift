@@ -39,6 +39,13 @@ func describe(_ error: Error) -> String {
     return String(describing: error)
 }
 
+/// The error text for a failure while processing `file`, starting with the file's name
+/// (a front-end or model error does not know which recording it was working on).
+func describe(_ error: Error, file: String) -> String {
+    let text = describe(error)
+    return text.hasPrefix(file + ":") ? text : "\(file): \(text)"
+}
+
 /// Thrown after a batch in which some inputs failed (each already reported).
 struct BatchFailure: Error, CustomStringConvertible {
     let failed: Int
