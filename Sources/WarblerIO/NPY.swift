@@ -97,9 +97,14 @@ public enum NPY {
             guard let v = Int(t), v >= 0 else { throw bad("bad shape (\(shapeText))") }
             return v
         }
-        let count = shape.reduce(1, *)
+        // A hostile header's shape may multiply past Int.max (found by Fuzz/FuzzNPY).
+        var need = type.byteCount
+        for n in shape {
+            let (product, overflow) = need.multipliedReportingOverflow(by: n)
+            guard !overflow else { throw bad("the shape \(shapeText) is too large") }
+            need = product
+        }
         let start = headerStart + headerLength
-        let need = count * type.byteCount
         guard data.count - start >= need else {
             throw bad("the data is truncated (\(data.count - start) of \(need) bytes)")
         }
