@@ -19,6 +19,11 @@ let package = Package(
         .library(name: "WarblerTensor", targets: ["WarblerTensor"]),
         .library(name: "WarblerCUDA", targets: ["WarblerCUDA"]),
         .library(name: "WarblerModels", targets: ["WarblerModels"]),
+        // Also used by the fuzz targets in Fuzz/ (a separate package that depends on this one).
+        .library(name: "WarblerIO", targets: ["WarblerIO"]),
+        .library(name: "WarblerNN", targets: ["WarblerNN"]),
+        .library(name: "WarblerMetrics", targets: ["WarblerMetrics"]),
+        .library(name: "WarblerTraining", targets: ["WarblerTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -95,5 +95,10 @@ public struct SEDConfig: Codable, Equatable, Sendable {
             throw ModelError("SED config: gruLayers \(gruLayers) must be >= 0 and gruHidden \(gruHidden) positive when the GRU is on")
         }
         guard dropout >= 0 && dropout < 1 else { throw ModelError("SED config: dropout \(dropout) is not in [0, 1)") }
+        // A config read from a file is untrusted: bound the sizes so that products such as
+        // headInputChannels (2 * gruHidden) cannot overflow (Fuzz/FuzzConfig trapped there).
+        guard classes <= 100_000, gruHidden <= 16_384, gruLayers <= 16, backbone.channels.allSatisfy({ $0 <= 16_384 }) else {
+            throw ModelError("SED config: a size is beyond any real model (classes \(classes) <= 100000, gruHidden \(gruHidden) and channels \(backbone.channels) <= 16384, gruLayers \(gruLayers) <= 16)")
+        }
     }
 }
