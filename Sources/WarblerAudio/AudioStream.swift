@@ -95,8 +95,11 @@ public final class AudioStream {
         }
         let n = block.frames
         if let bad = Self.firstNonFinite(block.samples, count: n * info.channels) {
-            throw AudioError(.corrupt, path: info.path,
-                             "the audio contains NaN or infinite samples (the first at \(String(format: "%.3f", Double(inputFrames + bad / info.channels) / Double(info.sampleRate))) s).")
+            let at = String(format: "%.3f", Double(inputFrames + bad / info.channels) / Double(info.sampleRate))
+            let v = block.samples[bad]
+            throw AudioError(.corrupt, path: info.path, v.isFinite
+                ? "the audio contains samples of absurd size (\(v) at \(at) s; beyond ±\(Self.maxMagnitude) no recording is audio, and its power would overflow)."
+                : "the audio contains NaN or infinite samples (the first at \(at) s).")
         }
         inputFrames += n
         let source: [Float]
@@ -114,15 +117,20 @@ public final class AudioStream {
         decoder.recycle(block)
     }
 
-    /// The index of the first NaN or infinite value among the first `count`, if any.
+    /// The largest sample magnitude accepted (float files may hold anything; 1e12 keeps every
+    /// power the front-end computes, about (n_fft x 1e12)^2, inside Float's range).
+    public static let maxMagnitude: Float = 1e12
+
+    /// The index of the first NaN, infinite or absurdly large (beyond ±`maxMagnitude`) value
+    /// among the first `count`, if any.
     static func firstNonFinite(_ samples: [Float], count: Int) -> Int? {
         samples.withUnsafeBufferPointer { p in
-            // Summing 0 * x is NaN exactly when some x is NaN or infinite: one cheap pass for
-            // the usual clean block, a search only when it fails.
-            var acc: Float = 0
-            for i in 0..<count { acc += 0 * p[i] }
-            if acc == 0 { return nil }
-            return (0..<count).first { !p[$0].isFinite }
+            // Summing 0 * x is NaN exactly when some x is NaN or infinite, and the peak catches
+            // the huge: one cheap pass for the usual clean block, a search only when it fails.
+            var acc: Float = 0, peak: Float = 0
+            for i in 0..<count { acc += 0 * p[i]; peak = Swift.max(peak, Swift.abs(p[i])) }
+            if acc == 0 && peak <= maxMagnitude { return nil }
+            return (0..<count).first { !p[$0].isFinite || Swift.abs(p[$0]) > maxMagnitude }
         }
     }
 

@@ -114,7 +114,8 @@ public struct FrontEndConfig: Codable, Sendable, Equatable {
     public static let maxMels = 2_048
 
     static func hz(_ f: Double) -> String {
-        f == f.rounded() ? "\(Int(f)) Hz" : "\(f) Hz"
+        // Int(f) only where it cannot trap (--fmax 1e30 once did).
+        f.isFinite && abs(f) < 1e15 && f == f.rounded() ? "\(Int(f)) Hz" : "\(f) Hz"
     }
 }
 

@@ -72,6 +72,14 @@ final class InputValidationTests: XCTestCase {
         expectError(infPath, .corrupt, mentioning: ["NaN or infinite samples"])
         // Also when resampling would have smeared it over the output.
         expectError(infPath, .corrupt, mentioning: ["NaN or infinite samples"]) { _ = try AudioLoader.load($0, config: AudioConfig(sampleRate: 32_000)) }
+        // Finite but absurd: ±3e38 made an infinite power and a spectrogram full of Inf.
+        var huge = example(seconds: 1)
+        huge[100] = 3e38
+        let hugePath = try write("huge.wav", huge, encoding: .float32)
+        expectError(hugePath, .corrupt, mentioning: ["absurd size", "0.00"])
+        var loud = example(seconds: 1)
+        for i in loud.indices { loud[i] *= 1e6 }   // loud, but audio: accepted
+        XCTAssertNoThrow(try AudioLoader.load(try write("loud.wav", loud, encoding: .float32)))
     }
 
     /// A 20 KB WAV whose header says 1 Hz once took gigabytes to resample to 32 kHz.

@@ -71,7 +71,8 @@ final class InputValidationCLITests: CLITestCase {
         let a = try wav("a.wav", seconds: 0.5)
         for (extra, option) in [(["--n-fft", "1073741824"], "--n-fft"), (["--n-mels", "1000000"], "--n-mels"),
                                 (["--sample-rate", "2000000000"], "--sample-rate"), (["--hop-length", "1000000000"], "--hop-length"),
-                                (["--sample-rate", "1"], "--sample-rate")] {
+                                (["--sample-rate", "1"], "--sample-rate"), (["--fmax", "1e30"], "--fmax"),
+                                (["--fmax", "inf"], "--fmax")] {
             let r = try CLI.run(["spectrogram", a, "--out", dir + "/x.npy"] + extra)
             XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(option), "\(extra): \(r.stderr)")
