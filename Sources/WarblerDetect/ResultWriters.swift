@@ -48,7 +48,7 @@ public enum ResultWriters {
                 put("detections.csv", CSV.format(header: ["recording", "label", "onset", "offset", "confidence"], rows: events))
             case .raven:
                 for r in results { put("raven/\(r.recording).selections.txt", raven(r.events, file: nil)) }
-                put("raven/all.selections.txt", raven(results.flatMap { r in r.events.map { ($0, r.path) } }))
+                put("raven/all.selections.txt", ravenCombined(results))
             case .audacity:
                 for r in results {
                     put("audacity/\(r.recording).txt",
@@ -88,6 +88,30 @@ public enum ResultWriters {
     /// the combined table with a `Begin File` column.
     static func raven(_ events: [DetectedEvent], file: String?) -> String {
         raven(events.map { ($0, file) })
+    }
+
+    /// The table across recordings that Raven Pro opens with its files (issue 13): Raven lays
+    /// the files end to end, so `Begin Time (s)` and `End Time (s)` are on that timeline (the
+    /// durations of the recordings before, in input order, plus the time in the file), and
+    /// `Begin File`, `Begin Path` (absolute) and `File Offset (s)` (the time in the file) say
+    /// where each selection is.
+    static func ravenCombined(_ results: [RecordingResult]) -> String {
+        let header = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)",
+                      "Begin File", "Begin Path", "File Offset (s)", "Species", "Confidence"]
+        var text = header.joined(separator: "\t") + "\n"
+        var start = 0.0, n = 0
+        for r in results {
+            let absolute = URL(fileURLWithPath: r.path).standardizedFileURL.path
+            for e in r.events {
+                n += 1
+                let fields = [String(n), "Spectrogram 1", "1", time(start + e.onset), time(start + e.offset), "50", "14000",
+                              tabField((r.path as NSString).lastPathComponent), tabField(absolute), time(e.onset),
+                              tabField(e.label), score(e.confidence)]
+                text += fields.joined(separator: "\t") + "\n"
+            }
+            start += r.duration
+        }
+        return text
     }
 
     static func raven(_ rows: [(DetectedEvent, String?)]) -> String {

@@ -33,6 +33,27 @@ final class ResultWritersTests: XCTestCase {
         XCTAssertEqual(CornellRows.submission(results, policy: top1)[2], ["site1_15", "syn01"])
     }
 
+    func testRavenCombinedTableLaysTheFilesEndToEnd() {
+        // Raven Pro opens a multi-file table with its files played one after another: a
+        // selection 2 s into the second of two 60-s files begins at 62 s, 2 s into that file.
+        let a = RecordingResult(recording: "a", path: "/data/a.wav", duration: 60, windows: [],
+                                events: [DetectedEvent(recording: "a", label: "syn01", onset: 10, offset: 11.5, confidence: 0.8)])
+        let b = RecordingResult(recording: "b", path: "/data/sub/../b.wav", duration: 60, windows: [],
+                                events: [DetectedEvent(recording: "b", label: "syn02", onset: 2, offset: 3, confidence: 0.7)])
+        let empty = RecordingResult(recording: "c", path: "/data/c.wav", duration: 30, windows: [], events: [])
+        let lines = ResultWriters.ravenCombined([a, empty, b]).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(lines.count, 3)
+        let header = lines[0]
+        func column(_ row: [String], _ name: String) -> String { row[header.firstIndex(of: name)!] }
+        XCTAssertEqual(column(lines[1], "Begin Time (s)"), "10.000")
+        XCTAssertEqual(column(lines[2], "Begin Time (s)"), "92.000", "60 s of a.wav and 30 s of c.wav before it")
+        XCTAssertEqual(column(lines[2], "End Time (s)"), "93.000")
+        XCTAssertEqual(column(lines[2], "File Offset (s)"), "2.000")
+        XCTAssertEqual(column(lines[2], "Begin File"), "b.wav")
+        XCTAssertEqual(column(lines[2], "Begin Path"), "/data/b.wav")
+        XCTAssertEqual(column(lines[2], "Selection"), "2")
+    }
+
     func testOverlappingWindowsGiveOneRowPerFiveSeconds() {
         // Windows every 2.5 s: row [0, 5) takes the max of the windows covering half of it.
         let r = RecordingResult(recording: "x", path: "x.wav", duration: 10, windows: [
@@ -58,8 +79,10 @@ final class ResultWritersTests: XCTestCase {
         XCTAssertEqual(try EvaluationTables.readEvents(dir + "/detections.csv"),
                        [SoundEvent(recording: "site1", label: "syn01", onset: 1.25, offset: 2.5)])
         let raven = try String(contentsOfFile: dir + "/raven/all.selections.txt", encoding: .utf8)
-        XCTAssertEqual(raven, "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tBegin File\tSpecies\tConfidence\n"
-                       + "1\tSpectrogram 1\t1\t1.250\t2.500\t50\t14000\tsite1.flac\tsyn01\t0.9500\n")
+        let site1 = URL(fileURLWithPath: results[0].path).standardizedFileURL.path
+        XCTAssertTrue(site1.hasPrefix("/"))
+        XCTAssertEqual(raven, "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tBegin File\tBegin Path\tFile Offset (s)\tSpecies\tConfidence\n"
+                       + "1\tSpectrogram 1\t1\t1.250\t2.500\t50\t14000\tsite1.flac\t\(site1)\t1.250\tsyn01\t0.9500\n")
         XCTAssertEqual(try String(contentsOfFile: dir + "/audacity/site1.txt", encoding: .utf8), "1.250\t2.500\tsyn01 (0.9500)\n")
         XCTAssertEqual(try String(contentsOfFile: dir + "/audacity/site2.txt", encoding: .utf8), "")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/detections.json"))) as! [String: Any]
