@@ -60,7 +60,8 @@ struct DetectCommand: ParsableCommand {
     var bf16 = false
 
     func validate() throws {
-        _ = try OutputFormat.list(format)
+        // A usage error like every other bad option (exit 64), not a run failure (exit 1).
+        do { _ = try OutputFormat.list(format) } catch { throw ValidationError(describe(error)) }
         if let threshold { guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1], not \(threshold).") } }
         if let topK { guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, not \(topK).") } }
         if let window { guard window >= 0.1, window <= 600 else { throw ValidationError("--window must be 0.1 to 600 s, not \(window).") } }

@@ -77,7 +77,8 @@ final class InputValidationCLITests: CLITestCase {
             XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(option), "\(extra): \(r.stderr)")
         }
-        for extra in [["--window", "1e9"], ["--hop", "0.000001"], ["--window", "0.00001"], ["--batch", "100000000"]] {
+        for extra in [["--window", "1e9"], ["--hop", "0.000001"], ["--window", "0.00001"], ["--batch", "100000000"],
+                      ["--format", "kaleidoscope"], ["--format", ","], ["--threshold", "1.5"]] {
             let r = try CLI.run(["detect", "--checkpoint", dir + "/none.safetensors", a, "--out", dir + "/det"] + extra)
             XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")
         }
