@@ -5,9 +5,12 @@ import XCTest
 @testable import WarblerTraining
 
 final class DataSplitTests: XCTestCase {
-    /// A manifest of real (tiny) files: class sizes 1, 2, 3 and 10.
-    private func manifest() throws -> Manifest {
-        let dir = try Scratch.folder("split")
+    private func manifest() throws -> Manifest { try Self.manifest(folder: "split") }
+
+    /// A manifest of real (tiny, one-byte) files: class sizes 1, 2, 3 and 10 (the split needs
+    /// no audio). FieldRecipeTests uses it too.
+    static func manifest(folder: String) throws -> Manifest {
+        let dir = try Scratch.folder(folder)
         var entries: [ManifestEntry] = []
         for (label, n) in [("a", 1), ("b", 2), ("c", 3), ("d", 10)] {
             for i in 0..<n {

@@ -9,19 +9,8 @@ import XCTest
 @testable import WarblerTraining
 
 final class FieldRecipeTests: XCTestCase {
-    /// Classes of 1, 2, 3 and 10 files (empty placeholder files: the split needs no audio).
-    private func manifest() throws -> Manifest {
-        let dir = try Scratch.folder("field-split")
-        var entries: [ManifestEntry] = []
-        for (label, n) in [("a", 1), ("b", 2), ("c", 3), ("d", 10)] {
-            for i in 0..<n {
-                let path = "\(dir)/\(label)\(i).wav"
-                _ = FileManager.default.createFile(atPath: path, contents: Data([0]))
-                entries.append(ManifestEntry(path: path, primaryLabel: label))
-            }
-        }
-        return try Manifest(entries: entries, source: "test")
-    }
+    /// Classes of 1, 2, 3 and 10 files (placeholder files: the split needs no audio).
+    private func manifest() throws -> Manifest { try DataSplitTests.manifest(folder: "field-split") }
 
     func testClassesWithFewFilesAreSplitByTime() throws {
         let m = try manifest()
