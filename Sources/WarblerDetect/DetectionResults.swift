@@ -20,13 +20,37 @@ public struct WindowScores: Codable, Sendable, Equatable {
 
 /// Everything found in one recording.
 public struct RecordingResult: Codable, Sendable, Equatable {
-    /// The file's stem (row ids and tables use it).
+    /// The recording's id (row ids and tables use it): its path relative to the inputs'
+    /// common folder without the extension (AudioInputs.recordingIDs), or the file's stem.
     public var recording: String
     public var path: String
     /// Seconds.
     public var duration: Double
     public var windows: [WindowScores]
     public var events: [DetectedEvent]
+    /// The framewise scores, kept to decode events again under other thresholds; not part of
+    /// the JSON (the journal keeps them in a binary file beside the entry).
+    public var frameScores: FrameScores?
+
+    enum CodingKeys: String, CodingKey { case recording, path, duration, windows, events }
+
+    /// The same result under another id (a journalled result reused in a run whose inputs
+    /// have another common folder).
+    public func renamed(_ id: String) -> RecordingResult {
+        var r = self
+        r.recording = id
+        for i in r.events.indices { r.events[i].recording = id }
+        return r
+    }
+
+    /// The same result with its events decoded again from the kept frame scores under
+    /// `policy` and `rule`; nil when the scores were not kept or not low enough.
+    public func relabelled(policy: LabelPolicy, rule: EventRule) -> RecordingResult? {
+        guard let events = frameScores?.events(recording: recording, policy: policy, rule: rule) else { return nil }
+        var r = self
+        r.events = events
+        return r
+    }
 
     public init(recording: String, path: String, duration: Double, windows: [WindowScores], events: [DetectedEvent]) {
         self.recording = recording

@@ -1,49 +1,15 @@
 // A detection run over many recordings that survives interruption: each finished recording's
 // result goes to a journal file in `<out>/.journal/` (written atomically) keyed by the file's
-// path, size, modification time and the run's `identity` (model and settings); a run started
+// path, size, modification time and the run's `identity` (the model and what changes scores:
+// window, hop, front-end), with its framewise scores in a binary file beside it; a run started
 // again with the same inputs reuses what the journal holds and processes the rest, and the
 // outputs are then written from the journal in input order, so a run killed at any moment and
-// restarted ends with every row exactly once. A file that cannot be read is reported (file and
-// cause) and skipped; the others go on.
+// restarted ends with every row exactly once. Thresholds and event settings are not part of
+// the identity: a reused result's events are decoded again from its kept scores under the
+// current ones (`policy`, `rule`), so changing a threshold costs no model run. A file that
+// cannot be read is reported (file and cause) and skipped; the others go on.
 import Foundation
 import WarblerIO
-
-public enum AudioInputs {
-    /// Extensions read as audio (case-insensitive).
-    public static let extensions: Set<String> = ["wav", "flac", "ogg", "opus", "mp3", "aif", "aiff"]
-
-    /// Files and folders (searched recursively for audio by extension) -> files, sorted within
-    /// each folder, each once. A missing input stays in the list as a file: it fails on its own
-    /// ("no such file"), so the rest of the batch still runs.
-    public static func expand(_ inputs: [String]) throws -> [String] {
-        var out: [String] = [], seen = Set<String>()
-        let fm = FileManager.default
-        for input in inputs {
-            var isDir: ObjCBool = false
-            var files: [String] = []
-            if fm.fileExists(atPath: input, isDirectory: &isDir), isDir.boolValue {
-                let base = input.hasSuffix("/") ? String(input.dropLast()) : input
-                for rel in (fm.enumerator(atPath: base)?.allObjects as? [String] ?? []).sorted()
-                where extensions.contains((rel as NSString).pathExtension.lowercased()) && !(rel as NSString).lastPathComponent.hasPrefix(".") {
-                    files.append(base + "/" + rel)
-                }
-            } else {
-                files.append(input)
-            }
-            for f in files where seen.insert(URL(fileURLWithPath: f).standardizedFileURL.path).inserted { out.append(f) }
-        }
-        // Row ids and per-recording tables use the file stem: two files may not share one.
-        var byStem: [String: String] = [:]
-        for f in out {
-            let stem = ((f as NSString).lastPathComponent as NSString).deletingPathExtension
-            if let other = byStem[stem] {
-                throw DetectError("\(f) and \(other) share the name '\(stem)', which row ids and report pages use: rename one or run them separately")
-            }
-            byStem[stem] = f
-        }
-        return out
-    }
-}
 
 public final class DetectionRun {
     public let outDir: String
@@ -57,6 +23,10 @@ public final class DetectionRun {
     /// Asked before each recording; true stops the run there (`DetectionInterrupted`), with
     /// everything finished so far journalled.
     public var shouldStop: () -> Bool = { false }
+
+    /// When set, reused results get their events decoded again under these (a result whose
+    /// scores were not kept low enough for them is detected again).
+    public var relabel: (policy: LabelPolicy, rule: EventRule)?
 
     public init(outDir: String, identity: String) {
         self.outDir = outDir
@@ -90,15 +60,29 @@ public final class DetectionRun {
         journalDir + "/" + DetectionRun.hash(URL(fileURLWithPath: path).standardizedFileURL.path) + ".json"
     }
 
-    /// The journalled result of `path`, if it is there and still matches the file and the run.
+    /// The frame scores beside a journal entry.
+    func framesPath(_ path: String) -> String {
+        String(journalPath(path).dropLast(5)) + ".frames"
+    }
+
+    /// The journalled result of `path` (with its frame scores), if it is there and still
+    /// matches the file and the run, and (with `relabel` set) its events decoded again.
     public func journalled(_ path: String) -> RecordingResult? {
         guard let k = try? key(for: path), let data = FileManager.default.contents(atPath: journalPath(path)),
               let entry = try? JSONDecoder().decode(JournalEntry.self, from: data), entry.key == k else { return nil }
-        return entry.result
+        var result = entry.result
+        if let frames = FileManager.default.contents(atPath: framesPath(path)) {
+            result.frameScores = try? FrameScores(decoding: frames, source: framesPath(path))
+        }
+        guard let (policy, rule) = relabel else { return result }
+        return result.relabelled(policy: policy, rule: rule)
     }
 
+    /// Journals `result`: its frame scores first, then the entry that refers to them, each
+    /// atomically, so an entry never stands without its scores.
     public func record(_ result: RecordingResult, for path: String) throws {
         try FileManager.default.createDirectory(atPath: journalDir, withIntermediateDirectories: true)
+        if let frames = result.frameScores { try AtomicFile.write(frames.encoded(), to: framesPath(path)) }
         let data = try JSONEncoder().encode(JournalEntry(key: try key(for: path), result: result))
         try AtomicFile.write(data, to: journalPath(path))
     }
@@ -111,12 +95,16 @@ public final class DetectionRun {
 
     /// Runs `detect` on every file not already journalled, in order, journalling each result;
     /// `report` hears each outcome. Returns the results in input order and the failures.
-    public func run(_ files: [String], detect: (String) throws -> RecordingResult,
+    /// With `ids` (one per file, AudioInputs.recordingIDs), reused results take the id of this
+    /// run's inputs (the journal may come from a run whose inputs had another common folder).
+    public func run(_ files: [String], ids: [String]? = nil, detect: (String) throws -> RecordingResult,
                     report: (String, Outcome) -> Void = { _, _ in }) throws -> (results: [RecordingResult], failures: [(path: String, reason: String)]) {
+        precondition(ids == nil || ids!.count == files.count, "DetectionRun.run: \(ids!.count) ids for \(files.count) files")
         var results: [RecordingResult] = [], failures: [(String, String)] = []
         for (index, file) in files.enumerated() {
             if shouldStop() { throw DetectionInterrupted(finished: index, total: files.count) }
-            if let done = journalled(file) {
+            if var done = journalled(file) {
+                if let ids, done.recording != ids[index] { done = done.renamed(ids[index]) }
                 results.append(done)
                 report(file, .reused(done))
                 continue

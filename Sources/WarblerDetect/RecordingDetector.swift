@@ -55,7 +55,10 @@ public final class RecordingDetector {
     /// Detects in the file at `path`; `progress(seconds done, total seconds)` after each batch.
     /// `picture`, when given, receives the log-mel of the whole recording once, in time order,
     /// a window's first hop of frames at a time (for the report's spectrogram).
-    public func run(path: String, progress: (Double, Double) -> Void = { _, _ in },
+    /// `recording` is the id tables use (default: the file's stem; a run over many files passes
+    /// `AudioInputs.recordingIDs`). The result keeps the framewise scores (`frameScores`), so
+    /// events can be decoded again with other thresholds without the model.
+    public func run(path: String, recording: String? = nil, progress: (Double, Double) -> Void = { _, _ in },
                     picture: ((Spectrogram) -> Void)? = nil) throws -> RecordingResult {
         let stream = try AudioStream(path: path, config: config.audio)
         let sr = stream.sampleRate
@@ -67,7 +70,9 @@ public final class RecordingDetector {
         var tracker = StreamingEventTracker(classes: classes, onThresholds: policy.thresholds, frameRate: frameRate, rule: config.rule)
         var windows: [WindowScores] = []
         var events: [DetectedEvent] = []
-        let recording = (URL(fileURLWithPath: path).lastPathComponent as NSString).deletingPathExtension
+        let recording = recording ?? (URL(fileURLWithPath: path).lastPathComponent as NSString).deletingPathExtension
+        let floor = min(FrameScores.defaultFloor, policy.thresholds.map { $0 * config.rule.offRatio }.min() ?? FrameScores.defaultFloor)
+        var kept = FrameScores.Builder(classes: classes, floor: floor, frameRate: frameRate)
 
         // Samples from absolute index `bufferStart` on; the next window starts at `nextStart`.
         var buffer: [Float] = [], bufferStart = 0, nextStart = 0
@@ -87,7 +92,10 @@ public final class RecordingDetector {
             let last = min(limit, Int((Double(received) / Double(frontEnd.config.hopLength)).rounded(.up)))
             let n = max(0, min(last - pendingFirst, pendingScores.count))
             guard n > 0 else { return }
-            for frame in pendingScores[0..<n] { collect(tracker.push(frame)) }
+            for frame in pendingScores[0..<n] {
+                collect(tracker.push(frame))
+                kept.push(frame)
+            }
             // One shift per release, not one per frame.
             pendingScores.removeFirst(n)
             pendingFirst += n
@@ -149,6 +157,26 @@ public final class RecordingDetector {
         release(upTo: Int.max)
         collect(tracker.finish())
         events.sort { ($0.onset, $0.label) < ($1.onset, $1.label) }
-        return RecordingResult(recording: recording, path: path, duration: Double(received) / Double(sr), windows: windows, events: events)
+        var result = RecordingResult(recording: recording, path: path, duration: Double(received) / Double(sr), windows: windows, events: events)
+        result.frameScores = kept.finish()
+        return result
+    }
+
+    /// Only the report's picture of the file at `path` (decoding and the front-end, no model):
+    /// for a recording whose scores were reused but whose page must be drawn again.
+    public func drawOnly(path: String, recording: String, picture: @escaping (Spectrogram) -> Void) throws {
+        let blank = try RecordingDetector(scorer: SilentScorer(classes: policy.classes), config: config, policy: policy)
+        _ = try blank.run(path: path, recording: recording, picture: picture)
+    }
+}
+
+/// Scores every window 0 at once: runs the detector's decoding and front-end without a model.
+struct SilentScorer: WindowScorer {
+    let classes: [String]
+    func score(_ windows: [Spectrogram]) throws -> [WindowPrediction] {
+        windows.map { w in
+            WindowPrediction(clipwise: [Float](repeating: 0, count: classes.count),
+                             framewise: Array(repeating: [Float](repeating: 0, count: classes.count), count: w.frameCount))
+        }
     }
 }

@@ -7,8 +7,9 @@ public enum ResultWriters {
     /// Writes `results` (in the order given) into `dir` in every format of `formats`; returns
     /// the paths written.
     @discardableResult
-    public static func write(_ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String) throws -> [String] {
-        let outcome = try writeEach(results, policy: policy, formats: formats, to: dir)
+    public static func write(_ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String,
+                             run: RunRecord? = nil) throws -> [String] {
+        let outcome = try writeEach(results, policy: policy, formats: formats, to: dir, run: run)
         if let first = outcome.failed.first { throw FileError(path: first.path, reason: first.reason) }
         return outcome.written
     }
@@ -21,13 +22,15 @@ public enum ResultWriters {
 
     /// Like `write`, but a file that cannot be written (a full disk) does not stop the others:
     /// every format is attempted and the failures are returned, for the caller to report.
-    public static func writeEach(_ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String) throws -> Outcome {
+    /// `run`, when given, is the provenance detections.json and detections.sqlite carry.
+    public static func writeEach(_ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String,
+                                 run: RunRecord? = nil) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var outcome = Outcome()
         func put(_ relative: String, _ text: String) {
             let path = dir + "/" + relative
             do {
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: PathText.parent(path), withIntermediateDirectories: true)
                 try AtomicFile.write(Data(text.utf8), to: path)
                 outcome.written.append(path)
             } catch {
@@ -55,16 +58,19 @@ public enum ResultWriters {
                         r.events.map { "\(time($0.onset))\t\(time($0.offset))\t\(tabField($0.label)) (\(score($0.confidence)))\n" }.joined())
                 }
             case .json:
-                struct Run: Encodable { let classes: [String]; let thresholds: [Float]; let topK: Int?; let recordings: [RecordingResult] }
+                struct Run: Encodable {
+                    let classes: [String]; let thresholds: [Float]; let topK: Int?; let provenance: Provenance?; let recordings: [RecordingResult]
+                }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                let data = try encoder.encode(Run(classes: policy.classes, thresholds: policy.thresholds, topK: policy.topK, recordings: results))
+                let data = try encoder.encode(Run(classes: policy.classes, thresholds: policy.thresholds, topK: policy.topK,
+                                                  provenance: run.map(Provenance.init), recordings: results))
                 put("detections.json", String(decoding: data, as: UTF8.self))
             case .sqlite:
                 let path = dir + "/detections.sqlite"
                 do {
                     try AtomicFile.checkSimulatedFault(path)
-                    try SQLiteResults.write(results, policy: policy, to: path)
+                    try SQLiteResults.write(results, policy: policy, to: path, run: run)
                     outcome.written.append(path)
                 } catch {
                     outcome.failed.append((path, (error as? LocalizedError)?.errorDescription ?? "\(error)"))
@@ -72,6 +78,16 @@ public enum ResultWriters {
             }
         }
         return outcome
+    }
+
+    /// What detections.json says about the run that made it (run.json has the rest).
+    struct Provenance: Encodable {
+        let warbler: String, command: [String], checkpoint: String, checkpointSHA256: String, thresholdSource: String, started: String
+        let settings: DetectConfig, inputRoot: String
+        init(_ r: RunRecord) {
+            (warbler, command, checkpoint, checkpointSHA256) = (r.warbler, r.command, r.checkpoint.path, r.checkpoint.sha256)
+            (thresholdSource, started, settings, inputRoot) = (r.thresholdSource, r.started, r.settings, r.inputRoot)
+        }
     }
 
     /// A field of a tab-separated table (Raven, Audacity), which has no quoting: tabs, line

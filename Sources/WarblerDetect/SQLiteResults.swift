@@ -4,6 +4,7 @@
 //   classes(id, label, threshold)
 //   windows(recording_id, start, end, class_id, score)        one row per window and class
 //   events(recording_id, class_id, onset, offset, confidence)
+//   run(key, value)                                            provenance (version, command, checkpoint and its SHA-256, settings)
 // e.g. SELECT r.path, e.onset FROM events e JOIN recordings r ON r.id = e.recording_id
 //      JOIN classes c ON c.id = e.class_id WHERE c.label = 'syn03' AND e.confidence > 0.8;
 // The database is built under a temporary name and renamed into place when complete.
@@ -11,7 +12,7 @@ import Foundation
 import GRDB
 
 public enum SQLiteResults {
-    public static func write(_ results: [RecordingResult], policy: LabelPolicy, to path: String) throws {
+    public static func write(_ results: [RecordingResult], policy: LabelPolicy, to path: String, run: RunRecord? = nil) throws {
         let tmp = path + ".tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: tmp)
         do {
@@ -26,7 +27,16 @@ public enum SQLiteResults {
                                          onset REAL NOT NULL, offset REAL NOT NULL, confidence REAL NOT NULL);
                     CREATE INDEX events_by_class ON events(class_id, confidence);
                     CREATE INDEX windows_by_recording ON windows(recording_id, start);
+                    CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                     """)
+                if let run {
+                    let e = JSONEncoder()
+                    e.outputFormatting = [.sortedKeys]
+                    let settings = String(decoding: try e.encode(run.settings), as: UTF8.self)
+                    for (key, value) in run.provenance + [("settings", settings), ("input root", run.inputRoot)] {
+                        try db.execute(sql: "INSERT INTO run (key, value) VALUES (?, ?)", arguments: [key, value])
+                    }
+                }
                 for (k, label) in policy.classes.enumerated() {
                     try db.execute(sql: "INSERT INTO classes (id, label, threshold) VALUES (?, ?, ?)",
                                    arguments: [k + 1, label, Double(policy.thresholds[k])])

@@ -88,10 +88,13 @@ struct DetectCommand: ParsableCommand {
     }
 
     func detect() throws {
+        let started = Date()
         let formats = try OutputFormat.list(format)
         try OutputFolder.prepare(out, option: "--out")
         let files = try AudioInputs.expand(inputs)
         guard !files.isEmpty else { throw DetectError("no audio files in \(inputs.joined(separator: ", "))") }
+        // Each recording is known by its path relative to the inputs' common folder.
+        let ids = AudioInputs.recordingIDs(files), inputRoot = AudioInputs.commonFolder(files)
         let model = try SEDModel(checkpoint: checkpoint)
         let contract = try CheckpointContract(checkpoint: checkpoint, classCount: model.config.classes)
         let classes = contract.classes
@@ -99,7 +102,7 @@ struct DetectCommand: ParsableCommand {
         if target != .cpu { try model.move(to: target) }
         let scorer = try SEDScorer(model: model, classes: classes, device: target, normalization: contract.input.normalization)
         scorer.bfloat16 = bf16
-        let policy = try labelPolicy(classes, stored: contract.thresholds)
+        let (policy, thresholdSource) = try labelPolicy(classes, stored: contract.thresholds)
         var config = DetectConfig()
         let windowSeconds = window ?? contract.input.windowSeconds
         guard (hop ?? windowSeconds) <= windowSeconds else {
@@ -110,44 +113,74 @@ struct DetectCommand: ParsableCommand {
         config.audio.sampleRate = contract.input.sampleRate
         (config.rule.minimumDuration, config.rule.mergeGap, config.rule.offRatio) = (minDuration, mergeGap, hysteresis)
         let detector = try RecordingDetector(scorer: scorer, config: config, policy: policy)
-        let identity = try runIdentity(config: config, policy: policy)
+        let checkpointRecord = try RunRecord.Checkpoint(path: checkpoint)
         // One run per output folder; with the folder ours, clear what a killed run left behind.
         let lock = try RunLock(folder: out)
         defer { lock.release() }
         lock.removeStaleTemporaryFiles()
+        let previous = RunRecord.read(folder: out)
         Interruption.install()
-        let run = DetectionRun(outDir: out, identity: identity)
+        // Scores are reused whatever the thresholds and event settings: those only decode events.
+        let run = DetectionRun(outDir: out, identity: try runIdentity(config: config, checkpoint: checkpointRecord))
+        run.relabel = (policy, config.rule)
         run.shouldStop = { Interruption.requested }
         let reportDir = out + "/report"
+        let idOf = Dictionary(zip(files, ids), uniquingKeysWith: { a, _ in a })
+        // A reused recording's report page is kept when it was made with the same labelling;
+        // otherwise it is drawn again (the front-end only, no model).
+        let sameLabelling = previous.map { $0.thresholds == policy.thresholds && $0.topK == policy.topK && $0.classes == policy.classes
+                                             && $0.settings.rule == config.rule } ?? false
+        var recordings: [RunRecord.Recording] = []
+        var reportFiles: [String: [String]] = [:]
         // Files of the run's outputs that could not be written (a full disk), with the cause.
         var writeFailures: [(path: String, reason: String)] = []
+        func writePage(_ r: RecordingResult, _ picture: ReportSpectrogram) {
+            // A report page that cannot be written is an output failure, not the recording's.
+            do {
+                let page = try DetectionReport.write(r, picture: picture, frontEnd: detector.frontEnd, policy: policy, to: reportDir)
+                reportFiles[r.recording] = [page, String(page.dropLast(5)) + ".png"].map { relative($0) }
+            } catch {
+                writeFailures.append(("\(reportDir)/\(r.recording).html/.png", describe(error)))
+            }
+        }
+        func newPicture(_ file: String) -> ReportSpectrogram? {
+            guard !noReport, let info = try? AudioFileInfo(path: file) else { return nil }
+            return ReportSpectrogram(bins: detector.frontEnd.config.nMels,
+                                     expectedFrames: Int(min(info.duration * detector.frameRate, Double(Int32.max))) + 1)
+        }
         let results: [RecordingResult], failures: [(path: String, reason: String)]
         do {
-            (results, failures) = try run.run(files, detect: { file in
+            (results, failures) = try run.run(files, ids: ids, detect: { file in
                 let meter = ProgressLine(label: (file as NSString).lastPathComponent, total: 1, enabled: true)
-                var picture: ReportSpectrogram?
-                if !noReport, let info = try? AudioFileInfo(path: file) {
-                    picture = ReportSpectrogram(bins: detector.frontEnd.config.nMels,
-                                                expectedFrames: Int(min(info.duration * detector.frameRate, Double(Int32.max))) + 1)
-                }
-                let r = try detector.run(path: file, progress: { done, total in meter.update(done / max(total, 1e-9)) },
+                var picture = newPicture(file)
+                let r = try detector.run(path: file, recording: idOf[file], progress: { done, total in meter.update(done / max(total, 1e-9)) },
                                          picture: picture == nil ? nil : { picture!.add($0) })
                 meter.finish()
-                if let picture {
-                    // A report page that cannot be written is an output failure, not the recording's.
-                    do { try DetectionReport.write(r, picture: picture, frontEnd: detector.frontEnd, policy: policy, to: reportDir) } catch {
-                        writeFailures.append(("\(reportDir)/\(r.recording).html/.png", describe(error)))
-                    }
-                }
+                if let picture { writePage(r, picture) }
                 return r
             }, report: { file, outcome in
                 switch outcome {
                 case .detected(let r), .reused(let r):
                     let species = Set(r.events.map(\.label)).sorted()
                     let reused: Bool = { if case .reused = outcome { return true } else { return false } }()
+                    recordings.append(RunRecord.Recording(id: r.recording, path: file, status: reused ? "reused" : "detected"))
+                    if reused && !noReport {
+                        if sameLabelling, let kept = previous?.recordings.first(where: { $0.id == r.recording && $0.status != "failed" })?.reportFiles,
+                           kept.allSatisfy({ FileManager.default.fileExists(atPath: out + "/" + $0) }) {
+                            reportFiles[r.recording] = kept
+                        } else if var picture = newPicture(file) {
+                            do {
+                                _ = try detector.drawOnly(path: file, recording: r.recording) { picture.add($0) }
+                                writePage(r, picture)
+                            } catch {
+                                writeFailures.append(("\(reportDir)/\(r.recording).html", describe(error, file: file)))
+                            }
+                        }
+                    }
                     print("\(file): \(r.events.count) detection\(r.events.count == 1 ? "" : "s")"
                           + (species.isEmpty ? "" : " (\(species.joined(separator: ", ")))") + (reused ? " [done earlier]" : ""))
                 case .failed(let reason):
+                    recordings.append(RunRecord.Recording(id: idOf[file] ?? file, path: file, status: "failed", reason: reason))
                     printError(reason)
                 }
             })
@@ -156,16 +189,29 @@ struct DetectCommand: ParsableCommand {
                                     + "no result files written); resume with the same command")
         }
         writeFailures += run.journalFailures
-        let outcome = try ResultWriters.writeEach(results, policy: policy, formats: formats, to: out)
+        for i in recordings.indices { recordings[i].reportFiles = reportFiles[recordings[i].id] }
+        var record = RunRecord(command: CommandLine.arguments, started: started, checkpoint: checkpointRecord, settings: config, policy: policy,
+                               thresholdSource: thresholdSource, device: device + (bf16 ? " (bf16)" : ""), inputRoot: inputRoot,
+                               recordings: recordings, files: [])
+        let outcome = try ResultWriters.writeEach(results, policy: policy, formats: formats, to: out, run: record)
         writeFailures += outcome.failed
+        var written = outcome.written.map { relative($0) } + reportFiles.values.flatMap { $0 }
         if !noReport {
-            do { try DetectionReport.writeIndex(results, failures: failures, to: reportDir) } catch {
+            do {
+                written.append(relative(try DetectionReport.writeIndex(results, failures: failures, to: reportDir)))
+            } catch {
                 writeFailures.append((reportDir + "/index.html", describe(error)))
             }
         }
-        let written = outcome.written
-        print("wrote \(written.count) file\(written.count == 1 ? "" : "s") to \(out)"
-              + (noReport || writeFailures.contains { $0.path.hasSuffix("index.html") } ? "" : "; report: \(reportDir)/index.html"))
+        // What an earlier run into this folder wrote and this one did not is stale: removed, so
+        // that the folder holds exactly what run.json lists.
+        record.files = written.sorted()
+        let removed = RunRecord.removeStale(previous: previous?.files ?? [], current: record.files, folder: out)
+        do { try record.write(folder: out) } catch { writeFailures.append((out + "/" + RunRecord.fileName, describe(error))) }
+        let tables = outcome.written.count
+        print("wrote \(tables) file\(tables == 1 ? "" : "s") and \(RunRecord.fileName) to \(out)"
+              + (noReport || writeFailures.contains { $0.path.hasSuffix("index.html") } ? "" : "; report: \(reportDir)/index.html")
+              + (removed.isEmpty ? "" : "; removed \(removed.count) file\(removed.count == 1 ? "" : "s") of the previous run there"))
         if !writeFailures.isEmpty {
             // Said apart from bad recordings: the results exist, the files holding them do not.
             for f in writeFailures { printError("NOT written: \(f.path): \(f.reason)") }
@@ -178,31 +224,37 @@ struct DetectCommand: ParsableCommand {
         if !failures.isEmpty { throw BatchFailure(failed: failures.count, total: files.count) }
     }
 
+    /// `path` relative to --out (paths the writers return start with it).
+    func relative(_ path: String) -> String {
+        path.hasPrefix(out + "/") ? String(path.dropFirst(out.count + 1)) : path
+    }
+
     /// Thresholds: --threshold for all, else --thresholds' per-class values, else those stored in
     /// the checkpoint, else a thresholds.json beside it (checkpoints from before thresholds were
     /// stored in them), else 0.5.
-    func labelPolicy(_ classes: [String], stored: ThresholdsFile?) throws -> LabelPolicy {
-        if let threshold { return LabelPolicy(classes: classes, thresholds: Array(repeating: threshold, count: classes.count), topK: topK) }
-        if thresholds == nil, let stored { return LabelPolicy(classes: classes, thresholds: stored.perClass, topK: topK) }
-        let path = thresholds ?? ((checkpoint as NSString).deletingLastPathComponent + "/thresholds.json")
+    func labelPolicy(_ classes: [String], stored: ThresholdsFile?) throws -> (LabelPolicy, source: String) {
+        if let threshold { return (LabelPolicy(classes: classes, thresholds: Array(repeating: threshold, count: classes.count), topK: topK), "--threshold \(threshold)") }
+        if thresholds == nil, let stored { return (LabelPolicy(classes: classes, thresholds: stored.perClass, topK: topK), "the checkpoint's (from training)") }
+        let path = thresholds ?? (PathText.parent(checkpoint).isEmpty ? "thresholds.json" : PathText.parent(checkpoint) + "/thresholds.json")
         guard FileManager.default.fileExists(atPath: path) else {
             if let thresholds { throw DetectError("\(thresholds): no such file") }
-            return LabelPolicy(classes: classes, thresholds: Array(repeating: 0.5, count: classes.count), topK: topK)
+            return (LabelPolicy(classes: classes, thresholds: Array(repeating: 0.5, count: classes.count), topK: topK), "the default 0.5")
         }
         guard let data = FileManager.default.contents(atPath: path), let file = try? JSONDecoder().decode(ThresholdsFile.self, from: data) else {
             throw DetectError("\(path): not a thresholds file written by warbler train")
         }
         try file.validate(classes: classes, source: path)
-        return LabelPolicy(classes: classes, thresholds: file.perClass, topK: topK)
+        return (LabelPolicy(classes: classes, thresholds: file.perClass, topK: topK), AudioInputs.absolute(path))
     }
 
-    /// What makes results reusable: the checkpoint's bytes (size and time) and every setting.
-    func runIdentity(config: DetectConfig, policy: LabelPolicy) throws -> String {
-        let attributes = try FileManager.default.attributesOfItem(atPath: checkpoint)
+    /// What makes scores reusable: the checkpoint's bytes and what changes the scores (window,
+    /// hop, front-end, audio, device, bf16). Thresholds and event settings are not part of it.
+    func runIdentity(config: DetectConfig, checkpoint: RunRecord.Checkpoint) throws -> String {
+        var scoring = config
+        scoring.rule = EventRule()
+        scoring.batchSize = 0
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
-        let settings = String(decoding: try e.encode(config), as: UTF8.self) + String(decoding: try e.encode(policy), as: UTF8.self)
-        return "\(URL(fileURLWithPath: checkpoint).standardizedFileURL.path)|\(attributes[.size] ?? 0)|"
-            + "\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)|\(settings)"
+        return "\(checkpoint.sha256)|\(device)|\(bf16)|" + String(decoding: try e.encode(scoring), as: UTF8.self)
     }
 }

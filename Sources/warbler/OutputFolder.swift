@@ -2,6 +2,7 @@
 // when the path is a file or cannot be written (instead of a raw NSCocoaErrorDomain error at
 // the end of a long run).
 import Foundation
+import WarblerIO
 
 enum OutputFolder {
     /// Creates `path` (and its parents) if needed and checks that files can be made in it.
@@ -12,9 +13,9 @@ enum OutputFolder {
             guard isDir.boolValue else { throw OutputFolderError("\(option) \(path) is not a folder (a file of that name exists)") }
         } else {
             // Find the deepest existing ancestor to say what is wrong with it.
-            var ancestor = (path as NSString).deletingLastPathComponent
+            var ancestor = PathText.parent(path)
             while !ancestor.isEmpty && !FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDir) {
-                ancestor = (ancestor as NSString).deletingLastPathComponent
+                ancestor = PathText.parent(ancestor)
             }
             if !ancestor.isEmpty && !isDir.boolValue {
                 throw OutputFolderError("\(option) \(path) cannot be made: \(ancestor) is a file, not a folder")

@@ -1,6 +1,7 @@
 // `warbler synth`: generated audio for demos and tests.
 import ArgumentParser
 import Foundation
+import WarblerIO
 import WarblerAudio
 import WarblerSynth
 
@@ -37,7 +38,7 @@ struct SynthCommand: ParsableCommand {
         func run() throws {
             let samples = ExampleRecording.generate(seconds: seconds, sampleRate: sampleRate, seed: seed)
             // Like the other commands' --out: a missing folder is made (issue 13).
-            let folder = (out as NSString).deletingLastPathComponent
+            let folder = PathText.parent(out)
             if !folder.isEmpty {
                 do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                     printError("\(out): cannot create its folder \(folder): \(describe(error))")

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import WarblerCUDA
+import WarblerIO
 
 @main
 struct Warbler: ParsableCommand {
@@ -13,7 +14,7 @@ struct Warbler: ParsableCommand {
             and computes librosa-exact log-mel spectrograms (the seed's front-end: 32 kHz, \
             1024-point FFT, hop 320, 128 mels, 50-14000 Hz, dB).
             """,
-        version: "0.1.0",
+        version: WarblerVersion.string,
         subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, EvaluateCommand.self,
                       TrainCommand.self, DetectCommand.self,
                       ModelCommand.self, PredictCommand.self, DevicesCommand.self, BenchCommand.self])

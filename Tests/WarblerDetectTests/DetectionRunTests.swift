@@ -16,13 +16,22 @@ final class DetectionRunTests: XCTestCase {
         return dir
     }
 
-    func testInputsExpandRecursivelyAndRejectSharedStems() throws {
+    func testInputsExpandRecursivelyAndNameRecordingsByRelativePath() throws {
         let dir = try scratch("inputs")
         for f in ["in/b.wav", "in/a.FLAC", "in/sub/c.ogg", "in/notes.txt"] { FileManager.default.createFile(atPath: dir + "/" + f, contents: Data()) }
         XCTAssertEqual(try AudioInputs.expand([dir + "/in", dir + "/in/b.wav"]).map { String($0.dropFirst(dir.count + 4)) },
                        ["a.FLAC", "b.wav", "sub/c.ogg"])
+        // Equal names in different folders (recorders that name files by time) are told apart
+        // by the path relative to the inputs' common folder; files differing only in the
+        // extension keep it.
         FileManager.default.createFile(atPath: dir + "/in/sub/b.flac", contents: Data())
-        XCTAssertThrowsError(try AudioInputs.expand([dir + "/in"])) { XCTAssertTrue("\($0)".contains("share the name 'b'"), "\($0)") }
+        FileManager.default.createFile(atPath: dir + "/in/sub/c.wav", contents: Data())
+        let files = try AudioInputs.expand([dir + "/in"])
+        XCTAssertEqual(AudioInputs.commonFolder(files), AudioInputs.absolute(dir + "/in"))
+        XCTAssertEqual(AudioInputs.recordingIDs(files), ["a", "b", "sub/b", "sub/c.ogg", "sub/c.wav"])
+        // One folder of files: ids are the stems, as before; one file alone: its stem.
+        XCTAssertEqual(AudioInputs.recordingIDs([dir + "/in/sub/b.flac"]), ["b"])
+        XCTAssertEqual(AudioInputs.recordingIDs([dir + "/in/sub/b.flac", dir + "/in/./sub/../b.wav"]), ["sub/b", "b"])
         // A missing input is kept, to fail on its own while the rest of the batch runs.
         XCTAssertEqual(try AudioInputs.expand([dir + "/nope"]), [dir + "/nope"])
     }

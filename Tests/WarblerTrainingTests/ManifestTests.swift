@@ -1,6 +1,7 @@
 // Manifests: the BirdCLEF, Cornell and folder-per-species layouts, the class list, and the
 // errors and skips of bad input.
 import Foundation
+import WarblerIO
 import WarblerAudio
 import XCTest
 @testable import WarblerTraining
@@ -41,7 +42,7 @@ final class ManifestTests: XCTestCase {
         let root = dir + "/audio"
         for f in files {
             let path = root + "/" + f
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: PathText.parent(path), withIntermediateDirectories: true)
             try AudioWriter.write(Signals.tone(1000, count: 8000), sampleRate: 32_000, to: path)
         }
         try ([header] + rows).joined(separator: "\n").write(toFile: dir + "/train.csv", atomically: true, encoding: .utf8)
