@@ -155,6 +155,20 @@ final class InitFromCommandTests: CLITestCase {
         try ok(trainArgs("d3", out: dir + "/agree") + ["--init-from", m, "--arch", "warbler-small", "--gru-hidden", "8",
                                                        "--export-batches", dir + "/expa"])
 
+        // A checkpoint (written by another tool) naming the same classes in another order: the
+        // whole model is loaded, head rows matched by name.
+        let model = try SEDModel(config: SEDConfig(arch: "warbler-small", classes: 3, gruHidden: 8), seed: 4)
+        let shuffled = dir + "/shuffled.safetensors"
+        try SafeTensors.write(model.stateDict(), config: model.config, metadata: ["classes": "[\"syn03\",\"syn01\",\"syn02\"]"], to: shuffled)
+        let s = try ok(trainArgs("d3", out: dir + "/s") + ["--init-from", shuffled, "--export-batches", dir + "/exps"])
+        XCTAssertTrue(s.stdout.contains("loaded the whole model (the backbone and GRU and the head of the same 3 classes, rows reordered by name)"),
+                      s.stdout)
+        let start = try tensors(dir + "/exps/init.safetensors"), saved = model.stateDict()
+        for k in ["head.att.weight", "head.att.bias", "head.cla.weight", "head.cla.bias"] {
+            XCTAssertEqual(rows(start[k]!, [0, 1, 2]), rows(saved[k]!, [1, 2, 0]), k)
+        }
+        XCTAssertEqual(start["backbone.layer4.0.conv3.weight"]?.toArray(), saved["backbone.layer4.0.conv3.weight"]?.toArray())
+
         // A safetensors file that is no model, and a file that is not safetensors at all.
         let foreign = dir + "/foreign.safetensors"
         try SafeTensors.write(["embedding": try Tensor.zeros([4, 4])], to: foreign)
