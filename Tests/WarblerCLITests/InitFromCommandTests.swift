@@ -2,10 +2,13 @@
 // starts from (written by --export-batches as init.safetensors, before any step) equal the
 // checkpoint's for the same classes, and for a larger class list keep the checkpoint's backbone,
 // GRU and known head rows with a head of the new class count; timm backbone weights (directly, or
-// through `model init --backbone-weights`) start the backbone; a contradicting --arch or
+// through `model init --backbone-weights`) start the backbone; a checkpoint's input contract is
+// the run's; a contradicting --arch or
 // --gru-hidden, weights of another architecture, and a --resume with another --init-from are
 // refused with one sentence naming the file or the setting.
 import Foundation
+import WarblerFeatures
+import WarblerIO
 import WarblerModels
 import WarblerNN
 import WarblerTensor
@@ -159,7 +162,13 @@ final class InitFromCommandTests: CLITestCase {
         // whole model is loaded, head rows matched by name.
         let model = try SEDModel(config: SEDConfig(arch: "warbler-small", classes: 3, gruHidden: 8), seed: 4)
         let shuffled = dir + "/shuffled.safetensors"
-        try SafeTensors.write(model.stateDict(), config: model.config, metadata: ["classes": "[\"syn03\",\"syn01\",\"syn02\"]"], to: shuffled)
+        // Its input contract (64 mels, unscaled dB) is the run's too; the window is --crop-seconds.
+        var frontEnd = FrontEndConfig()
+        frontEnd.nMels = 64
+        let contract = ModelInput(frontEnd: frontEnd, normalization: .identity, windowSeconds: 5)
+        try SafeTensors.write(model.stateDict(), config: model.config,
+                              metadata: ["classes": "[\"syn03\",\"syn01\",\"syn02\"]", ModelInput.metadataKey: try contract.json()],
+                              to: shuffled)
         let s = try ok(trainArgs("d3", out: dir + "/s") + ["--init-from", shuffled, "--export-batches", dir + "/exps"])
         XCTAssertTrue(s.stdout.contains("loaded the whole model (the backbone and GRU and the head of the same 3 classes, rows reordered by name)"),
                       s.stdout)
@@ -168,6 +177,9 @@ final class InitFromCommandTests: CLITestCase {
             XCTAssertEqual(rows(start[k]!, [0, 1, 2]), rows(saved[k]!, [1, 2, 0]), k)
         }
         XCTAssertEqual(start["backbone.layer4.0.conv3.weight"]?.toArray(), saved["backbone.layer4.0.conv3.weight"]?.toArray())
+        let used = try ModelInput.from(metadata: SafeTensors.read(dir + "/exps/init.safetensors").metadata, source: "init")
+        XCTAssertEqual(used, ModelInput(frontEnd: frontEnd, normalization: .identity, windowSeconds: 2))
+        XCTAssertEqual(try NPY.read(dir + "/exps/e0_b0_x.npy").shape.last, 64, "the batches have the checkpoint's 64 mels")
 
         // A safetensors file that is no model, and a file that is not safetensors at all.
         let foreign = dir + "/foreign.safetensors"
