@@ -127,8 +127,21 @@ public final class AudioStream {
         samples.withUnsafeBufferPointer { p in
             // Summing 0 * x is NaN exactly when some x is NaN or infinite, and the peak catches
             // the huge: one cheap pass for the usual clean block, a search only when it fails.
-            var acc: Float = 0, peak: Float = 0
-            for i in 0..<count { acc += 0 * p[i]; peak = Swift.max(peak, Swift.abs(p[i])) }
+            // Eight lanes at a time (a scalar float sum cannot be vectorised: its order is fixed);
+            // NaN still propagates through the lane sums.
+            var acc8 = SIMD8<Float>(repeating: 0), peak8 = SIMD8<Float>(repeating: 0)
+            var i = 0
+            if let base = p.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                while i + 8 <= count {
+                    let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    acc8 += 0 * v
+                    peak8 = pointwiseMax(peak8, pointwiseMax(v, -v))
+                    i += 8
+                }
+            }
+            var acc = acc8.sum(), peak = peak8.max()
+            while i < count { acc += 0 * p[i]; peak = Swift.max(peak, Swift.abs(p[i])); i += 1 }
             if acc == 0 && peak <= maxMagnitude { return nil }
             return (0..<count).first { !p[$0].isFinite || Swift.abs(p[$0]) > maxMagnitude }
         }
