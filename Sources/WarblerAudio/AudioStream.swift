@@ -125,24 +125,16 @@ public final class AudioStream {
     /// among the first `count`, if any.
     static func firstNonFinite(_ samples: [Float], count: Int) -> Int? {
         samples.withUnsafeBufferPointer { p in
-            // Summing 0 * x is NaN exactly when some x is NaN or infinite, and the peak catches
-            // the huge: one cheap pass for the usual clean block, a search only when it fails.
-            // Eight lanes at a time (a scalar float sum cannot be vectorised: its order is fixed);
-            // NaN still propagates through the lane sums.
-            var acc8 = SIMD8<Float>(repeating: 0), peak8 = SIMD8<Float>(repeating: 0)
-            var i = 0
-            if let base = p.baseAddress {
-                let raw = UnsafeRawPointer(base)
-                while i + 8 <= count {
-                    let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                    acc8 += 0 * v
-                    peak8 = pointwiseMax(peak8, pointwiseMax(v, -v))
-                    i += 8
-                }
+            // One pass over the bit patterns without the sign: NaN and infinities have the largest
+            // (exponent all ones), and for finite values the order of the patterns is the order
+            // of the magnitudes. An integer maximum vectorises (a float one must keep its order).
+            let limit = maxMagnitude.bitPattern
+            let worst = p.withMemoryRebound(to: UInt32.self) { bits -> UInt32 in
+                var worst: UInt32 = 0
+                for i in 0..<count { worst = Swift.max(worst, bits[i] & 0x7fff_ffff) }
+                return worst
             }
-            var acc = acc8.sum(), peak = peak8.max()
-            while i < count { acc += 0 * p[i]; peak = Swift.max(peak, Swift.abs(p[i])); i += 1 }
-            if acc == 0 && peak <= maxMagnitude { return nil }
+            if worst <= limit { return nil }
             return (0..<count).first { !p[$0].isFinite || Swift.abs(p[$0]) > maxMagnitude }
         }
     }

@@ -10,10 +10,12 @@
 // timing them, so two processes (or a busy and an idle minute) chose different plans, which
 // round differently, and the same command wrote different .npy files (issue 16). ESTIMATE picks
 // by FFTW's fixed cost model, so every process on a machine (same FFTW, same CPU features) makes
-// the same plan and the output is byte-identical run to run. It costs no speed here: ESTIMATE's
-// plan for the 512-point batch ran at 13.6-14.3 us against 16.7-20.2 us for MEASURE's picks on
-// the busy 2-core VM, and it is made in under a millisecond instead of ~250 ms, so no wisdom
-// file is needed (docs/benchmarks.md, "Whole-process spectrogram").
+// the same plan and the output is byte-identical run to run. The cost is small: on the busy
+// 2-core VM (bench/fftw_plans.c) ESTIMATE's plan for the 512-point batch ran at 13.6-29.9 us
+// against 16.7-24.3 us for MEASURE's changing picks (faster in one session, ~20 % slower in
+// another), and the whole log-mel within the machine's noise of the measured plan (medians 259
+// against 249 ms, alternating runs at load 13); it is made in under a millisecond instead of
+// 250-420 ms, so no wisdom file is needed (docs/benchmarks.md, "Whole-process spectrogram").
 import CFFTW
 import Foundation
 
