@@ -125,11 +125,16 @@ public final class AudioStream {
     /// among the first `count`, if any.
     static func firstNonFinite(_ samples: [Float], count: Int) -> Int? {
         samples.withUnsafeBufferPointer { p in
-            // Summing 0 * x is NaN exactly when some x is NaN or infinite, and the peak catches
-            // the huge: one cheap pass for the usual clean block, a search only when it fails.
-            var acc: Float = 0, peak: Float = 0
-            for i in 0..<count { acc += 0 * p[i]; peak = Swift.max(peak, Swift.abs(p[i])) }
-            if acc == 0 && peak <= maxMagnitude { return nil }
+            // One pass over the bit patterns without the sign: NaN and infinities have the largest
+            // (exponent all ones), and for finite values the order of the patterns is the order
+            // of the magnitudes. An integer maximum vectorises (a float one must keep its order).
+            let limit = maxMagnitude.bitPattern
+            let worst = p.withMemoryRebound(to: UInt32.self) { bits -> UInt32 in
+                var worst: UInt32 = 0
+                for i in 0..<count { worst = Swift.max(worst, bits[i] & 0x7fff_ffff) }
+                return worst
+            }
+            if worst <= limit { return nil }
             return (0..<count).first { !p[$0].isFinite || Swift.abs(p[$0]) > maxMagnitude }
         }
     }

@@ -4,8 +4,18 @@
 // throughout while its real-input ones are not, which makes this ~2.5x faster than FFTW's own
 // r2c at 1024 points on this CPU. Odd sizes use FFTW's r2c. Plans transform `batch` frames per
 // call and are made once per process under a lock (FFTW's planner is not thread-safe; executing
-// a plan on new arrays is). FFTW_MEASURE planning costs ~0.1 s per size, so its wisdom is kept
-// in the user's cache directory and reused by later runs.
+// a plan on new arrays is).
+//
+// Plans are made with FFTW_ESTIMATE, never FFTW_MEASURE: MEASURE picks among algorithms by
+// timing them, so two processes (or a busy and an idle minute) chose different plans, which
+// round differently, and the same command wrote different .npy files (issue 16). ESTIMATE picks
+// by FFTW's fixed cost model, so every process on a machine (same FFTW, same CPU features) makes
+// the same plan and the output is byte-identical run to run. The cost is small: on the busy
+// 2-core VM (bench/fftw_plans.c) ESTIMATE's plan for the 512-point batch ran at 13.6-29.9 us
+// against 16.7-24.3 us for MEASURE's changing picks (faster in one session, ~20 % slower in
+// another), and the whole log-mel within the machine's noise of the measured plan (medians 259
+// against 249 ms, alternating runs at load 13); it is made in under a millisecond instead of
+// 250-420 ms, so no wisdom file is needed (docs/benchmarks.md, "Whole-process spectrogram").
 import CFFTW
 import Foundation
 
@@ -20,7 +30,6 @@ final class FFTPlan: @unchecked Sendable {
     private let twiddleIm: [Float]
 
     private nonisolated(unsafe) static var cache: [Int: FFTPlan] = [:]
-    private nonisolated(unsafe) static var wisdomLoaded = false
     private static let lock = NSLock()
 
     var isEven: Bool { size % 2 == 0 }
@@ -33,12 +42,13 @@ final class FFTPlan: @unchecked Sendable {
         let b = Int32(batch)
         let input = fftwf_alloc_real(size * Self.batch)!
         let output = fftwf_alloc_real(2 * bins * Self.batch)!
-        // The buffers planned on are overwritten by FFTW_MEASURE: they are scratch.
+        // FFTW_ESTIMATE only looks at the buffers' alignment (fftwf_alloc: SIMD-aligned, as
+        // every FrameScratch buffer the plan later runs on).
         if size % 2 == 0 {
             var n = Int32(size / 2)
             plan = input.withMemoryRebound(to: fftwf_complex.self, capacity: size / 2 * batch) { i in
                 output.withMemoryRebound(to: fftwf_complex.self, capacity: bins * batch) { o in
-                    fftwf_plan_many_dft(1, &n, b, i, nil, 1, n, o, nil, 1, n, FFTW_FORWARD, FFTW_MEASURE)!
+                    fftwf_plan_many_dft(1, &n, b, i, nil, 1, n, o, nil, 1, n, FFTW_FORWARD, Self.flags)!
                 }
             }
             let half = size / 2
@@ -47,7 +57,7 @@ final class FFTPlan: @unchecked Sendable {
         } else {
             var n = Int32(size)
             plan = output.withMemoryRebound(to: fftwf_complex.self, capacity: bins * batch) { o in
-                fftwf_plan_many_dft_r2c(1, &n, b, input, nil, 1, n, o, nil, 1, Int32(bins), FFTW_MEASURE)!
+                fftwf_plan_many_dft_r2c(1, &n, b, input, nil, 1, n, o, nil, 1, Int32(bins), Self.flags)!
             }
             twiddleRe = []
             twiddleIm = []
@@ -56,37 +66,17 @@ final class FFTPlan: @unchecked Sendable {
         fftwf_free(output)
     }
 
+    /// FFTW's planner flags: the deterministic cost model (see the file header).
+    static let flags = FFTW_ESTIMATE
+
     /// The shared plan for `size`-point real transforms.
     static func shared(size: Int) -> FFTPlan {
         lock.lock()
         defer { lock.unlock() }
         if let p = cache[size] { return p }
-        let path = wisdomPath()
-        if !wisdomLoaded, let path {
-            _ = fftwf_import_wisdom_from_filename(path)
-            wisdomLoaded = true
-        }
-        let started = DispatchTime.now().uptimeNanoseconds
         let p = FFTPlan(size: size)
         cache[size] = p
-        // Planning took measurable time: new wisdom worth keeping (written atomically).
-        if DispatchTime.now().uptimeNanoseconds - started > 5_000_000, let path {
-            let tmp = path + ".tmp-\(getpid())"
-            if fftwf_export_wisdom_to_filename(tmp) != 0 { rename(tmp, path) } else { unlink(tmp) }
-        }
         return p
-    }
-
-    /// `$WARBLER_CACHE_DIR` or `$XDG_CACHE_HOME/warbler` or `~/.cache/warbler`; nil when it
-    /// cannot be created (planning then simply happens every run).
-    static func wisdomPath() -> String? {
-        let env = ProcessInfo.processInfo.environment
-        let dir = env["WARBLER_CACHE_DIR"]
-            ?? (env["XDG_CACHE_HOME"].map { $0 + "/warbler" })
-            ?? (env["HOME"].map { $0 + "/.cache/warbler" })
-        guard let dir else { return nil }
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch { return nil }
-        return dir + "/fftw3f-wisdom"
     }
 
     /// |X[k]|^power for `valid` of the `batch` frames in `scratch.frames`; frame f's `bins`

@@ -198,9 +198,11 @@ public final class NPYColumnWriter {
     private let file: AtomicFile
     private let headerLength = 128
 
-    public init(path: String, rows: Int) throws {
+    /// `durable: false` skips the fsync before the final rename (see `AtomicFile.syncsOnCommit`).
+    public init(path: String, rows: Int, durable: Bool = true) throws {
         self.rows = rows
         file = try AtomicFile(destination: path)
+        file.syncsOnCommit = durable
         try file.write(NPY.header(type: .float32, shape: [rows, 0], fortranOrder: true, minimumLength: headerLength))
     }
 

@@ -6,9 +6,9 @@ import WarblerNN
 import WarblerTensor
 
 /// The "generator" of a model built only to receive a checkpoint's tensors: TimmInit gives zero
-/// weights instead of drawing (a resnest50d's kaiming-normal draws take seconds), and any other
-/// initialiser that draws from it gets zeros.
-struct CheckpointPlaceholder: RandomNumberGenerator {
+/// weights instead of drawing (a resnest50d's kaiming-normal draws take seconds), and so do
+/// WarblerNN's initialisers (Init: a `PlaceholderGenerator` is never drawn from).
+struct CheckpointPlaceholder: PlaceholderGenerator {
     mutating func next() -> UInt64 { 0 }
 }
 

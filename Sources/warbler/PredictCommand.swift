@@ -1,7 +1,10 @@
 // `warbler predict --checkpoint CKPT INPUT... --out OUT.npz`: clip-level and frame-level class
 // probabilities of an SED checkpoint for audio files (through the log-mel front-end) or log-mel
 // .npy files [n_mels, frames]. Every input is read and checked before the model runs; nothing is
-// written unless all inputs succeed (the .npz is written atomically).
+// written unless all inputs succeed (the .npz is written atomically). Inputs of one size run
+// through the model together, `--batch` at a time (the model's eval-mode outputs for a clip do
+// not depend on the other clips of its batch, up to float32 rounding); inputs of other sizes
+// form their own batches.
 import ArgumentParser
 import Foundation
 import WarblerAudio
@@ -19,9 +22,12 @@ struct PredictCommand: ParsableCommand {
             A .npy input is a log-mel [n_mels, frames] in dB (as `warbler spectrogram` writes); any \
             other input is decoded as audio and goes through the checkpoint's own sample rate and \
             front-end (what it was trained with), or through the front-end options below when any \
-            of them is given. Either way the checkpoint's input scaling is applied. All inputs \
-            must have the same frame count. The .npz holds clipwise [N, K] and framewise \
-            [N, frames, K] (float32), inputs in command-line order.
+            of them is given. Either way the checkpoint's input scaling is applied. Inputs that \
+            give log-mels of the same size run through the model --batch at a time; inputs of \
+            other sizes form batches of their own. The .npz holds clipwise [N, K] and, when \
+            every input has the same frame count, framewise [N, frames, K]; otherwise one \
+            framewise_<i> [frames_i, K] per input (i from 0, command-line order). Float32, \
+            inputs in command-line order.
             """)
 
     @Option(help: "Model checkpoint (.safetensors with its config, from `warbler model init` or training).")
@@ -38,12 +44,15 @@ struct PredictCommand: ParsableCommand {
     var foldBatchNorm = false
     @Flag(help: "Run the convolutions in bfloat16 on the CPU (AVX-512 BF16; float32 where the CPU lacks it).")
     var bf16 = false
+    @Option(help: "Inputs of the same size per model call (1 to 1024; 1 runs them one at a time). Larger batches are faster up to about 16 and take more memory.")
+    var batch = 16
 
     @OptionGroup var audio: AudioOptions
     @OptionGroup var frontEnd: FrontEndOptions
 
     func validate() throws {
         guard out.lowercased().hasSuffix(".npz") else { throw ValidationError("--out must end in .npz (got \(out)).") }
+        guard batch >= 1, batch <= 1024 else { throw ValidationError("--batch must be 1 to 1024, not \(batch).") }
         _ = try frontEnd.validated(sampleRate: audio.sampleRate)
     }
 
@@ -107,30 +116,60 @@ struct PredictCommand: ParsableCommand {
                 guard m.frames >= 32, m.mels >= 32 else {
                     throw FileError(path: input, reason: "gives a \(m.mels) x \(m.frames) log-mel; the model needs at least 32 mel bins and 32 frames.")
                 }
-                if let first = mels.first, first.frames != m.frames || first.mels != m.mels {
-                    throw FileError(path: input, reason: "gives a \(m.mels) x \(m.frames) log-mel but \(inputs[0]) gives \(first.mels) x \(first.frames); predict inputs of different sizes separately.")
-                }
                 mels.append(m)
             }
-            var clipwise: [Float] = [], framewise: [Float] = []
             let k = model.config.classes
-            for (input, m) in zip(inputs, mels) {
-                let x = try Tensor(m.values, shape: [1, 1, m.frames, m.mels])
+            var clipwise = [[Float]](repeating: [], count: inputs.count)
+            var framewise = [[Float]](repeating: [], count: inputs.count)
+            for group in Self.batches(sizes: mels.map { [$0.frames, $0.mels] }, batch: batch) {
+                let (frames, melCount) = (mels[group[0]].frames, mels[group[0]].mels)
+                var values: [Float] = []
+                values.reserveCapacity(group.count * frames * melCount)
+                for i in group { values += mels[i].values }
+                let x = try Tensor(values, shape: [group.count, 1, frames, melCount])
                 let y: SEDOutput
                 do {
                     y = try GradMode.withoutGradients { bf16 ? try CPUBackend.withBFloat16Convolutions { try model(x) } : try model(x) }
                 } catch {
-                    throw FileError(path: input, reason: "could not be run through the model: \(describe(error))")
+                    let names = group.map { inputs[$0] }
+                    let which = names.count == 1 ? names[0] : "\(names[0]) (and \(names.count - 1) more of its batch)"
+                    throw FileError(path: which, reason: "could not be run through the model: \(describe(error))")
                 }
-                clipwise += y.clipwise.toArray()
-                framewise += y.framewise.toArray()
+                let c = y.clipwise.toArray(), f = y.framewise.toArray()
+                for (j, i) in group.enumerated() {
+                    clipwise[i] = Array(c[j * k..<(j + 1) * k])
+                    framewise[i] = Array(f[j * frames * k..<(j + 1) * frames * k])
+                }
             }
-            let n = inputs.count, frames = mels[0].frames
-            try NPZ.write([("clipwise", clipwise, [n, k]), ("framewise", framewise, [n, frames, k])], to: out)
-            print("\(out): clipwise [\(n), \(k)], framewise [\(n), \(frames), \(k)] from \(checkpoint)")
+            let n = inputs.count
+            var arrays: [(name: String, values: [Float], shape: [Int])] = [("clipwise", clipwise.flatMap { $0 }, [n, k])]
+            let sameLength = Set(mels.map(\.frames)).count == 1
+            if sameLength {
+                arrays.append(("framewise", framewise.flatMap { $0 }, [n, mels[0].frames, k]))
+            } else {
+                for i in 0..<n { arrays.append(("framewise_\(i)", framewise[i], [mels[i].frames, k])) }
+            }
+            try NPZ.write(arrays, to: out)
+            let frameText = sameLength ? "framewise [\(n), \(mels[0].frames), \(k)]" : "framewise_0...\(n - 1) [frames_i, \(k)]"
+            print("\(out): clipwise [\(n), \(k)], \(frameText) from \(checkpoint)")
         } catch {
             printError(describe(error))
             throw ExitCode.failure
+        }
+    }
+
+    /// Input indices in model calls: inputs of equal `sizes` together, in order of first
+    /// appearance, at most `batch` per call.
+    static func batches(sizes: [[Int]], batch: Int) -> [[Int]] {
+        var groups: [[Int]: [Int]] = [:]
+        var order: [[Int]] = []
+        for (i, s) in sizes.enumerated() {
+            if groups[s] == nil { order.append(s) }
+            groups[s, default: []].append(i)
+        }
+        return order.flatMap { s in
+            let members = groups[s]!
+            return stride(from: 0, to: members.count, by: batch).map { Array(members[$0..<min($0 + batch, members.count)]) }
         }
     }
 }

@@ -132,7 +132,8 @@ struct SpectrogramJob {
         let c = frontEnd.config
         let stream = try AudioStream(path: input, config: audio, chunkSize: 10 * c.sampleRate)
         let melStream: MelStream = gpu.map { CUDALogMelStream(frontEnd: $0) } ?? LogMelStream(frontEnd: frontEnd)
-        let writer = try npyPath.map { try NPYColumnWriter(path: $0, rows: c.nMels) }
+        // A log-mel is remade by rerunning the command: atomic rename, no fsync (docs/frontend.md).
+        let writer = try npyPath.map { try NPYColumnWriter(path: $0, rows: c.nMels, durable: false) }
         let info = stream.info
         // For the picture's pooling and the progress line only: the header's length is a hint.
         let expectedSamples = min(Double(info.frames) * Double(c.sampleRate) / Double(info.sampleRate), Double(Int32.max))

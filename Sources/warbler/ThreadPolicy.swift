@@ -9,12 +9,24 @@
 // 117.5 ms forward + backward, against 40.3 and 142.7 passive). So warbler asks for
 // GOMP_SPINCOUNT=3000 unless the user set a policy. libgomp reads its variables once, when it
 // is loaded, so the process re-executes itself once with the variable set.
+//
+// Commands that never enter an OpenMP region (no oneDNN or OpenBLAS work: spectrogram, info,
+// synth, evaluate, help, version) skip the re-execution: loading and relocating the
+// binary's ~40 libraries a second time was a third of `warbler spectrogram`'s process time on a
+// 5-minute file (docs/benchmarks.md, "Whole-process spectrogram").
 import Foundation
 
 enum ThreadPolicy {
+    /// First arguments of command lines that run no OpenMP work.
+    static let commandsWithoutOpenMP: Set<String> = [
+        "spectrogram", "info", "synth", "evaluate", "help", "--help", "-h", "--version",
+    ]
+
     static func applyShortOpenMPSpin() {
         let env = ProcessInfo.processInfo.environment
         guard env["OMP_WAIT_POLICY"] == nil, env["GOMP_SPINCOUNT"] == nil else { return }
+        let args = CommandLine.arguments
+        if args.count < 2 || commandsWithoutOpenMP.contains(args[1]) { return }
         setenv("GOMP_SPINCOUNT", "3000", 1)
         // On failure (no /proc, say) carry on with the default policy.
         execv("/proc/self/exe", CommandLine.unsafeArgv)

@@ -18,12 +18,16 @@ enum CLI {
         return dir.appendingPathComponent("warbler").path
     }
 
-    /// Runs `warbler arguments` (in `directory` when given, else the test's working folder).
-    static func run(_ arguments: [String], in directory: String? = nil) throws -> CLIResult {
+    /// Runs warbler with `arguments` (in `directory` when given, else the test's working
+    /// folder); `environment` entries are added to (or replace) the test's own.
+    static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

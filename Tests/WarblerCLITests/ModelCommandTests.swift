@@ -114,26 +114,42 @@ final class ModelCommandTests: CLITestCase {
         XCTAssertTrue(bad.stderr.contains("x.wav"), bad.stderr)
     }
 
+    /// The model run on one clip at a time in-process: clipwise and framewise, concatenated.
+    func oneAtATime(_ ckpt: String, _ clips: [(values: [Float], mels: Int, frames: Int)]) throws -> (clip: [Float], frame: [Float]) {
+        let model = try SEDModel(checkpoint: ckpt)
+        var clip: [Float] = [], frame: [Float] = []
+        for c in clips {
+            let x = try Tensor(c.values, shape: [c.mels, c.frames]).transposed(0, 1).reshaped(1, 1, c.frames, c.mels)
+            let y = try GradMode.withoutGradients { try model(x) }
+            clip += y.clipwise.toArray()
+            frame += y.framewise.toArray()
+        }
+        return (clip, frame)
+    }
+
     func testPredictOnLogMelsEqualsTheModel() throws {
         let ckpt = try checkpoint()
         let (a, va) = try logMel("a.npy", mels: 64, frames: 80, seed: 1)
         let (b, vb) = try logMel("b.npy", mels: 64, frames: 80, seed: 2)
+        let (clip, frame) = try oneAtATime(ckpt, [(va, 64, 80), (vb, 64, 80)])
+        // --batch 1 runs the clips one at a time, exactly as the in-process model does.
+        let single = dir + "/single.npz"
+        let s = try CLI.run(["predict", "--checkpoint", ckpt, a, b, "--out", single, "--batch", "1"])
+        XCTAssertEqual(s.status, 0, s.stderr)
+        let sz = try NPZ.read(single)
+        XCTAssertEqual(sz["clipwise"]?.floats(), clip)
+        XCTAssertEqual(sz["framewise"]?.floats(), frame)
+        // The default batches both clips into one model call: equal up to float32 rounding.
         let out = dir + "/pred.npz"
         let r = try CLI.run(["predict", "--checkpoint", ckpt, a, b, "--out", out])
         XCTAssertEqual(r.status, 0, r.stderr)
         let npz = try NPZ.read(out)
         XCTAssertEqual(npz["clipwise"]?.shape, [2, 3])
         XCTAssertEqual(npz["framewise"]?.shape, [2, 80, 3])
-        let model = try SEDModel(checkpoint: ckpt)
-        var clip: [Float] = [], frame: [Float] = []
-        for v in [va, vb] {
-            let x = try Tensor(v, shape: [64, 80]).transposed(0, 1).reshaped(1, 1, 80, 64)
-            let y = try GradMode.withoutGradients { try model(x) }
-            clip += y.clipwise.toArray()
-            frame += y.framewise.toArray()
+        for (name, reference) in [("clipwise", clip), ("framewise", frame)] {
+            let d = compare(npz[name]?.floats() ?? [], reference, atol: 1e-6, rtol: 1e-5)
+            XCTAssertEqual(d.violations, 0, "\(name) batched vs one at a time: \(d)")
         }
-        XCTAssertEqual(npz["clipwise"]?.floats(), clip)
-        XCTAssertEqual(npz["framewise"]?.floats(), frame)
         XCTAssertTrue((npz["clipwise"]?.floats() ?? []).allSatisfy { $0 > 0 && $0 < 1 })
 
         // Folded batch norms: the same probabilities up to float32 rounding.
@@ -145,6 +161,38 @@ final class ModelCommandTests: CLITestCase {
             let d = compare(fz[name]?.floats() ?? [], npz[name]!.floats(), atol: 1e-5, rtol: 1e-4)
             XCTAssertEqual(d.violations, 0, "\(name) folded: \(d)")
         }
+    }
+
+    /// Inputs of two sizes, batches of 2: five clips in three model calls (c0 + c2, c4, c1 + c3);
+    /// every clip's scores equal the model on that clip alone (float32 rounding), in command-line
+    /// order, with one framewise array per input since the frame counts differ.
+    func testPredictBatchesInputsOfEachSizeTogether() throws {
+        let ckpt = try checkpoint()
+        let sizes = [(64, 80), (64, 96), (64, 80), (64, 96), (64, 80)]
+        var paths: [String] = [], clips: [(values: [Float], mels: Int, frames: Int)] = []
+        for (i, (mels, frames)) in sizes.enumerated() {
+            let (p, v) = try logMel("c\(i).npy", mels: mels, frames: frames, seed: UInt64(10 + i))
+            paths.append(p)
+            clips.append((v, mels, frames))
+        }
+        let out = dir + "/mixed.npz"
+        let r = try CLI.run(["predict", "--checkpoint", ckpt] + paths + ["--out", out, "--batch", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let npz = try NPZ.read(out)
+        XCTAssertEqual(npz["clipwise"]?.shape, [5, 3])
+        XCTAssertNil(npz["framewise"], "no common framewise array for inputs of different lengths")
+        let (clip, _) = try oneAtATime(ckpt, clips)
+        let d = compare(npz["clipwise"]?.floats() ?? [], clip, atol: 1e-6, rtol: 1e-5)
+        XCTAssertEqual(d.violations, 0, "clipwise: \(d)")
+        for (i, c) in clips.enumerated() {
+            let (_, frame) = try oneAtATime(ckpt, [c])
+            XCTAssertEqual(npz["framewise_\(i)"]?.shape, [c.frames, 3])
+            let f = compare(npz["framewise_\(i)"]?.floats() ?? [], frame, atol: 1e-6, rtol: 1e-5)
+            XCTAssertEqual(f.violations, 0, "framewise_\(i): \(f)")
+        }
+        let bad = try CLI.run(["predict", "--checkpoint", ckpt, paths[0], "--out", out, "--batch", "0"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--batch"), bad.stderr)
     }
 
     func testPredictOnAudioUsesTheFrontEnd() throws {
@@ -167,7 +215,6 @@ final class ModelCommandTests: CLITestCase {
     func testBadInputsFailWithOneSentenceAndNoOutput() throws {
         let ckpt = try checkpoint()
         let (good, _) = try logMel("good.npy", mels: 64, frames: 80, seed: 3)
-        let (short, _) = try logMel("other.npy", mels: 64, frames: 96, seed: 4)
         let junk = dir + "/junk.npy"
         try Data("not an array".utf8).write(to: URL(fileURLWithPath: junk))
         let (flat, _) = try { () throws -> (String, [Float]) in
@@ -178,7 +225,7 @@ final class ModelCommandTests: CLITestCase {
             ([good, junk], "junk.npy"),
             ([good, dir + "/missing.npy"], "missing.npy"),
             ([flat], "flat.npy"),
-            ([good, short], "other.npy"),
+            ([good, flat], "flat.npy"),
             ([dir + "/notes.txt"], "notes.txt"),
         ]
         try Data("hello".utf8).write(to: URL(fileURLWithPath: dir + "/notes.txt"))

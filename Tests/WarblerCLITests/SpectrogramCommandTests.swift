@@ -45,6 +45,30 @@ final class SpectrogramCommandTests: CLITestCase {
         XCTAssertEqual(npy.floats(), reference.binMajor())
     }
 
+    /// Issue 16: the same command in fresh processes writes byte-identical .npy files. Each
+    /// process gets its own empty cache and home folders, so nothing one run leaves behind (FFTW
+    /// wisdom once lived there) can make the runs agree; the plan must not depend on timing.
+    /// Two settings: the seed's (even n_fft, the complex half-size FFT) and an odd n_fft (r2c).
+    func testFreshProcessesWriteByteIdenticalOutput() throws {
+        let wav = try example("same.wav", seconds: 3, sampleRate: 32_000)
+        for extra in [[String](), ["--n-fft", "1023", "--hop-length", "256"]] {
+            var outputs: [Data] = []
+            for run in 0..<5 {
+                let home = dir + "/home\(run)"
+                try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+                let out = dir + "/run\(run).npy"
+                let r = try CLI.run(["spectrogram", wav, "--out", out, "--quiet"] + extra,
+                                    environment: ["HOME": home, "XDG_CACHE_HOME": home + "/cache", "WARBLER_CACHE_DIR": home + "/warbler"])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                outputs.append(try Data(contentsOf: URL(fileURLWithPath: out)))
+            }
+            XCTAssertGreaterThan(outputs[0].count, 128 * 4 * 100)
+            for (run, data) in outputs.enumerated() {
+                XCTAssertEqual(data, outputs[0], "\(extra): run \(run) wrote different bytes from run 0")
+            }
+        }
+    }
+
     func testBatchGoesOnPastBadFilesAndLeavesNothingHalfWritten() throws {
         let good1 = try example("one.wav", seconds: 1)
         let good2 = try example("two.flac", seconds: 1)
