@@ -41,6 +41,7 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var audio: AudioOptions
     @OptionGroup var frontEnd: FrontEndOptions
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
         guard out.lowercased().hasSuffix(".npz") else { throw ValidationError("--out must end in .npz (got \(out)).") }
@@ -82,8 +83,10 @@ struct PredictCommand: ParsableCommand {
         return (audio.config, given)
     }
 
+    /// Errors are reported, with their exit status, by `Warbler.exit(reporting:)`.
     func run() throws {
-        do {
+        try runOptions.run {
+            try OutputFolder.prepareParent(of: out, option: "--out")
             let model = try SEDModel(checkpoint: checkpoint)
             let contract = try CheckpointContract(checkpoint: checkpoint, classCount: model.config.classes)
             if foldBatchNorm { try model.foldBatchNorm() }
@@ -91,12 +94,15 @@ struct PredictCommand: ParsableCommand {
             var frontEndCache: FrontEnd?
             func fe() throws -> FrontEnd {
                 if let f = frontEndCache { return f }
-                let f = try FrontEnd(config: frontEndConfig)
+                let f = try FrontEnd(config: frontEndConfig, threads: runOptions.threadCount)
                 frontEndCache = f
                 return f
             }
             var mels: [(frames: Int, mels: Int, values: [Float])] = []
+            // Each input counts once read and once through the model.
+            let progress = ProgressLine(label: "predict", total: Double(2 * inputs.count), enabled: !runOptions.quiet)
             for input in inputs {
+                progress.update(Double(mels.count), detail: "\(mels.count)/\(inputs.count) files read")
                 var m: (frames: Int, mels: Int, values: [Float])
                 do { m = try logMel(input, audio: audioConfig, frontEnd: fe) } catch {
                     // Name the file in front-end errors too (a 1-sample recording, say).
@@ -114,7 +120,8 @@ struct PredictCommand: ParsableCommand {
             }
             var clipwise: [Float] = [], framewise: [Float] = []
             let k = model.config.classes
-            for (input, m) in zip(inputs, mels) {
+            for (index, (input, m)) in zip(inputs, mels).enumerated() {
+                progress.update(Double(inputs.count + index), detail: "\(index)/\(inputs.count) files through the model")
                 let x = try Tensor(m.values, shape: [1, 1, m.frames, m.mels])
                 let y: SEDOutput
                 do {
@@ -125,12 +132,10 @@ struct PredictCommand: ParsableCommand {
                 clipwise += y.clipwise.toArray()
                 framewise += y.framewise.toArray()
             }
+            progress.finish()
             let n = inputs.count, frames = mels[0].frames
             try NPZ.write([("clipwise", clipwise, [n, k]), ("framewise", framewise, [n, frames, k])], to: out)
             print("\(out): clipwise [\(n), \(k)], framewise [\(n), \(frames), \(k)] from \(checkpoint)")
-        } catch {
-            printError(describe(error))
-            throw ExitCode.failure
         }
     }
 }
