@@ -37,8 +37,11 @@ public enum FileSystemErrors {
         if ns.domain == NSPOSIXErrorDomain { return cause(errno: Int32(ns.code)) }
         // Cocoa's file errors are codes 0-1023 (a DecodingError, say, bridges to 4864 and up).
         guard ns.domain == NSCocoaErrorDomain, ns.code < 1024 else { return nil }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return cause(errno: Int32(underlying.code))
+        // The errno behind it: an NSError in the POSIX domain, or a POSIXError (FileManager's).
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error {
+            if let posix = underlying as? POSIXError { return cause(errno: posix.code.rawValue) }
+            let u = underlying as NSError
+            if u.domain == NSPOSIXErrorDomain { return cause(errno: Int32(u.code)) }
         }
         switch CocoaError.Code(rawValue: ns.code) {
         case .fileNoSuchFile, .fileReadNoSuchFile: return cause(errno: ENOENT)

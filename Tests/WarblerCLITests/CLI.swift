@@ -18,10 +18,14 @@ enum CLI {
         return dir.appendingPathComponent("warbler").path
     }
 
-    static func run(_ arguments: [String]) throws -> CLIResult {
+    /// Runs warbler with `arguments`; `environment` entries are added to (or replace) the test's own.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
