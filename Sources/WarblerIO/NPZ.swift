@@ -27,7 +27,7 @@ public enum NPZ {
     public static func read(_ path: String) throws -> [String: NPYArray] {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw FileError(path: path, reason: "cannot be read (\(error.localizedDescription)).")
+            throw FileError(path: path, reason: FileSystemErrors.cause(of: error) ?? "cannot be read (\(error)).")
         }
         let bytes = [UInt8](data)
         func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }

@@ -19,7 +19,7 @@ public final class RunLock {
     public init(folder: String) throws {
         self.folder = folder
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw FileError(path: folder, reason: "cannot create the output folder (\(error.localizedDescription)).")
+            throw FileError(path: folder, reason: "cannot create the output folder: \(FileSystemErrors.cause(of: error) ?? String(describing: error)).")
         }
         let lockPath = folder + "/" + Self.fileName
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)

@@ -47,7 +47,7 @@ public enum SafeTensors {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw FileError(path: path, reason: "cannot be read (\(error.localizedDescription)).")
+            throw FileError(path: path, reason: FileSystemErrors.cause(of: error) ?? "cannot be read (\(error)).")
         }
         return try parse(data, path: path)
     }

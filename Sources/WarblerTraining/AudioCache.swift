@@ -54,7 +54,7 @@ public final class AudioCache: @unchecked Sendable {
         self.directory = directory
         self.config = config
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw TrainingDataError("\(directory): cannot create the audio-cache folder (\(error.localizedDescription)).")
+            throw TrainingDataError("\(directory): cannot create the audio-cache folder: \(FileSystemErrors.cause(of: error) ?? String(describing: error)).")
         }
         if let data = FileManager.default.contents(atPath: indexPath),
            let saved = try? JSONDecoder().decode(Index.self, from: data), saved.version == 1 {

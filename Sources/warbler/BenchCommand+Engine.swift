@@ -4,6 +4,7 @@
 // writes from timm), a bidirectional GRU, and a conv-BN-ReLU block forward + backward.
 import ArgumentParser
 import Foundation
+import WarblerIO
 import WarblerNN
 import WarblerTensor
 
@@ -65,7 +66,7 @@ extension BenchCommand {
         func timeConvolutions(path: String, generator: inout SeededGenerator) throws {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw ValidationError("\(path): cannot read the convolution list (\(error.localizedDescription)).")
+                throw ValidationError("\(path): cannot read the convolution list: \(FileSystemErrors.cause(of: error) ?? String(describing: error)).")
             }
             let cases = try JSONDecoder().decode([ConvCase].self, from: data)
             for (i, c) in cases.enumerated() {

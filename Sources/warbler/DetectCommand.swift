@@ -58,6 +58,7 @@ struct DetectCommand: ParsableCommand {
     var device = "cpu"
     @Flag(help: "Run the model's convolutions in bfloat16 on the CPU (AVX-512 BF16; about 1.25x faster at batch 16, scores within ~1e-2).")
     var bf16 = false
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
         // A usage error like every other bad option (exit 64), not a run failure (exit 1).
@@ -73,18 +74,9 @@ struct DetectCommand: ParsableCommand {
         if bf16 && device != "cpu" { throw ValidationError("--bf16 is for the CPU (bfloat16 on the GPU is not implemented yet).") }
     }
 
+    /// Errors are reported, with their exit status, by `Warbler.exit(reporting:)`.
     func run() throws {
-        do {
-            try detect()
-        } catch let e as ExitCode {
-            throw e
-        } catch let e as BatchFailure {
-            printError(e.description)
-            throw ExitCode.failure
-        } catch {
-            printError(describe(error))
-            throw ExitCode.failure
-        }
+        try runOptions.run(detect)
     }
 
     func detect() throws {
@@ -114,6 +106,7 @@ struct DetectCommand: ParsableCommand {
         (config.rule.minimumDuration, config.rule.mergeGap, config.rule.offRatio) = (minDuration, mergeGap, hysteresis)
         let detector = try RecordingDetector(scorer: scorer, config: config, policy: policy)
         let checkpointRecord = try RunRecord.Checkpoint(path: checkpoint)
+        detector.frontEnd.threads = runOptions.threadCount
         // One run per output folder; with the folder ours, clear what a killed run left behind.
         let lock = try RunLock(folder: out)
         defer { lock.release() }
@@ -148,21 +141,22 @@ struct DetectCommand: ParsableCommand {
             return ReportSpectrogram(bins: detector.frontEnd.config.nMels,
                                      expectedFrames: Int(min(info.duration * detector.frameRate, Double(Int32.max))) + 1)
         }
+        let progress = BatchProgress(label: "detect", files: files, enabled: !runOptions.quiet,
+                                     duration: { (try? AudioFileInfo(path: $0))?.duration })
         let results: [RecordingResult], failures: [(path: String, reason: String)]
         do {
             (results, failures) = try run.run(files, ids: ids, detect: { file in
-                let meter = ProgressLine(label: (file as NSString).lastPathComponent, total: 1, enabled: true)
                 var picture = newPicture(file)
-                let r = try detector.run(path: file, recording: idOf[file], progress: { done, total in meter.update(done / max(total, 1e-9)) },
+                let r = try detector.run(path: file, recording: idOf[file], progress: { done, _ in progress.update(file, secondsDone: done) },
                                          picture: picture == nil ? nil : { picture!.add($0) })
-                meter.finish()
                 if let picture { writePage(r, picture) }
                 return r
             }, report: { file, outcome in
+                let reused: Bool = { if case .reused = outcome { return true } else { return false } }()
+                progress.fileDone(file, reused: reused)
                 switch outcome {
                 case .detected(let r), .reused(let r):
                     let species = Set(r.events.map(\.label)).sorted()
-                    let reused: Bool = { if case .reused = outcome { return true } else { return false } }()
                     recordings.append(RunRecord.Recording(id: r.recording, path: file, status: reused ? "reused" : "detected"))
                     if reused && !noReport {
                         if sameLabelling, let kept = previous?.recordings.first(where: { $0.id == r.recording && $0.status != "failed" })?.reportFiles,
@@ -177,14 +171,15 @@ struct DetectCommand: ParsableCommand {
                             }
                         }
                     }
-                    print("\(file): \(r.events.count) detection\(r.events.count == 1 ? "" : "s")"
-                          + (species.isEmpty ? "" : " (\(species.joined(separator: ", ")))") + (reused ? " [done earlier]" : ""))
+                    if !runOptions.quiet { print("\(file): \(r.events.count) detection\(r.events.count == 1 ? "" : "s")"
+                          + (species.isEmpty ? "" : " (\(species.joined(separator: ", ")))") + (reused ? " [done earlier]" : "")) }
                 case .failed(let reason):
                     recordings.append(RunRecord.Recording(id: idOf[file] ?? file, path: file, status: "failed", reason: reason))
                     printError(reason)
                 }
             })
         } catch let e as DetectionInterrupted {
+            progress.finish()
             throw Interruption.stop("stopping after \(e.finished) of \(e.total) recordings (journalled in \(out)/.journal; "
                                     + "no result files written); resume with the same command")
         }

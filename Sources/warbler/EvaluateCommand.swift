@@ -42,33 +42,29 @@ struct EvaluateCommand: ParsableCommand {
         guard onsetTolerance >= 0 else { throw ValidationError("--onset-tolerance must not be negative, not \(onsetTolerance).") }
     }
 
+    /// Errors are reported, with their exit status, by `Warbler.exit(reporting:)`.
     func run() throws {
-        do {
-            var report: EvaluationReport?
-            if let truth, let pred {
-                let t = try EvaluationTables.readLabels(truth)
-                let p = try EvaluationTables.readPredictions(pred)
-                let limit = threshold
-                report = try Evaluation.segments(truth: t, predictions: p, predictionsPath: pred,
-                                                 threshold: { _ in limit }, reportedThreshold: limit)
-            }
-            var events: EventReport?
-            if let truthEvents, let predEvents {
-                events = Evaluation.events(truth: try EvaluationTables.readEvents(truthEvents, allowNoRows: false),
-                                           predicted: try EvaluationTables.readEvents(predEvents), onsetTolerance: onsetTolerance)
-            }
-            print(Self.text(report, events), terminator: "")
-            if let json {
-                struct Output: Encodable { let segments: EvaluationReport?; let events: EventReport? }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try AtomicFile.write(try encoder.encode(Output(segments: report, events: events)), to: json)
-            }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            printError(describe(error))
-            throw ExitCode.failure
+        // The report's folder is made (or refused) before the tables are read.
+        if let json { try OutputFolder.prepareParent(of: json, option: "--json") }
+        var report: EvaluationReport?
+        if let truth, let pred {
+            let t = try EvaluationTables.readLabels(truth)
+            let p = try EvaluationTables.readPredictions(pred)
+            let limit = threshold
+            report = try Evaluation.segments(truth: t, predictions: p, predictionsPath: pred,
+                                             threshold: { _ in limit }, reportedThreshold: limit)
+        }
+        var events: EventReport?
+        if let truthEvents, let predEvents {
+            events = Evaluation.events(truth: try EvaluationTables.readEvents(truthEvents, allowNoRows: false),
+                                       predicted: try EvaluationTables.readEvents(predEvents), onsetTolerance: onsetTolerance)
+        }
+        print(Self.text(report, events), terminator: "")
+        if let json {
+            struct Output: Encodable { let segments: EvaluationReport?; let events: EventReport? }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try encoder.encode(Output(segments: report, events: events)), to: json)
         }
     }
 

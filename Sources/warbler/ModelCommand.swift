@@ -76,21 +76,17 @@ struct ModelInitCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let sed = try SEDModel(config: model.config(), seed: seed)
-            if let backboneWeights {
-                let file = try SafeTensors.read(backboneWeights)
-                do { try sed.loadBackbone(timm: file.tensors) } catch {
-                    throw FileError(path: backboneWeights, reason: "does not fit a \(model.arch) backbone: \(describe(error))")
-                }
+        try OutputFolder.prepareParent(of: out, option: "--out")
+        let sed = try SEDModel(config: model.config(), seed: seed)
+        if let backboneWeights {
+            let file = try SafeTensors.read(backboneWeights)
+            do { try sed.loadBackbone(timm: file.tensors) } catch {
+                throw FileError(path: backboneWeights, reason: "does not fit a \(model.arch) backbone: \(describe(error))")
             }
-            try sed.save(to: out)
-            let count = sed.parameterTensors().reduce(0) { $0 + $1.count }
-            print("\(out): \(model.arch), \(model.classes) classes, GRU \(model.gruLayers) x \(sed.config.gruHidden), \(count) parameters")
-        } catch {
-            printError(describe(error))
-            throw ExitCode.failure
         }
+        try sed.save(to: out)
+        let count = sed.parameterTensors().reduce(0) { $0 + $1.count }
+        print("\(out): \(model.arch), \(model.classes) classes, GRU \(model.gruLayers) x \(sed.config.gruHidden), \(count) parameters")
     }
 }
 
@@ -116,24 +112,19 @@ struct ModelSummaryCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let sed = try checkpoint.map { try SEDModel(checkpoint: $0) } ?? SEDModel(config: model.config())
-            let s = try sed.summary(frames: frames, mels: mels)
-            let c = sed.config
-            print("\(checkpoint ?? c.arch): \(c.arch), \(c.classes) classes, GRU \(c.gruLayers) x \(c.gruHidden), input [1, \(c.backbone.inChannels), \(frames), \(mels)]")
-            func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-            func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
-            print(pad("layer", 24) + pad("kind", 30) + pad("output", 22) + lpad("params", 12) + lpad("MFLOPs", 12))
-            for l in s.layers {
-                let shape = "[" + l.outputShape.map(String.init).joined(separator: ", ") + "]"
-                print(pad(l.name, 24) + pad(l.kind, 30) + pad(shape, 22) + lpad(String(l.parameters), 12)
-                      + lpad(String(format: "%.1f", Double(l.flops) / 1e6), 12))
-            }
-            print("total: \(s.parameters) parameters (\(String(format: "%.2f", Double(s.parameters) / 1e6)) M), "
-                  + "\(String(format: "%.2f", Double(s.flops) / 1e9)) GFLOPs per clip")
-        } catch {
-            printError(describe(error))
-            throw ExitCode.failure
+        let sed = try checkpoint.map { try SEDModel(checkpoint: $0) } ?? SEDModel(config: model.config())
+        let s = try sed.summary(frames: frames, mels: mels)
+        let c = sed.config
+        print("\(checkpoint ?? c.arch): \(c.arch), \(c.classes) classes, GRU \(c.gruLayers) x \(c.gruHidden), input [1, \(c.backbone.inChannels), \(frames), \(mels)]")
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+        print(pad("layer", 24) + pad("kind", 30) + pad("output", 22) + lpad("params", 12) + lpad("MFLOPs", 12))
+        for l in s.layers {
+            let shape = "[" + l.outputShape.map(String.init).joined(separator: ", ") + "]"
+            print(pad(l.name, 24) + pad(l.kind, 30) + pad(shape, 22) + lpad(String(l.parameters), 12)
+                  + lpad(String(format: "%.1f", Double(l.flops) / 1e6), 12))
         }
+        print("total: \(s.parameters) parameters (\(String(format: "%.2f", Double(s.parameters) / 1e6)) M), "
+              + "\(String(format: "%.2f", Double(s.flops) / 1e9)) GFLOPs per clip")
     }
 }

@@ -113,3 +113,40 @@ struct DeviceOptions: ParsableArguments {
         }
     }
 }
+
+/// What every long command (detect, train, spectrogram, predict) shares: --quiet and --threads.
+struct RunOptions: ParsableArguments {
+    @Flag(help: "No progress and no per-file lines (results, warnings and errors are still printed).")
+    var quiet: Bool = false
+
+    @Option(help: ArgumentHelp("Threads for the work: the front-end, the model on the CPU (OpenBLAS, oneDNN/OpenMP) and file loading, 1 to 256 (default: WARBLER_THREADS, else one per core).",
+                               valueName: "n"))
+    var threads: Int?
+
+    static let threadRange = 1...256
+
+    func validate() throws {
+        if let threads, !Self.threadRange.contains(threads) {
+            throw ValidationError("--threads must be \(Self.threadRange.lowerBound) to \(Self.threadRange.upperBound), not \(threads).")
+        }
+    }
+
+    /// The thread count in force: --threads, else WARBLER_THREADS (a positive integer), else one per core.
+    var threadCount: Int {
+        threads ?? ProcessInfo.processInfo.environment["WARBLER_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+            ?? ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// Makes --threads the process's thread count; call it first in `run()`, before any work:
+    /// the CPU backend (its loops, OpenBLAS and oneDNN's OpenMP regions) reads WARBLER_THREADS
+    /// once, when it is first used. Front-ends and loaders are given `threadCount` by the command.
+    func apply() {
+        if let threads { setenv("WARBLER_THREADS", String(threads), 1) }
+    }
+
+    /// Applies --threads, then does the command's work; its errors go on to `Warbler.exit(reporting:)`.
+    func run(_ work: () throws -> Void) rethrows {
+        apply()
+        try work()
+    }
+}

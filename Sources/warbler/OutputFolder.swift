@@ -1,16 +1,23 @@
 // Output folders checked before any work: made when missing, refused with one plain sentence
 // when the path is a file or cannot be written (instead of a raw NSCocoaErrorDomain error at
-// the end of a long run).
+// the end of a long run). Every command that writes files goes through here: folders given as
+// options (`detect --out`, `spectrogram --out-dir`, `train --out`) and the folders of output
+// files (`predict --out`, `model init --out`, `evaluate --json`, `spectrogram --out/--png`, ...).
 import Foundation
 import WarblerIO
 
 enum OutputFolder {
     /// Creates `path` (and its parents) if needed and checks that files can be made in it.
-    /// Errors read "OPTION PATH is not a folder" / "cannot write to PATH: permission denied".
-    static func prepare(_ path: String, option: String) throws {
+    /// Errors read "PATH: is a file, not a folder (OPTION names a folder)",
+    /// "PATH: cannot be made: ANCESTOR is a file, not a folder",
+    /// "PATH: cannot write into this folder: permission denied". `file`: the output file the
+    /// folder is for, when the option names a file.
+    static func prepare(_ path: String, option: String, file: String? = nil) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw OutputFolderError("\(option) \(path) is not a folder (a file of that name exists)") }
+            guard isDir.boolValue else {
+                throw OutputFolderError("\(path): is a file, not a folder (" + (file.map { "the folder of \(option) \($0)" } ?? option) + ")")
+            }
         } else {
             // Find the deepest existing ancestor to say what is wrong with it.
             var ancestor = PathText.parent(path)
@@ -18,16 +25,25 @@ enum OutputFolder {
                 ancestor = PathText.parent(ancestor)
             }
             if !ancestor.isEmpty && !isDir.boolValue {
-                throw OutputFolderError("\(option) \(path) cannot be made: \(ancestor) is a file, not a folder")
+                throw OutputFolderError("\(path): cannot be made: \(ancestor) is a file, not a folder")
             }
             do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                let reason = access(ancestor.isEmpty ? "." : ancestor, W_OK) == 0 ? "it cannot be created" : "permission denied"
-                throw OutputFolderError("cannot write to \(path): \(reason)")
+                throw OutputFolderError("\(path): cannot be created: \(FileSystemErrors.cause(of: error) ?? "permission denied")")
             }
         }
         guard access(path, W_OK | X_OK) == 0 else {
-            throw OutputFolderError("cannot write to \(path): \(errno == EROFS ? "read-only file system" : "permission denied")")
+            throw OutputFolderError("\(path): cannot write into this folder: \(errno == EROFS ? "read-only file system" : "permission denied")")
         }
+    }
+
+    /// Prepares the folder that the output file `path` (given as `option`) goes into.
+    static func prepareParent(of path: String, option: String) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw OutputFolderError("\(path): is a folder, not a file (\(option) names a file)")
+        }
+        let folder = PathText.parent(path)
+        try prepare(folder.isEmpty ? "." : folder, option: option, file: path)
     }
 }
 

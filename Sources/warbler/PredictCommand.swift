@@ -49,6 +49,7 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var audio: AudioOptions
     @OptionGroup var frontEnd: FrontEndOptions
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
         guard out.lowercased().hasSuffix(".npz") else { throw ValidationError("--out must end in .npz (got \(out)).") }
@@ -91,8 +92,10 @@ struct PredictCommand: ParsableCommand {
         return (audio.config, given)
     }
 
+    /// Errors are reported, with their exit status, by `Warbler.exit(reporting:)`.
     func run() throws {
-        do {
+        try runOptions.run {
+            try OutputFolder.prepareParent(of: out, option: "--out")
             let model = try SEDModel(checkpoint: checkpoint)
             let contract = try CheckpointContract(checkpoint: checkpoint, classCount: model.config.classes)
             if foldBatchNorm { try model.foldBatchNorm() }
@@ -100,12 +103,15 @@ struct PredictCommand: ParsableCommand {
             var frontEndCache: FrontEnd?
             func fe() throws -> FrontEnd {
                 if let f = frontEndCache { return f }
-                let f = try FrontEnd(config: frontEndConfig)
+                let f = try FrontEnd(config: frontEndConfig, threads: runOptions.threadCount)
                 frontEndCache = f
                 return f
             }
             var mels: [(frames: Int, mels: Int, values: [Float])] = []
+            // Each input counts once read and once through the model.
+            let progress = ProgressLine(label: "predict", total: Double(2 * inputs.count), enabled: !runOptions.quiet)
             for input in inputs {
+                progress.update(Double(mels.count), detail: "\(mels.count)/\(inputs.count) files read")
                 var m: (frames: Int, mels: Int, values: [Float])
                 do { m = try logMel(input, audio: audioConfig, frontEnd: fe) } catch {
                     // Name the file in front-end errors too (a 1-sample recording, say).
@@ -121,12 +127,15 @@ struct PredictCommand: ParsableCommand {
             let k = model.config.classes
             var clipwise = [[Float]](repeating: [], count: inputs.count)
             var framewise = [[Float]](repeating: [], count: inputs.count)
+            var done = 0
             for group in Self.batches(sizes: mels.map { [$0.frames, $0.mels] }, batch: batch) {
                 let (frames, melCount) = (mels[group[0]].frames, mels[group[0]].mels)
                 var values: [Float] = []
                 values.reserveCapacity(group.count * frames * melCount)
                 for i in group { values += mels[i].values }
                 let x = try Tensor(values, shape: [group.count, 1, frames, melCount])
+                progress.update(Double(inputs.count + done), detail: "\(done)/\(inputs.count) files through the model")
+                done += group.count
                 let y: SEDOutput
                 do {
                     y = try GradMode.withoutGradients { bf16 ? try CPUBackend.withBFloat16Convolutions { try model(x) } : try model(x) }
@@ -141,6 +150,7 @@ struct PredictCommand: ParsableCommand {
                     framewise[i] = Array(f[j * frames * k..<(j + 1) * frames * k])
                 }
             }
+            progress.finish()
             let n = inputs.count
             var arrays: [(name: String, values: [Float], shape: [Int])] = [("clipwise", clipwise.flatMap { $0 }, [n, k])]
             let sameLength = Set(mels.map(\.frames)).count == 1
@@ -152,9 +162,6 @@ struct PredictCommand: ParsableCommand {
             try NPZ.write(arrays, to: out)
             let frameText = sameLength ? "framewise [\(n), \(mels[0].frames), \(k)]" : "framewise_0...\(n - 1) [frames_i, \(k)]"
             print("\(out): clipwise [\(n), \(k)], \(frameText) from \(checkpoint)")
-        } catch {
-            printError(describe(error))
-            throw ExitCode.failure
         }
     }
 

@@ -27,18 +27,16 @@ struct SpectrogramCommand: ParsableCommand {
     @Option(help: "Output PNG picture (one input only).")
     var png: String?
 
-    @Option(name: .customLong("out-dir"), help: "Directory for <name>.npy and <name>.png of every input.")
+    @Option(name: .customLong("out-dir"), help: "Folder for <name>.npy and <name>.png of every input (made if missing).")
     var outDir: String?
 
     @Flag(name: .customLong("no-png"), help: "With --out-dir, write only the .npy files.")
     var noPNG: Bool = false
 
-    @Flag(help: "No progress line on standard error.")
-    var quiet: Bool = false
-
     @OptionGroup var audio: AudioOptions
     @OptionGroup var frontEnd: FrontEndOptions
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
         if inputs.count > 1 && (out != nil || png != nil) {
@@ -55,18 +53,17 @@ struct SpectrogramCommand: ParsableCommand {
                 throw ValidationError("several inputs are named '\(clash)': their outputs in --out-dir would overwrite each other.")
             }
         }
-        if let d = outDir {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: d, isDirectory: &isDir), isDir.boolValue else {
-                throw ValidationError("--out-dir \(d) is not an existing directory.")
-            }
-        }
         _ = try frontEnd.validated(sampleRate: audio.sampleRate)
     }
 
     func run() throws {
+        runOptions.apply()
         let config = try frontEnd.validated(sampleRate: audio.sampleRate)
-        let fe = try FrontEnd(config: config)
+        let fe = try FrontEnd(config: config, threads: runOptions.threadCount)
+        // Output folders are made (or refused) before any work.
+        if let outDir { try OutputFolder.prepare(outDir, option: "--out-dir") }
+        if let out { try OutputFolder.prepareParent(of: out, option: "--out") }
+        if let png { try OutputFolder.prepareParent(of: png, option: "--png") }
         var gpu: CUDAFrontEnd?
         if case .cuda(let i) = deviceOptions.parsed {
             do { gpu = try CUDAFrontEnd(config: config, device: i) } catch {
@@ -76,8 +73,11 @@ struct SpectrogramCommand: ParsableCommand {
         }
         Interruption.install()
         var failed = 0, done = 0
+        let progress = BatchProgress(label: "spectrogram", files: inputs, enabled: !runOptions.quiet,
+                                     duration: { (try? AudioFileInfo(path: $0))?.duration })
         for input in inputs {
             if Interruption.requested {
+                progress.finish()
                 throw Interruption.stop("stopping after \(done) of \(inputs.count) inputs; run again for the rest")
             }
             let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
@@ -86,21 +86,26 @@ struct SpectrogramCommand: ParsableCommand {
             do {
                 let started = Date()
                 let result = try SpectrogramJob(input: input, frontEnd: fe, gpu: gpu, audio: audio.config,
-                                                npyPath: npyPath, pngPath: pngPath, progress: !quiet).run()
+                                                npyPath: npyPath, pngPath: pngPath,
+                                                progress: { progress.update(input, secondsDone: $0) }).run()
+                progress.fileDone(input)
                 let outputs = [npyPath, pngPath].compactMap { $0 }.joined(separator: ", ")
-                print("\(input): \(config.nMels) x \(result.frames) log-mel (\(formatDuration(result.seconds)) of audio) -> \(outputs) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+                if !runOptions.quiet { print("\(input): \(config.nMels) x \(result.frames) log-mel (\(formatDuration(result.seconds)) of audio) -> \(outputs) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s") }
                 done += 1
             } catch is Interrupted {
                 // The job discarded its temporary files; nothing of this input was written.
+                progress.finish()
                 throw Interruption.stop("stopping in \(input) (its outputs not written) after \(done) of \(inputs.count) inputs; run again for the rest")
             } catch {
                 failed += 1
+                progress.fileDone(input)
                 printError(describe(error, file: input))
             }
         }
         if failed > 0 {
-            if inputs.count > 1 { printError(BatchFailure(failed: failed, total: inputs.count).description) }
-            throw ExitCode(1)
+            // One input: its own line said it all.
+            if inputs.count > 1 { throw BatchFailure(failed: failed, total: inputs.count) }
+            throw ExitCode(ExitStatus.failure)
         }
     }
 }
@@ -123,7 +128,8 @@ struct SpectrogramJob {
     let audio: AudioConfig
     let npyPath: String?
     let pngPath: String?
-    let progress: Bool
+    /// Told the seconds of audio done so far, after each chunk.
+    var progress: (Double) -> Void = { _ in }
 
     /// Picture width the frames are max-pooled down to (so a 24-hour file makes a sane PNG).
     static let pictureColumns = 1600
@@ -140,14 +146,14 @@ struct SpectrogramJob {
         let expectedFrames = max(1, frontEnd.frameCount(sampleCount: Int(expectedSamples)))
         var pooled = MaxPooledColumns(rows: c.nMels, factor: max(1, (expectedFrames + Self.pictureColumns - 1) / Self.pictureColumns))
         var maximum = -Float.infinity
-        let meter = ProgressLine(label: input, total: Double(expectedFrames), enabled: progress)
+        let secondsPerFrame = Double(c.hopLength) / Double(c.sampleRate)
 
         func consume(_ s: Spectrogram) throws {
             guard s.frameCount > 0 else { return }
             try s.values.withUnsafeBufferPointer { try writer?.append(columnMajor: $0) }
             if pngPath != nil { pooled.add(s.values) }
             if c.topDB != nil { maximum = max(maximum, s.values.max() ?? maximum) }
-            meter.update(Double(melStream.framesEmitted))
+            progress(Double(melStream.framesEmitted) * secondsPerFrame)
         }
         do {
             while let chunk = try stream.nextChunk() {
@@ -155,7 +161,6 @@ struct SpectrogramJob {
                 try consume(melStream.append(chunk))
             }
             try consume(melStream.finish())
-            meter.finish()
             if let top = c.topDB, c.decibels {
                 let floor = maximum - top
                 try writer?.transformInPlace { if $0 < floor { $0 = floor } }
@@ -171,7 +176,6 @@ struct SpectrogramJob {
             }
             try writer?.finish()
         } catch {
-            meter.finish()
             writer?.discard()
             throw error
         }

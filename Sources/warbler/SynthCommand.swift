@@ -36,15 +36,9 @@ struct SynthCommand: ParsableCommand {
         }
 
         func run() throws {
-            let samples = ExampleRecording.generate(seconds: seconds, sampleRate: sampleRate, seed: seed)
             // Like the other commands' --out: a missing folder is made (issue 13).
-            let folder = PathText.parent(out)
-            if !folder.isEmpty {
-                do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-                    printError("\(out): cannot create its folder \(folder): \(describe(error))")
-                    throw ExitCode.failure
-                }
-            }
+            try OutputFolder.prepareParent(of: out, option: "--out")
+            let samples = ExampleRecording.generate(seconds: seconds, sampleRate: sampleRate, seed: seed)
             try AudioWriter.write(samples, sampleRate: sampleRate, to: out)
             print("\(out): \(String(format: "%.1f", seconds)) s of synthetic bird-like audio at \(sampleRate) Hz")
         }
@@ -80,8 +74,11 @@ struct SynthCommand: ParsableCommand {
         func run() throws {
             var c = SyntheticDatasetConfig()
             (c.species, c.clipsPerSpecies, c.seconds, c.format, c.seed, c.speciesSeed) = (species, clips, seconds, format, seed, speciesSeed)
+            try OutputFolder.prepare(out, option: "--out")
             let progress = ProgressLine(label: "synth dataset", total: Double(species * clips), enabled: true)
-            let n = try SyntheticDataset.write(to: out, config: c) { done, _ in progress.update(Double(done)) }
+            let n = try SyntheticDataset.write(to: out, config: c) { done, total in
+                progress.update(Double(done), detail: "\(done)/\(total) clips")
+            }
             progress.finish()
             print("\(out): \(n) clips of \(species) synthetic species (train.csv, train_audio/, species.csv)")
         }
@@ -123,6 +120,7 @@ struct SynthCommand: ParsableCommand {
             var c = SyntheticSoundscapeConfig()
             (c.species, c.recordings, c.seconds, c.phrasesPerMinute, c.format, c.seed, c.speciesSeed) =
                 (species, count, seconds, phrasesPerMinute, format, seed, speciesSeed)
+            try OutputFolder.prepare(out, option: "--out")
             let events = try SyntheticSoundscape.write(to: out, config: c)
             print("\(out): \(count) recording\(count == 1 ? "" : "s") of \(String(format: "%.0f", seconds)) s with \(events.count) synthetic calls (events.csv, truth.csv)")
         }

@@ -78,7 +78,7 @@ struct TrainCommand: ParsableCommand {
     var backgrounds: String?
     @Option(help: "Decoded-audio cache folder (default: <out>/cache).")
     var cache: String?
-    @Option(help: "Loader threads.")
+    @Option(help: "Loader threads (decoding, augmentation and the front-end of training batches; --threads sets the model's).")
     var workers = 2
     @Option(help: "EMA decay of the weights used for validation and checkpoints (off by default).")
     var emaDecay: Float?
@@ -89,6 +89,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Drop secondary labels of a BirdCLEF manifest that are not among its primary labels, instead of stopping (real BirdCLEF data names such species).")
     var ignoreUnknownSecondaryLabels = false
     @OptionGroup var deviceOptions: DeviceOptions
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
@@ -119,11 +120,9 @@ struct TrainCommand: ParsableCommand {
         if let emaDecay { guard emaDecay.isFinite, emaDecay > 0, emaDecay < 1 else { throw ValidationError("--ema-decay must be in (0, 1), not \(emaDecay).") } }
     }
 
+    /// Errors are reported, with their exit status, by `Warbler.exit(reporting:)`.
     func run() throws {
-        do { try train() } catch let e as ExitCode { throw e } catch {
-            printError(describe(error))
-            throw ExitCode.failure
-        }
+        try runOptions.run(train)
     }
 
     /// Reads the manifest in whichever layout it is in.
@@ -147,6 +146,7 @@ struct TrainCommand: ParsableCommand {
         // audio is decoded.
         let initial = try initFrom.map { try InitialWeights(path: $0) }
         try initial?.checkSettings(arch: arch, gruHidden: gruHidden)
+        try OutputFolder.prepare(out, option: "--out")
         // One run per output folder; with the folder ours, clear what a killed run left behind
         // (not in a cache folder, which runs in other folders may share).
         let lock = try RunLock(folder: out)
@@ -167,7 +167,8 @@ struct TrainCommand: ParsableCommand {
         print("\(manifest): \(manifestValue.entries.count) recordings of \(manifestValue.classes.count) species")
         let audioCache = try AudioCache(directory: cache ?? out + "/cache")
         let data = try PreparedData.prepare(manifest: manifestValue, cache: audioCache, validationFraction: validationFraction,
-                                            seed: seed, timeSplitBelow: timeSplitBelow, backgroundFolder: backgrounds)
+                                            seed: seed, timeSplitBelow: timeSplitBelow, backgroundFolder: backgrounds,
+                                            threads: runOptions.threadCount)
         for s in data.skipped { printError("\(s.path): \(s.cause) (skipped)") }
         let classes = data.train.classes.labels
         let byTime = data.split.byTime.isEmpty ? "" : " (\(data.split.byTime.count) of them split by time)"
@@ -263,13 +264,16 @@ struct TrainCommand: ParsableCommand {
                                  to: out + "/train_config.json")
         }
 
-        let meter = ProgressLine(label: "training", total: Double(trainer.totalSteps), enabled: true)
+        let meter = ProgressLine(label: "train", total: Double(trainer.totalSteps), enabled: !runOptions.quiet)
+        meter.reused = Double(trainer.state.step)
+        let stepsPerEpoch = source.batchesPerEpoch
         if Interruption.requested {
             throw Interruption.stop("stopping before training started; start again with the same command")
         }
         do {
             try trainer.train(progress: { step, total, loss, rate in
-                meter.update(Double(step), detail: String(format: "loss %.4f, %.1f clips/s", loss, rate))
+                meter.update(Double(step), detail: String(format: "epoch %d/%d, step %d/%d, loss %.4f, %.1f examples/s",
+                                                          min(epochs, (step - 1) / stepsPerEpoch + 1), epochs, step, total, loss, rate))
             }, epochDone: { r in
                 meter.finish()
                 print(String(format: "epoch %d/%d: loss %.4f, validation F1 %.3f (threshold %.2f), mAP %@, %.1f clips/s, model idle %.1f s",
@@ -315,7 +319,7 @@ struct TrainCommand: ParsableCommand {
     /// _y.npy [B, K]), the validation windows (val_<i>_x.npy) and meta.json (classes, truth rows);
     /// the caller adds init.safetensors, the initial weights.
     func export(source: LoaderBatchSource, validation: ValidationSet, classes: [String], to dir: String) throws {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try OutputFolder.prepare(dir, option: "--export-batches")
         for epoch in 0..<epochs {
             for index in 0..<source.batchesPerEpoch {
                 let b = try source.batch(epoch: epoch, index: index)

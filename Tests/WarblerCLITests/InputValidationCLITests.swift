@@ -112,14 +112,14 @@ final class InputValidationCLITests: CLITestCase {
         FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         let onFile = try CLI.run(["detect", "--checkpoint", model, a, "--out", file])
         XCTAssertEqual(onFile.status, 1)
-        XCTAssertEqual(onFile.stderr, "warbler: --out \(file) is not a folder (a file of that name exists)\n")
+        XCTAssertEqual(onFile.stderr, "warbler: \(file): is a file, not a folder (--out)\n")
         if getuid() != 0 {
             let locked = dir + "/locked"
             try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
             chmod(locked, 0o555)
             defer { chmod(locked, 0o755) }
             let ro = try CLI.run(["detect", "--checkpoint", model, a, "--out", locked])
-            XCTAssertEqual(ro.stderr, "warbler: cannot write to \(locked): permission denied\n")
+            XCTAssertEqual(ro.stderr, "warbler: \(locked): cannot write into this folder: permission denied\n")
         }
         XCTAssertFalse(onFile.stderr.contains("NSCocoaErrorDomain"))
     }
