@@ -19,8 +19,8 @@ struct DetectCommand: ParsableCommand {
         discussion: """
             Writes into --out the formats of --format (cornell: cornell.csv; csv: scores.csv and \
             detections.csv; raven: Raven selection tables; audacity: label tracks; json: \
-            detections.json; sqlite: detections.sqlite) and report/index.html with a page per \
-            recording. The sample rate, front-end, input scaling and window length come from the \
+            detections.json; sqlite: detections.sqlite) and report/index.html with a review page per \
+            recording (spectrogram, detection table, audio clips, right/wrong marks; see docs/detection.md). The sample rate, front-end, input scaling and window length come from the \
             checkpoint (what it was trained with). Thresholds come from --threshold, else \
             --thresholds, else the per-class thresholds training stored in the checkpoint, else \
             a thresholds.json beside it (older checkpoints), else 0.5.
@@ -136,7 +136,7 @@ struct DetectCommand: ParsableCommand {
                 if let picture {
                     // A report page that cannot be written is an output failure, not the recording's.
                     do { try DetectionReport.write(r, picture: picture, frontEnd: detector.frontEnd, policy: policy, to: reportDir) } catch {
-                        writeFailures.append(("\(reportDir)/\(r.recording).html/.png", describe(error)))
+                        writeFailures.append(("\(reportDir)/\(DetectionReport.pageName(for: r.recording)).html", describe(error)))
                     }
                 }
                 return r
