@@ -15,7 +15,6 @@
     out.kind = 'index';
     out.speciesRows = document.querySelectorAll('#species tbody tr').length;
     out.recordingLinks = document.querySelectorAll('#recordings tbody tr td:first-child a').length;
-    out.nav = (window.WARBLER_NAV || []).length;
     check('species', out.speciesRows > 0 || out.recordingLinks === 0, 'no species summary');
     document.getElementById('check-result').textContent = JSON.stringify(Object.assign(out, {errors}));
     return;
@@ -39,7 +38,7 @@
   }
   showPage(0);
   out.labels = labels;
-  check('labels', overlaps === 0, `${overlaps} overlapping labels`);
+  check('labelsApart', overlaps === 0, `${overlaps} overlapping labels`);
   if (REPORT.pages.length > 1) { click(document.getElementById('page-next')); check('pageNext', document.body.dataset.page === '1'); showPage(0); }
   // Zoom: the picture grows inside its scroll box, the page does not.
   click(document.querySelector('[data-zoom="4"]'));
@@ -92,7 +91,7 @@
     out.audioSeconds = document.body.dataset.audioSeconds || null;
     out.audioSrc = document.getElementById('audio').getAttribute('src');
     check('audio', !REPORT.dets.some(d => d[4]) || (out.audioSeconds && +out.audioSeconds > 0), 'no clip loaded');
-    check('picture', !!out.picture || document.getElementById('picture').naturalWidth > 0, 'picture not loaded');
+    check('pictureLoaded', !!out.picture || document.getElementById('picture').naturalWidth > 0, 'picture not loaded');
     out.picture = out.picture || document.getElementById('picture').naturalWidth + 'x';
     document.getElementById('check-result').textContent = JSON.stringify(Object.assign(out, {errors}));
   };

@@ -140,8 +140,12 @@ public enum DetectionReport {
         let plan = ReportClipPlan(events: result.events, duration: result.duration, policy: clipPolicy)
         func clipName(_ clip: ReportClipPlan.Clip) -> String { String(format: "clip-%05d.wav", clip.event + 1) }
         let written = try ReportClipWriter.write(plan, audio: result.path, sampleRate: c.sampleRate, to: assetDir, fileName: clipName)
+        // Every detection of a written span plays that span's file.
+        let planned = Dictionary(uniqueKeysWithValues: plan.clips.map { ($0.event, $0) })
+        var bySpan: [[Double]: ReportClipPlan.Clip] = [:]
+        for clip in written { bySpan[[clip.start, planned[clip.event]!.end]] = clip }
         var clipOf: [Int: ReportClipPlan.Clip] = [:]
-        for clip in written { clipOf[clip.event] = clip }
+        for clip in plan.clips { if let file = bySpan[[clip.start, clip.end]] { clipOf[clip.event] = file } }
         let data = ReportPageData(
             key: reportKey(dir), recording: result.recording, classes: policy.classes, colours: ReportScripts.colours,
             pages: pages,
@@ -149,9 +153,9 @@ public enum DetectionReport {
                 .init(label: e.label, onset: e.onset, offset: e.offset, score: Double(e.confidence),
                       clip: clipOf[i].map { assets + "/" + clipName($0) }, clipStart: clipOf[i]?.start ?? 0)
             })
-        let clipNote = written.count == result.events.count
-            ? (written.isEmpty ? "" : "Every detection has an audio clip (\(assets)/).")
-            : "Audio clips for \(written.count) of \(result.events.count) detections, the highest scores "
+        let clipNote = clipOf.count == result.events.count
+            ? (clipOf.isEmpty ? "" : "Every detection has an audio clip (\(assets)/).")
+            : "Audio clips for \(clipOf.count) of \(result.events.count) detections, the highest scores "
               + "(clips are limited to \(Int(clipPolicy.budgetSeconds)) s per recording)."
         let html = ReportScripts.recordingPage(
             title: result.recording,

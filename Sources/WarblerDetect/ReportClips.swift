@@ -30,10 +30,14 @@ public struct ReportClipPlan: Sendable, Equatable {
     /// Clips in event order; events without a clip are missing.
     public var clips: [Clip]
 
+    init(clips: [Clip]) { self.clips = clips }
+
     /// Chooses clips for `events` of a recording `duration` seconds long.
     public init(events: [DetectedEvent], duration: Double, policy: ReportClipPolicy) {
         var chosen: [Clip] = []
         var total = 0.0
+        // Several species detected over the same span share one clip, and its cost.
+        var spans = Set<[Double]>()
         // Highest scores first, ties by time, so the budget keeps the detections most worth hearing.
         let order = events.indices.sorted { events[$0].confidence != events[$1].confidence
             ? events[$0].confidence > events[$1].confidence : events[$0].onset < events[$1].onset }
@@ -41,24 +45,35 @@ public struct ReportClipPlan: Sendable, Equatable {
             let e = events[i]
             let start = max(0, e.onset - policy.padding)
             let end = min(max(duration, 0), min(e.offset, e.onset + policy.maxDetectionSeconds) + policy.padding)
-            guard end > start, total + (end - start) <= policy.budgetSeconds else { continue }
-            total += end - start
+            guard end > start else { continue }
+            if !spans.contains([start, end]) {
+                guard total + (end - start) <= policy.budgetSeconds else { continue }
+                total += end - start
+                spans.insert([start, end])
+            }
             chosen.append(Clip(event: i, start: start, end: end))
         }
         clips = chosen.sorted { $0.event < $1.event }
     }
 
-    /// Total seconds of audio the clips hold.
-    public var totalSeconds: Double { clips.reduce(0) { $0 + $1.end - $1.start } }
+    /// Total seconds of audio the clips hold (a span shared by several detections once).
+    public var totalSeconds: Double { unique.reduce(0) { $0 + $1.end - $1.start } }
+
+    /// One clip per distinct span, the first detection's, in event order.
+    public var unique: [Clip] {
+        var seen = Set<[Double]>()
+        return clips.filter { seen.insert([$0.start, $0.end]).inserted }
+    }
 }
 
 enum ReportClipWriter {
-    /// Decodes `path` once at `sampleRate` and writes each clip of `plan` to `fileName(clip)` in
-    /// `dir`. Returns the clips written (a clip past the real end of the audio is shortened;
+    /// Decodes `path` once at `sampleRate` and writes each distinct span of `plan` to
+    /// `fileName(clip)` in `dir`. Returns the clips written, one per span (a clip past the real end of the audio is shortened;
     /// one with no samples left is dropped).
     static func write(_ plan: ReportClipPlan, audio path: String, sampleRate: Int, to dir: String,
                       fileName: (ReportClipPlan.Clip) -> String) throws -> [ReportClipPlan.Clip] {
         guard !plan.clips.isEmpty else { return [] }
+        let plan = ReportClipPlan(clips: plan.unique)
         let stream = try AudioStream(path: path, config: AudioConfig(sampleRate: sampleRate))
         let rate = Double(sampleRate)
         let byStart = plan.clips.sorted { $0.start < $1.start }

@@ -68,6 +68,18 @@ final class DetectionReportTests: XCTestCase {
         XCTAssertEqual(plan.totalSeconds, 8, accuracy: 1e-9)
     }
 
+    func testDetectionsOverTheSameSpanShareOneClip() {
+        let events = ["a", "b", "c"].map { DetectedEvent(recording: "r", label: $0, onset: 5, offset: 10, confidence: 0.5) }
+            + [DetectedEvent(recording: "r", label: "a", onset: 20, offset: 21, confidence: 0.4)]
+        var policy = ReportClipPolicy()
+        policy.budgetSeconds = 7
+        let plan = ReportClipPlan(events: events, duration: 30, policy: policy)
+        // Three detections over 4.5-10.5 s cost 6 s once; the fourth's 2 s would pass the budget.
+        XCTAssertEqual(plan.clips.map(\.event), [0, 1, 2])
+        XCTAssertEqual(plan.unique, [.init(event: 0, start: 4.5, end: 10.5)])
+        XCTAssertEqual(plan.totalSeconds, 6, accuracy: 1e-9)
+    }
+
     func testReportPagesAreWritten() throws {
         let dir = try scratch("pages")
         let policy = LabelPolicy(classes: ["low", "high"], thresholds: [0.5, 0.5])
