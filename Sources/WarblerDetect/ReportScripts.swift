@@ -14,7 +14,7 @@ enum ReportScripts {
     nav.bar a{margin-right:1.2em}nav.bar{margin-bottom:.4em}
     .viewer{width:100%;overflow-x:auto;border:1px solid #ccc}.canvas{position:relative;width:100%}
     .canvas img{display:block;width:100%;height:auto}.canvas svg{position:absolute;left:0;top:0;width:100%;height:100%}
-    .det{cursor:pointer}.det text{font:13px monospace;paint-order:stroke;stroke:#000;stroke-width:3px}
+    .det{cursor:pointer}#boxes text{font:13px monospace;paint-order:stroke;stroke:#000;stroke-width:3px}
     .det.selected rect{stroke-width:4;fill-opacity:.35}.det.wrong rect{stroke-dasharray:6 4}
     .controls,.filters,.pager{margin:.5em 0;display:flex;flex-wrap:wrap;gap:.4em;align-items:center}
     audio{width:100%;max-width:40em;margin:.4em 0}
@@ -184,6 +184,7 @@ enum ReportScripts {
       const p = R.pages[pageIndex]; if (!p) return;
       const shown = filtered().filter(d => d.offset >= p.t0 && d.onset < p.t1).sort((a, b) => a.onset - b.onset);
       const rowHeight = 16, charWidth = 8.2, rows = [], maxRows = Math.max(1, Math.min(6, Math.floor(p.ph / rowHeight / 3)));
+      const labels = svgEl('g', {});  // drawn after every box, so no box edge crosses a label
       for (const d of shown) {
         const x0 = xOf(p, d.onset), x1 = Math.max(xOf(p, d.offset), x0 + 2), c = colourOf(d.label);
         const g = svgEl('g', {class: 'det' + (d.i === selected ? ' selected' : '') + (verdict(d) ? ' ' + verdict(d) : ''), 'data-i': d.i});
@@ -194,11 +195,13 @@ enum ReportScripts {
         if (r < 0 && rows.length < maxRows) { r = rows.length; rows.push(0); }
         if (r >= 0) {
           rows[r] = x0 + 2 + d.label.length * charWidth + 6;
-          const t = svgEl('text', {x: (x0 + 2).toFixed(1), y: p.py + 13 + r * rowHeight, fill: c}); t.textContent = d.label; g.appendChild(t);
+          const t = svgEl('text', {x: (x0 + 2).toFixed(1), y: p.py + 13 + r * rowHeight, fill: c, class: 'det'}); t.textContent = d.label;
+          t.onclick = () => select(d, true); labels.appendChild(t);
         }
         g.onclick = () => select(d, true);
         svg.appendChild(g);
       }
+      svg.appendChild(labels);
       svg.appendChild(svgEl('line', {id: 'playhead', x1: 0, x2: 0, y1: p.py, y2: p.py + p.ph, stroke: 'white', 'stroke-width': 1.5, visibility: 'hidden'}));
       document.body.dataset.boxes = shown.length;
     }
