@@ -13,7 +13,7 @@
 #   - a detection's audio clip loads (its duration is known to the page) from inside the folder;
 #   - the index has the species summary; marking 3 detections right and 2 wrong exports CSV
 #     that `warbler evaluate --truth-events confirmed.csv --pred-events review.csv` accepts.
-# Saves screenshots beside the copy. With --make it first makes the inputs (a 1-hour synthetic
+# Saves a screenshot beside the report folder (SHOTS=DIR: there). With --make it first makes the inputs (a 1-hour synthetic
 # recording and 40 short ones), a random checkpoint (`warbler model init`), detects with a low
 # threshold, checks both reports and prints their size and the report's share of the run time.
 #
@@ -142,7 +142,7 @@ PY
       else
         fail "warbler evaluate refused the exported CSV: $(cat "$work/evaluate.txt")"
       fi
-      local shot="${SHOTS:-$PWD}/report-screenshot-$(basename "$(dirname "$source")").png"
+      local shot="${SHOTS:-$(dirname "$source")}/report-screenshot-$(basename "$(dirname "$source")").png"
       chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$work/profile" \
         --virtual-time-budget=5000 --window-size=1400,1000 --screenshot="$shot" "file://$copy/$page" >/dev/null 2>&1 || true
       [ -s "$shot" ] && echo "screenshot: $shot" || fail "no screenshot"
