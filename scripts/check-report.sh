@@ -13,9 +13,10 @@
 #   - a detection's audio clip loads (its duration is known to the page) from inside the folder;
 #   - the index has the species summary; marking 3 detections right and 2 wrong exports CSV
 #     that `warbler evaluate --truth-events confirmed.csv --pred-events review.csv` accepts.
-# Saves a screenshot beside the report folder (SHOTS=DIR: there). With --make it first makes the inputs (a 1-hour synthetic
-# recording and 40 short ones), a random checkpoint (`warbler model init`), detects with a low
-# threshold, checks both reports and prints their size and the report's share of the run time.
+# Saves a screenshot beside the report folder (SHOTS=DIR: there). With --make it first makes
+# the inputs (a 1-hour synthetic recording and 40 short ones), a random checkpoint (`warbler
+# model init`), detects with a low threshold, checks both reports and prints their size and the
+# report's share of the run time.
 #
 #   bash scripts/check-report.sh out/demo/detections/report [--min-pages N]
 #   bash scripts/check-report.sh --make WORKDIR
