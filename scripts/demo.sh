@@ -42,7 +42,7 @@ echo "-- events (onset within 0.5 s):"
 cat <<EOF
 
 Done. The species in this demo are synthetic (generated calls over generated wind noise).
-  report:        $demo/detections/report/index.html  (spectrograms with detections, audio playable)
+  report:        $demo/detections/report/index.html  (review pages: spectrogram, sortable detections, clips, right/wrong marks)
   submission:    $demo/detections/cornell.csv        (row_id,birds per 5-s row)
   tables:        $demo/detections/raven/  audacity/  detections.csv  scores.csv  detections.sqlite
   training run:  $demo/run/  (best.safetensors, thresholds.json, metrics.jsonl, curves.png)

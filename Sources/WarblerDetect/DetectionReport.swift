@@ -1,8 +1,10 @@
-// A report a person can look at: per recording an HTML page with the spectrogram, the
-// detections drawn on it as labelled boxes over their time span, a table of detections, and the
-// recording playable in the page (a click on a detection plays from its onset; a line follows
-// playback); plus an index page for the run. Long recordings are max-pooled in time to at most
-// `maxColumns` columns so the picture stays a reasonable size.
+// A review report a person can work through in a browser: per recording an HTML page
+// (`<page>.html`, see `pageName(for:)`) with the spectrogram split into time pages (zoomable),
+// the detections drawn on it as labelled boxes, a sortable, filterable, paged detection table, a
+// short WAV clip per detection (in `<page>.files/`, so a copied report still plays) and buttons to
+// mark detections right or wrong (kept in the browser, exported as CSV for `warbler evaluate`);
+// plus an index (ReportIndex.swift) with a summary by species, every recording and the failures.
+// The page's behaviour is the inline script in ReportScripts.swift; no network, no libraries.
 import Foundation
 import WarblerFeatures
 import WarblerIO
@@ -16,8 +18,10 @@ public struct ReportSpectrogram {
     private var partial: [Float]
     private var inPartial = 0
 
-    /// `expectedFrames` sets the pooling so at most `maxColumns` columns are kept.
-    public init(bins: Int, expectedFrames: Int, maxColumns: Int = 1600) {
+    /// `expectedFrames` sets the pooling so at most `maxColumns` columns are kept. The default
+    /// keeps an hour at 100 frames/s at 30 ms per column (about 60 MB for 128 bins); the report
+    /// pools further per time page.
+    public init(bins: Int, expectedFrames: Int, maxColumns: Int = 120_000) {
         self.bins = bins
         factor = max(1, (expectedFrames + maxColumns - 1) / maxColumns)
         partial = [Float](repeating: -.infinity, count: bins)
@@ -37,123 +41,163 @@ public struct ReportSpectrogram {
 }
 
 public enum DetectionReport {
+    /// Widest spectrogram plot of one time page, pixels (the page scales it to the window).
+    static let plotWidth = 1200
+    /// Preferred length of a time page, seconds (longer when one column covers more time).
+    static let pageSeconds = 60.0
+
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    /// A path from folder `base` to `target` (both absolute or both relative to the same place).
-    static func relativePath(from base: String, to target: String) -> String {
-        let b = URL(fileURLWithPath: base).standardizedFileURL.pathComponents
-        let t = URL(fileURLWithPath: target).standardizedFileURL.pathComponents
-        var common = 0
-        while common < min(b.count, t.count) && b[common] == t[common] { common += 1 }
-        return (Array(repeating: "..", count: b.count - common) + t[common...]).joined(separator: "/")
+    /// The file name stem of a recording's page (`<stem>.html`, `<stem>.files/`): letters, digits,
+    /// '_' and '-' stay; '/' becomes "~~"; every other byte (dots, spaces, '~', non-ASCII) becomes
+    /// "~" and two hex digits. Different ids give different names ("siteA/x" is "siteA~~x", never
+    /// "siteA_x"); no name starts with a dot or holds a path separator. Names longer than 180
+    /// bytes are cut and end in "~" and a hash of the whole id, so they stay unique and short.
+    public static func pageName(for recording: String) -> String {
+        var name = ""
+        for byte in recording.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                name.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "/"): name += "~~"
+            default: name += "~" + String(format: "%02X", byte)
+            }
+        }
+        if name.isEmpty { name = "~" }
+        if name.utf8.count > 180 {
+            name = String(name.prefix(160)) + "~" + String(format: "%016llx", fnv1a(recording))
+        }
+        return name
     }
 
-    /// Writes `<dir>/<recording>.png` and `<dir>/<recording>.html`; returns the HTML path.
+    /// FNV-1a, 64-bit: a stable short hash for names and storage keys.
+    static func fnv1a(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
+
+    /// The key under which a report's review marks are kept in the browser: the report folder as
+    /// written (a copy of the folder keeps the key; another run's report into another folder gets
+    /// another one).
+    static func reportKey(_ dir: String) -> String {
+        String(fnv1a(URL(fileURLWithPath: dir).standardizedFileURL.path), radix: 36)
+    }
+
+    /// Column ranges of the time pages of a picture with `columns` columns of `secondsPerColumn`:
+    /// one page up to 1.5 `pageSeconds`, else pages of `pageSeconds` (or of `plotWidth` columns
+    /// when columns are coarser than the plot's pixels).
+    static func timePages(columns: Int, secondsPerColumn: Double, pageSeconds: Double = pageSeconds,
+                          plotWidth: Int = plotWidth) -> [Range<Int>] {
+        guard columns > 0 else { return [] }
+        let spc = max(secondsPerColumn, 1e-9)
+        let length = max(pageSeconds, Double(plotWidth) * spc)
+        guard Double(columns) * spc > 1.5 * length else { return [0..<columns] }
+        let perPage = max(1, Int((length / spc).rounded()))
+        return stride(from: 0, to: columns, by: perPage).map { $0 ..< min(columns, $0 + perPage) }
+    }
+
+    /// Writes `<dir>/<page>.html` and its pictures and clips in `<dir>/<page>.files/` (page:
+    /// `pageName(for: result.recording)`); returns the HTML path. The audio is decoded again at
+    /// the front-end's rate for the clips (`clips` bounds them).
     @discardableResult
     public static func write(_ result: RecordingResult, picture: ReportSpectrogram, frontEnd: FrontEnd,
-                             policy: LabelPolicy, to dir: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                             policy: LabelPolicy, clips clipPolicy: ReportClipPolicy = ReportClipPolicy(),
+                             to dir: String) throws -> String {
+        let name = pageName(for: result.recording)
+        let assets = name + ".files"
+        let assetDir = dir + "/" + assets
+        // Pictures and clips of an earlier run of this recording would be stale; the page is replaced below.
+        if FileManager.default.fileExists(atPath: assetDir) { try FileManager.default.removeItem(atPath: assetDir) }
+        try FileManager.default.createDirectory(atPath: assetDir, withIntermediateDirectories: true)
         let c = frontEnd.config
-        var figure = SpectrogramFigure(values: picture.columns, frames: picture.columnCount, bins: picture.bins,
-                                       secondsPerFrame: Double(c.hopLength * picture.factor) / Double(c.sampleRate),
-                                       binFrequencies: frontEnd.filterbank.centerFrequencies)
-        figure.title = URL(fileURLWithPath: result.path).lastPathComponent
-        let image = figure.render()
-        let layout = figure.layout
-        let png = result.recording + ".png"
-        try AtomicFile.write(try image.pngData(), to: dir + "/" + png)
-
-        let seconds = Double(picture.columnCount) * figure.secondsPerFrame
-        func x(_ t: Double) -> Double { Double(layout.plot.minX) + Double(layout.plot.width) * min(max(t / max(seconds, 1e-9), 0), 1) }
-        let colours = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#fabed4", "#469990"]
-        func colour(_ label: String) -> String { colours[(policy.classes.firstIndex(of: label) ?? 0) % colours.count] }
-        var boxes = ""
-        for (i, e) in result.events.enumerated() {
-            let x0 = x(e.onset), x1 = max(x(e.offset), x0 + 2)
-            boxes += """
-                <g class="det" data-onset="\(e.onset)" onclick="playFrom(\(e.onset))"><title>\(escape(e.label)) \(String(format: "%.2f", e.confidence)), \(String(format: "%.2f-%.2f s", e.onset, e.offset))</title>\
-                <rect x="\(String(format: "%.1f", x0))" y="\(layout.plot.minY)" width="\(String(format: "%.1f", x1 - x0))" height="\(layout.plot.height)" \
-                fill="\(colour(e.label))" fill-opacity="0.18" stroke="\(colour(e.label))" stroke-width="2"/>\
-                <text x="\(String(format: "%.1f", x0 + 2))" y="\(layout.plot.minY + 14 + 14 * (i % 3))" fill="\(colour(e.label))" font-size="13" font-family="monospace">\(escape(e.label))</text></g>
-
-                """
+        let spc = Double(c.hopLength * picture.factor) / Double(c.sampleRate)
+        let columns = picture.columns, bins = picture.bins, count = columns.count / max(picture.bins, 1)
+        // One colour scale for the whole recording, so time pages compare.
+        var top = -Float.infinity
+        for v in columns where v.isFinite && v > top { top = v }
+        let range: ClosedRange<Float> = top.isFinite ? (top - 80)...top : -80...0
+        var pages: [ReportPageData.TimePage] = []
+        for (k, cols) in timePages(columns: count, secondsPerColumn: spc).enumerated() {
+            var figure = SpectrogramFigure(values: Array(columns[cols.lowerBound * bins ..< cols.upperBound * bins]),
+                                           frames: cols.count, bins: bins, secondsPerFrame: spc,
+                                           binFrequencies: frontEnd.filterbank.centerFrequencies)
+            figure.maxPlotWidth = plotWidth
+            figure.startTime = Double(cols.lowerBound) * spc
+            figure.valueRange = range
+            figure.title = URL(fileURLWithPath: result.path).lastPathComponent
+            let image = figure.render(), layout = figure.layout
+            let png = String(format: "page-%03d.png", k + 1)
+            try AtomicFile.write(try image.pngData(), to: assetDir + "/" + png)
+            pages.append(.init(png: assets + "/" + png, t0: figure.startTime, t1: Double(cols.upperBound) * spc,
+                               w: layout.imageWidth, h: layout.imageHeight, px: layout.plot.minX, py: layout.plot.minY,
+                               pw: layout.plot.width, ph: layout.plot.height))
         }
-        var rows = ""
-        for e in result.events {
-            rows += "<tr onclick=\"playFrom(\(e.onset))\"><td><span class=\"sw\" style=\"background:\(colour(e.label))\"></span>\(escape(e.label))</td>"
-                + "<td>\(String(format: "%.2f", e.onset))</td><td>\(String(format: "%.2f", e.offset))</td><td>\(String(format: "%.2f", e.confidence))</td></tr>\n"
-        }
-        let audio = escape(relativePath(from: dir, to: result.path))
-        let html = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Warbler: \(escape(result.recording))</title>
-            <style>body{font-family:sans-serif;margin:1.5em;color:#222}figure{position:relative;margin:0;width:\(layout.imageWidth)px}
-            figure img,figure svg{position:absolute;left:0;top:0}figure{height:\(layout.imageHeight)px}.det{cursor:pointer}
-            table{border-collapse:collapse;margin-top:1em}td,th{padding:2px 10px;text-align:left;border-bottom:1px solid #ddd}
-            tr:hover{background:#f3f3f3;cursor:pointer}.sw{display:inline-block;width:10px;height:10px;margin-right:6px}
-            audio{width:\(layout.imageWidth)px;margin:0.6em 0}</style></head>
-            <body>
-            <h1>\(escape(result.recording))</h1>
-            <p>\(escape(result.path)) &middot; \(String(format: "%.1f", result.duration)) s &middot; \(result.events.count) detection\(result.events.count == 1 ? "" : "s") &middot; \(result.windows.count) windows</p>
-            <audio id="audio" controls preload="metadata" src="\(audio)"></audio>
-            <figure><img src="\(escape(png))" width="\(layout.imageWidth)" height="\(layout.imageHeight)" alt="log-mel spectrogram">
-            <svg width="\(layout.imageWidth)" height="\(layout.imageHeight)" xmlns="http://www.w3.org/2000/svg">
-            \(boxes)<line id="playhead" x1="\(layout.plot.minX)" x2="\(layout.plot.minX)" y1="\(layout.plot.minY)" y2="\(layout.plot.minY + layout.plot.height)" stroke="white" stroke-width="1.5" visibility="hidden"/>
-            </svg></figure>
-            <table><thead><tr><th>species</th><th>onset (s)</th><th>offset (s)</th><th>confidence</th></tr></thead><tbody>
-            \(rows)</tbody></table>
-            <script>
-            const audio = document.getElementById('audio'), head = document.getElementById('playhead');
-            const x0 = \(layout.plot.minX), w = \(layout.plot.width), span = \(seconds);
-            function playFrom(t) { audio.currentTime = t; audio.play(); }
-            // What loaded, for scripts/check-report.sh (and anyone inspecting the page).
-            const img = document.querySelector('figure img');
-            function noteImage() { if (img.naturalWidth) document.body.setAttribute('data-picture', img.naturalWidth + 'x' + img.naturalHeight); }
-            if (img.complete) noteImage(); else img.addEventListener('load', noteImage);
-            audio.addEventListener('loadedmetadata', () => document.body.setAttribute('data-audio-seconds', audio.duration.toFixed(2)));
-            audio.addEventListener('timeupdate', () => {
-              const x = x0 + w * Math.min(1, audio.currentTime / span);
-              head.setAttribute('x1', x); head.setAttribute('x2', x); head.setAttribute('visibility', 'visible');
-            });
-            </script>
-            </body></html>
-
-            """
-        let path = dir + "/" + result.recording + ".html"
+        let plan = ReportClipPlan(events: result.events, duration: result.duration, policy: clipPolicy)
+        func clipName(_ clip: ReportClipPlan.Clip) -> String { String(format: "clip-%05d.wav", clip.event + 1) }
+        let written = try ReportClipWriter.write(plan, audio: result.path, sampleRate: c.sampleRate, to: assetDir, fileName: clipName)
+        // Every detection of a written span plays that span's file.
+        let planned = Dictionary(uniqueKeysWithValues: plan.clips.map { ($0.event, $0) })
+        var bySpan: [[Double]: ReportClipPlan.Clip] = [:]
+        for clip in written { bySpan[[clip.start, planned[clip.event]!.end]] = clip }
+        var clipOf: [Int: ReportClipPlan.Clip] = [:]
+        for clip in plan.clips { if let file = bySpan[[clip.start, clip.end]] { clipOf[clip.event] = file } }
+        let data = ReportPageData(
+            key: reportKey(dir), recording: result.recording, classes: policy.classes, colours: ReportScripts.colours,
+            pages: pages,
+            dets: result.events.enumerated().map { i, e in
+                .init(label: e.label, onset: e.onset, offset: e.offset, score: Double(e.confidence),
+                      clip: clipOf[i].map { assets + "/" + clipName($0) }, clipStart: clipOf[i]?.start ?? 0)
+            })
+        let clipNote = clipOf.count == result.events.count
+            ? (clipOf.isEmpty ? "" : "Every detection has an audio clip (\(assets)/).")
+            : "Audio clips for \(clipOf.count) of \(result.events.count) detections, the highest scores "
+              + "(clips are limited to \(Int(clipPolicy.budgetSeconds)) s per recording)."
+        let html = ReportScripts.recordingPage(
+            title: result.recording,
+            meta: "\(result.path) · \(String(format: "%.1f", result.duration)) s · \(result.events.count) detection"
+                + "\(result.events.count == 1 ? "" : "s") · \(result.windows.count) windows",
+            clipNote: clipNote, data: try data.json())
+        let path = dir + "/" + name + ".html"
         try AtomicFile.write(Data(html.utf8), to: path)
         return path
     }
+}
 
-    /// `<dir>/index.html`: every recording with its detections per species and a link.
-    @discardableResult
-    public static func writeIndex(_ results: [RecordingResult], failures: [(path: String, reason: String)], to dir: String) throws -> String {
-        var rows = ""
-        for r in results {
-            var counts: [String: Int] = [:]
-            for e in r.events { counts[e.label, default: 0] += 1 }
-            let species = counts.keys.sorted().map { "\(escape($0)) (\(counts[$0]!))" }.joined(separator: ", ")
-            rows += "<tr><td><a href=\"\(escape(r.recording)).html\">\(escape(r.recording))</a></td><td>\(String(format: "%.1f", r.duration))</td>"
-                + "<td>\(r.events.count)</td><td>\(species.isEmpty ? "&mdash;" : species)</td></tr>\n"
+/// What a recording page's script works from, embedded in the page as JSON.
+struct ReportPageData: Encodable {
+    struct TimePage: Encodable {
+        var png: String
+        var t0, t1: Double
+        var w, h, px, py, pw, ph: Int
+    }
+    /// One detection as a JSON array: [label, onset, offset, score, clip or null, clip start].
+    struct Det: Encodable {
+        var label: String
+        var onset, offset, score: Double
+        var clip: String?
+        var clipStart: Double
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.unkeyedContainer()
+            func ms(_ t: Double) -> Double { (t * 1000).rounded() / 1000 }
+            try c.encode(label); try c.encode(ms(onset)); try c.encode(ms(offset)); try c.encode(ms(score))
+            if let clip { try c.encode(clip) } else { try c.encodeNil() }
+            try c.encode(ms(clipStart))
         }
-        let failed = failures.map { "<li>\(escape($0.path)): \(escape($0.reason))</li>" }.joined(separator: "\n")
-        let html = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Warbler detections</title>
-            <style>body{font-family:sans-serif;margin:1.5em}td,th{padding:2px 12px;text-align:left;border-bottom:1px solid #ddd}</style></head>
-            <body><h1>Warbler detections</h1>
-            <table><thead><tr><th>recording</th><th>seconds</th><th>detections</th><th>species (count)</th></tr></thead><tbody>
-            \(rows)</tbody></table>
-            \(failures.isEmpty ? "" : "<h2>Not processed</h2><ul>\n\(failed)\n</ul>")
-            </body></html>
+    }
+    var key, recording: String
+    var classes, colours: [String]
+    var pages: [TimePage]
+    var dets: [Det]
 
-            """
-        let path = dir + "/index.html"
-        // No recording may have written a page (every input failed): the folder is made here.
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(html.utf8), to: path)
-        return path
+    /// JSON safe inside a <script> element.
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
     }
 }

@@ -19,8 +19,8 @@ struct DetectCommand: ParsableCommand {
         discussion: """
             Writes into --out the formats of --format (cornell: cornell.csv; csv: scores.csv and \
             detections.csv; raven: Raven selection tables; audacity: label tracks; json: \
-            detections.json; sqlite: detections.sqlite) and report/index.html with a page per \
-            recording. The sample rate, front-end, input scaling and window length come from the \
+            detections.json; sqlite: detections.sqlite) and report/index.html with a review page per \
+            recording (spectrogram, detection table, audio clips, right/wrong marks; see docs/detection.md). The sample rate, front-end, input scaling and window length come from the \
             checkpoint (what it was trained with). Thresholds come from --threshold, else \
             --thresholds, else the per-class thresholds training stored in the checkpoint, else \
             a thresholds.json beside it (older checkpoints), else 0.5.
@@ -131,9 +131,15 @@ struct DetectCommand: ParsableCommand {
             // A report page that cannot be written is an output failure, not the recording's.
             do {
                 let page = try DetectionReport.write(r, picture: picture, frontEnd: detector.frontEnd, policy: policy, to: reportDir)
-                reportFiles[r.recording] = [page, String(page.dropLast(5)) + ".png"].map { relative($0) }
+                // The page and everything in its folder of pictures and clips.
+                let assets = String(page.dropLast(5)) + ".files"
+                let inside = (FileManager.default.enumerator(atPath: assets)?.allObjects as? [String] ?? []).filter { rel in
+                    var isDir: ObjCBool = false
+                    return FileManager.default.fileExists(atPath: assets + "/" + rel, isDirectory: &isDir) && !isDir.boolValue
+                }
+                reportFiles[r.recording] = [relative(page)] + inside.sorted().map { relative(assets + "/" + $0) }
             } catch {
-                writeFailures.append(("\(reportDir)/\(r.recording).html/.png", describe(error)))
+                writeFailures.append(("\(reportDir)/\(DetectionReport.pageName(for: r.recording)).html", describe(error)))
             }
         }
         func newPicture(_ file: String) -> ReportSpectrogram? {
@@ -167,7 +173,7 @@ struct DetectCommand: ParsableCommand {
                                 _ = try detector.drawOnly(path: file, recording: r.recording) { picture.add($0) }
                                 writePage(r, picture)
                             } catch {
-                                writeFailures.append(("\(reportDir)/\(r.recording).html", describe(error, file: file)))
+                                writeFailures.append(("\(reportDir)/\(DetectionReport.pageName(for: r.recording)).html", describe(error, file: file)))
                             }
                         }
                     }
@@ -193,7 +199,8 @@ struct DetectCommand: ParsableCommand {
         var written = outcome.written.map { relative($0) } + reportFiles.values.flatMap { $0 }
         if !noReport {
             do {
-                written.append(relative(try DetectionReport.writeIndex(results, failures: failures, to: reportDir)))
+                let index = try DetectionReport.writeIndex(results, failures: failures, about: record.provenance, to: reportDir)
+                written += [relative(index), relative(reportDir + "/nav.js")]
             } catch {
                 writeFailures.append((reportDir + "/index.html", describe(error)))
             }

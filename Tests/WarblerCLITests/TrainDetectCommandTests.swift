@@ -78,7 +78,7 @@ final class TrainDetectCommandTests: CLITestCase {
         XCTAssertEqual(cornell.dropFirst().map { String($0.split(separator: ",")[0]) },
                        ["soundscape01_5", "soundscape01_10", "soundscape01_15", "soundscape02_5", "soundscape02_10", "soundscape02_15"])
         for f in ["scores.csv", "detections.csv", "raven/all.selections.txt", "detections.json", "detections.sqlite",
-                  "report/index.html", "report/soundscape01.html", "report/soundscape01.png"] {
+                  "report/index.html", "report/nav.js", "report/soundscape01.html", "report/soundscape01.files/page-001.png"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/det/" + f), f)
         }
         // The evaluation reads detect's output directly.
