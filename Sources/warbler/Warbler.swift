@@ -16,7 +16,7 @@ struct Warbler: ParsableCommand {
             """,
         version: WarblerVersion.string,
         subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, EvaluateCommand.self,
-                      TrainCommand.self, DetectCommand.self,
+                      TrainCommand.self, DetectCommand.self, MergeCommand.self,
                       ModelCommand.self, PredictCommand.self, DevicesCommand.self, BenchCommand.self])
 
     /// Registers the CUDA backend (nothing is loaded until a CUDA device is asked for), so that
