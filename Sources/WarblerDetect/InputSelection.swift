@@ -120,11 +120,11 @@ public struct InputSelection: Sendable {
     }
 
     /// Where NSString.deletingPathExtension would cut the last component of `b`: before its last
-    /// "." when that is neither its first nor its last character; else the end.
+    /// "." unless that is its first character ("x/.hidden" keeps it; "odd." loses the dot).
     static func stemEndOffset(_ b: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
         var i = b.count - 1
         while i > from && b[i] != 0x2F {
-            if b[i] == 0x2E { return (i == b.count - 1 || b[i - 1] == 0x2F) ? b.count : i }
+            if b[i] == 0x2E { return b[i - 1] == 0x2F ? b.count : i }
             i -= 1
         }
         return b.count

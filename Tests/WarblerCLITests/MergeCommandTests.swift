@@ -42,6 +42,18 @@ final class MergeCommandTests: CLITestCase {
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/merged/run.json"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/merged/missing.txt"))
+
+        // The same recordings from a --files-from list (in the order a folder is listed in,
+        // with a comment and a blank line) in 2 shards: the same tables again.
+        let wavs = try FileManager.default.subpathsOfDirectory(atPath: dir + "/in").filter { $0.hasSuffix(".wav") }.sorted()
+        try Data(("# the archive\n\n" + wavs.map { dir + "/in/" + $0 + "\n" }.joined()).utf8).write(to: URL(fileURLWithPath: dir + "/list.txt"))
+        var listArgs = args.filter { $0 != dir + "/in" }
+        listArgs += ["--files-from", dir + "/list.txt"]
+        for i in 0..<2 { _ = try ok(listArgs + ["--out", dir + "/l\(i)", "--shard", "\(i)/2"]) }
+        _ = try ok(["merge", dir + "/l0", dir + "/l1", "--out", dir + "/lmerged", "--format", "cornell,csv"])
+        for f in ["cornell.csv", "scores.csv"] {
+            XCTAssertEqual(try text(dir + "/lmerged/" + f), try text(dir + "/whole/" + f), "--files-from: " + f)
+        }
     }
 
     func testMergeNamesTheInputsOfAShardThatNeverRan() throws {
