@@ -111,9 +111,6 @@ public struct MelFilterbank: Sendable {
                   fMin: config.fMin, fMax: config.effectiveFMax, scale: config.melScale, norm: config.melNorm)
     }
 
-    /// Bands that received no FFT bin at all (too many mels for the FFT size); librosa warns.
-    public var emptyBands: [Int] { lengths.indices.filter { lengths[$0] == 0 } }
-
     /// Projects a batch of spectra stored bin-major, `power[k * 8 + f]` for bin k of frame f,
     /// onto the bands, `mel[m * 8 + f]`: each weight is one SIMD multiply-add across 8 frames.
     @inline(__always)

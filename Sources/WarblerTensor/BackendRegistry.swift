@@ -14,7 +14,6 @@ extension Backends {
     }
 
     /// Whether a factory for CUDA devices has been registered.
-    public static var hasCUDA: Bool { registry.has(kind: "cuda") }
 
     static let registry = BackendRegistry()
 }
@@ -36,12 +35,6 @@ final class BackendRegistry: @unchecked Sendable {
         defer { lock.unlock() }
         factories[kind] = factory
         instances = instances.filter { Self.kind(of: $0.key) != kind }
-    }
-
-    func has(kind: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return factories[kind] != nil
     }
 
     func backend(for device: Device) throws -> Backend {

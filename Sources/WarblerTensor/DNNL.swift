@@ -85,7 +85,4 @@ final class DNNL: @unchecked Sendable {
         buffers[slot] = (pointer, size)
         return pointer
     }
-
-    /// Bytes held in scratch buffers.
-    var bufferBytes: Int { buffers.values.reduce(0) { $0 + $1.bytes } }
 }

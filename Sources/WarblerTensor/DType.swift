@@ -1,7 +1,7 @@
-// Element types. Float32 is what the CPU computes in; the 16-bit types are storage formats
-// designed in for the GPU backend (bf16 autocast) and converted on the way in and out.
+// Element types of tensors: float32 only (bfloat16 paths convert inside the kernels that use
+// it, --bf16, and keep float32 tensors).
 public enum DType: String, Codable, Sendable, CaseIterable {
-    case float32, bfloat16, float16
+    case float32
 
-    public var byteCount: Int { self == .float32 ? 4 : 2 }
+    public var byteCount: Int { 4 }
 }

@@ -39,7 +39,6 @@ public final class BatchLoader: @unchecked Sendable {
     public let batchCount: Int
     private let state: LoaderState
     private var waited = 0.0
-    private var longest = 0.0
 
     /// Starts `workers` threads making batches `startBatch ..< batchCount` with `make`, which
     /// receives the worker number and the batch number and must depend on the batch number
@@ -60,8 +59,6 @@ public final class BatchLoader: @unchecked Sendable {
 
     /// Total seconds `next()` has waited for a batch that was not ready (the model was idle).
     public var waitedSeconds: Double { waited }
-    /// The longest single wait, seconds.
-    public var longestWaitSeconds: Double { longest }
 
     /// The next batch in order, or nil after the last one; rethrows a worker's error.
     public func next() throws -> TrainingBatch? {
@@ -69,7 +66,6 @@ public final class BatchLoader: @unchecked Sendable {
         let result = state.take()
         let wait = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         waited += wait
-        longest = max(longest, wait)
         return try result?.get()
     }
 

@@ -12,6 +12,9 @@ import WarblerTensor
 import WarblerTraining
 
 struct TrainCommand: ParsableCommand {
+    /// The architecture without --arch (and without --init-from a checkpoint).
+    static let defaultArch = "warbler-small"
+
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a detector on labelled recordings (the Cornell silver-medal recipe).",
@@ -29,7 +32,14 @@ struct TrainCommand: ParsableCommand {
             validation mixes the held-out calls into noise and adds noise-only windows, and picks \
             the thresholds and the best epoch on that. On birds5 (31 recordings) this takes about \
             7 minutes on 2 Zen 4 cores (11 on 2 Zen 3 cores without AVX-512); --epochs and \
-            --examples-per-epoch scale it linearly. See docs/training.md.
+            --examples-per-epoch scale it linearly.
+
+            --init-from CKPT fine-tunes an existing model: train on 3 species, then \
+            `warbler train --manifest five_species/ --init-from run3/best.safetensors --out run5` \
+            keeps the backbone and GRU, and the head rows of the 3 known species, and starts the \
+            2 new species' rows fresh (one line says what was loaded). --arch and --gru-hidden \
+            come from the checkpoint and may not contradict it. With --resume the weights come \
+            from the run's state; the --init-from file must be the same one. See docs/training.md.
             """)
 
     @Option(help: "train.csv (BirdCLEF or Cornell layout) or a folder of species folders.")
@@ -38,8 +48,10 @@ struct TrainCommand: ParsableCommand {
     var audioRoot: String?
     @Option(help: "Run folder for checkpoints, thresholds and logs.")
     var out: String
-    @Option(help: "Architecture: warbler-small (trains on birds5 in about 7 minutes on 2 cores), warbler-base (twice the width, about 11), resnest14d, resnest26d, resnest50d, resnest101e.")
-    var arch = "warbler-small"
+    @Option(help: "Architecture: warbler-small (the default; trains on birds5 in about 7 minutes on 2 cores), warbler-base (twice the width, about 11), resnest14d, resnest26d, resnest50d, resnest101e. With --init-from a checkpoint: the checkpoint's.")
+    var arch: String?
+    @Option(help: ArgumentHelp("Start from these weights instead of a random initialisation (fine-tuning): a Warbler checkpoint (from train or model init), whose architecture, GRU and front-end the run takes, with its whole model loaded when the classes are the same and otherwise its backbone and GRU plus the head rows of the classes it knows; or a timm ResNeSt state dict (.safetensors) for the backbone of --arch.", valueName: "checkpoint"))
+    var initFrom: String?
     @Option(help: "Epochs (validation, thresholds and checkpoints after each).")
     var epochs = 10
     @Option(help: "Random seed (split, sampling, augmentation, initialisation).")
@@ -56,7 +68,7 @@ struct TrainCommand: ParsableCommand {
     var timeSplitBelow = 4
     @Option(help: "Examples per epoch, however many files there are (the training budget is epochs x this).")
     var examplesPerEpoch = 1024
-    @Option(help: "GRU hidden size (default: 64 for warbler-small, 128 for warbler-base, 256 otherwise; 0 turns the GRU off).")
+    @Option(help: "GRU hidden size (default: 64 for warbler-small, 128 for warbler-base, 256 otherwise, or the --init-from checkpoint's; 0 turns the GRU off).")
     var gruHidden: Int?
     @Option(help: "Crop length, seconds.")
     var cropSeconds = 5.0
@@ -131,6 +143,10 @@ struct TrainCommand: ParsableCommand {
         let statePath = out + "/last.state.safetensors"
         let hasRun = FileManager.default.fileExists(atPath: statePath)
         if resume && !hasRun { throw TrainingError("\(out): there is no run to resume (no last.state.safetensors)") }
+        // The weights to start from: read and checked against --arch / --gru-hidden before any
+        // audio is decoded.
+        let initial = try initFrom.map { try InitialWeights(path: $0) }
+        try initial?.checkSettings(arch: arch, gruHidden: gruHidden)
         // One run per output folder; with the folder ours, clear what a killed run left behind
         // (not in a cache folder, which runs in other folders may share).
         let lock = try RunLock(folder: out)
@@ -157,9 +173,24 @@ struct TrainCommand: ParsableCommand {
         let byTime = data.split.byTime.isEmpty ? "" : " (\(data.split.byTime.count) of them split by time)"
         print("split: \(data.train.count) training and \(data.validation.count) validation recordings\(byTime)")
 
-        let hidden = gruHidden ?? ModelOptions.defaultGRUHidden(arch: arch)
-        let config = try SEDConfig(arch: arch, classes: classes.count, gruHidden: hidden, gruLayers: hidden > 0 ? 1 : 0)
+        let config: SEDConfig
+        if let initial {
+            config = try initial.modelConfig(classes: classes.count, arch: arch, gruHidden: gruHidden, defaultArch: Self.defaultArch,
+                                             defaultGRUHidden: ModelOptions.defaultGRUHidden(arch:))
+        } else {
+            let a = arch ?? Self.defaultArch
+            let h = gruHidden ?? ModelOptions.defaultGRUHidden(arch: a)
+            config = try SEDConfig(arch: a, classes: classes.count, gruHidden: h, gruLayers: h > 0 ? 1 : 0)
+        }
+        let hidden = config.gruLayers > 0 ? config.gruHidden : 0
         let model = try SEDModel(config: config, seed: seed)
+        // A resumed run takes its weights from its state file (resume() below); a new one
+        // starts from --init-from's.
+        var initOutcome: InitialWeights.Outcome?
+        if let initial, !resume {
+            initOutcome = try initial.load(into: model, classes: classes)
+            print(initOutcome!.summary)
+        }
         var crop = CropConfig()
         crop.seconds = cropSeconds
         crop.classBalanced = classBalanced
@@ -168,7 +199,9 @@ struct TrainCommand: ParsableCommand {
         let composer = try ExampleComposer(data: data.train, augmentation: augmentation, crop: crop, seed: seed)
         let loaderConfig = LoaderConfig(batchSize: batchSize, workers: workers, prefetch: 2 * workers, examplesPerEpoch: examplesPerEpoch)
         // The model's input contract, written into every checkpoint: detect and predict read it.
-        let input = ModelInput(frontEnd: FrontEndConfig(), normalization: .decibelsAround40, windowSeconds: cropSeconds)
+        // With --init-from a checkpoint that has one, its front-end and value scaling.
+        let defaultInput = ModelInput(frontEnd: FrontEndConfig(), normalization: .decibelsAround40, windowSeconds: cropSeconds)
+        let input = initial?.input(fallback: defaultInput) ?? defaultInput
         let frontEnd = input.frontEnd
         let source = try LoaderBatchSource(composer: composer, frontEnd: frontEnd, config: loaderConfig, normalization: input.normalization)
         let validation = try LoaderBatchSource.fieldValidationSet(data: data.validation, crop: crop, frontEnd: frontEnd, config: loaderConfig,
@@ -205,24 +238,28 @@ struct TrainCommand: ParsableCommand {
         }
         trainer.checkpointEvery = max(1, source.batchesPerEpoch / 4)
         trainer.shouldStop = { Interruption.requested }
-        trainer.runSettings = try runSettings(hidden: hidden, augmentation: augmentation, crop: crop, data: data)
+        trainer.runSettings = try runSettings(arch: config.arch, hidden: hidden, augmentation: augmentation, crop: crop, data: data,
+                                              initFrom: initial)
         if resume {
             try trainer.resume()
             print("resuming at epoch \(trainer.state.epoch + 1), batch \(trainer.state.nextBatch + 1) (step \(trainer.state.step))")
         }
+        struct InitRecord: Encodable { let path: String, fingerprint: String, loaded: String? }
         struct RunRecord: Encodable {
             let manifest: String, audioRoot: String?, arch: String, model: SEDConfig, train: TrainConfig
             let augmentation: AugmentationConfig, crop: CropConfig, loader: LoaderConfig, classes: [String]
-            let input: ModelInput, split: DataSplit, validation: FieldValidationConfig
+            let input: ModelInput, split: DataSplit, validation: FieldValidationConfig, initFrom: InitRecord?
         }
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         // A resumed run has the settings it was started with (resume() refused others): its
         // train_config.json stays as written then.
         if !resume || !FileManager.default.fileExists(atPath: out + "/train_config.json") {
-            try AtomicFile.write(try e.encode(RunRecord(manifest: manifest, audioRoot: audioRoot, arch: arch, model: config, train: trainConfig,
-                                                        augmentation: augmentation, crop: crop, loader: loaderConfig, classes: classes,
-                                                        input: input, split: data.split, validation: FieldValidationConfig())),
+            let initRecord = initial.map { InitRecord(path: $0.path, fingerprint: $0.fingerprint, loaded: initOutcome?.summary) }
+            try AtomicFile.write(try e.encode(RunRecord(manifest: manifest, audioRoot: audioRoot, arch: config.arch, model: config,
+                                                        train: trainConfig, augmentation: augmentation, crop: crop, loader: loaderConfig,
+                                                        classes: classes, input: input, split: data.split,
+                                                        validation: FieldValidationConfig(), initFrom: initRecord)),
                                  to: out + "/train_config.json")
         }
 
@@ -251,8 +288,11 @@ struct TrainCommand: ParsableCommand {
     /// What a resumed run must share with the run it continues, besides TrainConfig (epochs,
     /// seed, learning rate, EMA): anything that changes the model or the batches. The data is
     /// fingerprinted by its file names, labels and split, so a moved data folder still resumes.
-    /// Not listed (free to change on resume): --workers, --cache, --device.
-    func runSettings(hidden: Int, augmentation: AugmentationConfig, crop: CropConfig, data: PreparedData) throws -> [String: String] {
+    /// --init-from is listed by its file name and content hash (only when given, so runs from
+    /// before it existed still resume). Not listed (free to change on resume): --workers,
+    /// --cache, --device.
+    func runSettings(arch: String, hidden: Int, augmentation: AugmentationConfig, crop: CropConfig, data: PreparedData,
+                     initFrom: InitialWeights? = nil) throws -> [String: String] {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         func json(_ v: some Encodable) throws -> String { String(decoding: try e.encode(v), as: UTF8.self) }
@@ -260,13 +300,15 @@ struct TrainCommand: ParsableCommand {
         let entries = data.manifest.entries.map { [($0.path as NSString).lastPathComponent, $0.primaryLabel] + $0.secondaryLabels }
         for b in (try json(entries) + (try json(data.split))).utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         let backgroundNames = try backgrounds.map { try PreparedData.backgroundFiles(in: $0).map { ($0 as NSString).lastPathComponent } }
-        return ["arch": arch, "gru-hidden": String(hidden), "batch-size": String(batchSize),
+        var settings = ["arch": arch, "gru-hidden": String(hidden), "batch-size": String(batchSize),
                 "examples-per-epoch": String(examplesPerEpoch), "validation-fraction": String(validationFraction),
                 "time-split-below": String(timeSplitBelow), "crop-seconds": String(cropSeconds),
                 "no-call-share": String(noCallShare), "class-balanced": String(classBalanced),
                 "backgrounds": try json(backgroundNames ?? []),
                 "augmentation": try json(augmentation), "crop": try json(crop),
                 "data": String(h, radix: 16) + " (\(data.manifest.entries.count) recordings)"]
+        if let initFrom { settings["init-from"] = initFrom.fingerprint }
+        return settings
     }
 
     /// The exact batches training would see (e<epoch>_b<index>_x.npy [B, 1, frames, mels] and

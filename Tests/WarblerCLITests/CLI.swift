@@ -18,10 +18,12 @@ enum CLI {
         return dir.appendingPathComponent("warbler").path
     }
 
-    static func run(_ arguments: [String]) throws -> CLIResult {
+    /// Runs `warbler arguments` (in `directory` when given, else the test's working folder).
+    static func run(_ arguments: [String], in directory: String? = nil) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -24,8 +24,7 @@ final class DetectionRunTests: XCTestCase {
         // Equal names in different folders (recorders that name files by time) are told apart
         // by the path relative to the inputs' common folder; files differing only in the
         // extension keep it.
-        FileManager.default.createFile(atPath: dir + "/in/sub/b.flac", contents: Data())
-        FileManager.default.createFile(atPath: dir + "/in/sub/c.wav", contents: Data())
+        for f in ["in/sub/b.flac", "in/sub/c.wav"] { FileManager.default.createFile(atPath: dir + "/" + f, contents: Data()) }
         let files = try AudioInputs.expand([dir + "/in"])
         XCTAssertEqual(AudioInputs.commonFolder(files), AudioInputs.absolute(dir + "/in"))
         XCTAssertEqual(AudioInputs.recordingIDs(files), ["a", "b", "sub/b", "sub/c.ogg", "sub/c.wav"])
