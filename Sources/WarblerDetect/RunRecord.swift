@@ -28,6 +28,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
         public var reason: String?
         /// The report's files for this recording (relative to the output folder).
         public var reportFiles: [String]?
+        /// The recording's index in the whole input list (sharded runs; merge orders by it).
+        public var index: Int?
         public init(id: String, path: String, status: String, reason: String? = nil) {
             (self.id, self.path, self.status, self.reason) = (id, AudioInputs.absolute(path), status, reason)
         }
@@ -51,6 +53,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var recordings: [Recording]
     /// Paths relative to the output folder, sorted.
     public var files: [String]
+    /// This run's shard of a larger run (--shard), what `warbler merge` needs (InputSelection.swift).
+    public var shard: ShardRecord?
 
     public init(command: [String], started: Date, checkpoint: Checkpoint, settings: DetectConfig, policy: LabelPolicy,
                 thresholdSource: String, device: String, inputRoot: String, recordings: [Recording], files: [String]) {

@@ -29,7 +29,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "A checkpoint written by `warbler train` or `warbler model init`.")
     var checkpoint: String
     @Argument(help: "Audio files or folders (searched recursively for wav, flac, ogg, opus, mp3).")
-    var inputs: [String]
+    var inputs: [String] = []
     @Option(help: "Output folder.")
     var out: String
     @Option(help: "Comma-separated output formats: cornell, csv, raven, audacity, json, sqlite.")
@@ -56,6 +56,14 @@ struct DetectCommand: ParsableCommand {
     var noReport = false
     @Option(help: "Device: cpu, or cuda[:N] where the CUDA backend is available.")
     var device = "cpu"
+    // Scale-out (issue 14, docs/scale-out.md): a shard of a large run; `warbler merge` joins them.
+    @Option(help: "A text file of recordings, one path a line ('#' comments and blank lines skipped; relative to the current folder), instead of INPUTS.")
+    var filesFrom: String?
+    @Option(help: "Process shard I of N (I from 0) of the recordings: --shard I/N. Default: from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX when set.")
+    var shard: String?
+    @Option(help: "The number of shards when the index comes from the environment (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX; with Slurm it overrides SLURM_ARRAY_TASK_COUNT).")
+    var shards: Int?
+
     @Flag(help: "Run the model's convolutions in bfloat16 on the CPU (AVX-512 BF16; about 1.25x faster at batch 16, scores within ~1e-2).")
     var bf16 = false
     @OptionGroup var runOptions: RunOptions
@@ -72,6 +80,23 @@ struct DetectCommand: ParsableCommand {
         guard hysteresis > 0 && hysteresis <= 1 else { throw ValidationError("--hysteresis must be in (0, 1], not \(hysteresis).") }
         guard Device(name: device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N, not \(device).") }
         if bf16 && device != "cpu" { throw ValidationError("--bf16 is for the CPU (bfloat16 on the GPU is not implemented yet).") }
+        // Scale-out: inputs from the arguments or a list, and a shard that exists.
+        if inputs.isEmpty && filesFrom == nil { throw ValidationError("Give the recordings: files or folders, or --files-from LIST.") }
+        if !inputs.isEmpty && filesFrom != nil { throw ValidationError("Give the recordings either as arguments or with --files-from, not both.") }
+        do { _ = try shardChoice() } catch { throw ValidationError(describe(error) + ".") }
+    }
+
+    /// The shard this process runs: --shard I/N, else the scheduler's environment; nil: all.
+    func shardChoice() throws -> (shard: Shard, source: String)? {
+        if let shards, shards < 1 || shards > Shard.maximumCount { throw DetectError("--shards must be 1 to \(Shard.maximumCount), not \(shards)") }
+        if let shard {
+            let s = try Shard(parsing: shard)
+            if let shards, shards != s.count { throw DetectError("--shards \(shards) disagrees with --shard \(shard)") }
+            return (s, "--shard")
+        }
+        if let found = try Shard.fromEnvironment(ProcessInfo.processInfo.environment, shards: shards) { return found }
+        if let shards { throw DetectError("--shards \(shards) is given but no shard index: give --shard I/\(shards), or run as an array task") }
+        return nil
     }
 
     /// Errors are reported, with their exit status, by `Warbler.exit(reporting:)`.
@@ -83,10 +108,14 @@ struct DetectCommand: ParsableCommand {
         let started = Date()
         let formats = try OutputFormat.list(format)
         try OutputFolder.prepare(out, option: "--out")
-        let files = try AudioInputs.expand(inputs)
-        guard !files.isEmpty else { throw DetectError("no audio files in \(inputs.joined(separator: ", "))") }
-        // Each recording is known by its path relative to the inputs' common folder.
-        let ids = AudioInputs.recordingIDs(files), inputRoot = AudioInputs.commonFolder(files)
+        // --- Scale-out (issue 14): all inputs (arguments or --files-from) and their ids, each
+        // recording known by its path relative to the inputs' common folder; then this shard's part.
+        let chosen = try shardChoice()
+        let selection = try InputSelection.make(inputs: inputs, filesFrom: filesFrom, shard: chosen?.shard, shardSource: chosen?.source)
+        guard selection.totalInputs > 0 else { throw DetectError("no audio files in \(filesFrom ?? inputs.joined(separator: ", "))") }
+        if let line = selection.logLine { print(line) }
+        let files = selection.files, ids = selection.ids, inputRoot = selection.inputRoot
+        // --- end of scale-out
         let model = try SEDModel(checkpoint: checkpoint)
         let contract = try CheckpointContract(checkpoint: checkpoint, classCount: model.config.classes)
         let classes = contract.classes
@@ -191,9 +220,12 @@ struct DetectCommand: ParsableCommand {
         }
         writeFailures += run.journalFailures
         for i in recordings.indices { recordings[i].reportFiles = reportFiles[recordings[i].id] }
+        // Scale-out: each recording's place in the whole input list, for `warbler merge`.
+        if selection.shard != nil && recordings.count == files.count { for i in recordings.indices { recordings[i].index = selection.indexes[i] } }
         var record = RunRecord(command: CommandLine.arguments, started: started, checkpoint: checkpointRecord, settings: config, policy: policy,
                                thresholdSource: thresholdSource, device: device + (bf16 ? " (bf16)" : ""), inputRoot: inputRoot,
                                recordings: recordings, files: [])
+        record.shard = selection.record
         let outcome = try ResultWriters.writeEach(results, policy: policy, formats: formats, to: out, run: record)
         writeFailures += outcome.failed
         var written = outcome.written.map { relative($0) } + reportFiles.values.flatMap { $0 }

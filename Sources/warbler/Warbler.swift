@@ -24,7 +24,7 @@ struct Warbler: ParsableCommand {
             """,
         version: WarblerVersion.string,
         subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, EvaluateCommand.self,
-                      TrainCommand.self, DetectCommand.self,
+                      TrainCommand.self, DetectCommand.self, MergeCommand.self,
                       ModelCommand.self, PredictCommand.self, DevicesCommand.self, BenchCommand.self])
 
     /// ArgumentParser's usage errors start like ours (its default is "Error: ").
