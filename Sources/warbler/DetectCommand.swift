@@ -36,7 +36,8 @@ struct DetectCommand: ParsableCommand {
     var format = "cornell,csv,raven,audacity,json"
     @Option(help: "A thresholds file (default: the checkpoint's own thresholds, else thresholds.json beside it).")
     var thresholds: String?
-    @Option(help: "One threshold for every class (overrides the thresholds file).")
+    @Option(name: [.customLong("threshold"), .customLong("min-conf")],
+            help: "One threshold for every class (overrides the thresholds file); --min-conf is the same, as BirdNET names it.")
     var threshold: Float?
     @Option(help: "At most this many species per 5-s row, the most probable first.")
     var topK: Int?

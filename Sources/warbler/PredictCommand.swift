@@ -134,8 +134,6 @@ struct PredictCommand: ParsableCommand {
                 values.reserveCapacity(group.count * frames * melCount)
                 for i in group { values += mels[i].values }
                 let x = try Tensor(values, shape: [group.count, 1, frames, melCount])
-                progress.update(Double(inputs.count + done), detail: "\(done)/\(inputs.count) files through the model")
-                done += group.count
                 let y: SEDOutput
                 do {
                     y = try GradMode.withoutGradients { bf16 ? try CPUBackend.withBFloat16Convolutions { try model(x) } : try model(x) }
@@ -149,6 +147,8 @@ struct PredictCommand: ParsableCommand {
                     clipwise[i] = Array(c[j * k..<(j + 1) * k])
                     framewise[i] = Array(f[j * frames * k..<(j + 1) * frames * k])
                 }
+                done += group.count
+                progress.update(Double(inputs.count + done), detail: "\(done)/\(inputs.count) files through the model")
             }
             progress.finish()
             let n = inputs.count

@@ -148,7 +148,8 @@ final class CLIBehaviourTests: CLITestCase {
         let p = try CLI.run(["predict", "--checkpoint", model, a, b, "--out", dir + "/p.npz"], environment: every)
         XCTAssertEqual(p.status, 0, p.stderr)
         XCTAssertTrue(p.stderr.contains("predict: 1/2 files read"), p.stderr)
-        XCTAssertTrue(p.stderr.contains("predict: 1/2 files through the model"), p.stderr)
+        // Both inputs are one batch: the line after it counts both.
+        XCTAssertTrue(p.stderr.contains("predict: 2/2 files through the model"), p.stderr)
 
         // Lines come every WARBLER_PROGRESS_SECONDS seconds: none in a run shorter than that.
         let quick = try CLI.run(["spectrogram", a, b, "--out-dir", dir + "/hour"], environment: ["WARBLER_PROGRESS_SECONDS": "3600"])

@@ -72,8 +72,8 @@ final class DetectOutputsCommandTests: CLITestCase {
         XCTAssertEqual(filesBelow(out), ["cornell.csv", "detections.csv", "notes.txt", "scores.csv"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/raven"), "emptied folders go too")
 
-        // Exactly what a fresh run with that threshold writes.
-        let fresh = try CLI.run(["detect", "--checkpoint", checkpoint, inputs, "--out", dir + "/fresh", "--threshold", "0.6", "--no-report",
+        // Exactly what a fresh run with that threshold writes (--min-conf is --threshold, as BirdNET names it).
+        let fresh = try CLI.run(["detect", "--checkpoint", checkpoint, inputs, "--out", dir + "/fresh", "--min-conf", "0.6", "--no-report",
                                  "--format", "cornell,csv"])
         XCTAssertEqual(fresh.status, 0, fresh.stderr)
         XCTAssertFalse(fresh.stdout.contains("[done earlier]"))
