@@ -114,10 +114,12 @@ public struct ShardMerge {
         }
         // Missing ones in run.json too, in their place.
         if !missing.isEmpty {
+            // Looked up by index: a missing shard of a million inputs leaves hundreds of thousands.
             var merged: [RunRecord.Recording] = [], byIndexRecs = Dictionary(uniqueKeysWithValues: recordings.map { ($0.index!, $0) })
+            let missingAt = Dictionary(uniqueKeysWithValues: missing.map { ($0.index, $0) })
             for i in 0..<totalInputs {
                 if let r = byIndexRecs.removeValue(forKey: i) { merged.append(r); continue }
-                let m = missing.first { $0.index == i }!
+                let m = missingAt[i]!
                 var r = RunRecord.Recording(id: m.id ?? "", path: m.path ?? "", status: "missing", reason: "in no finished shard")
                 r.index = i
                 if m.path == nil { r.path = "" }
