@@ -6,6 +6,7 @@
 //   1        some inputs failed (each reported, the others processed), or the run failed
 //   3        the work was done but output files could not be written (disk full; `detect`
 //            keeps the results in its journal and the same command finishes the job)
+//   4        `merge`: some inputs are in no finished shard (named, with the shards to re-run)
 //   64       usage error: unknown option, bad option value, missing argument (ArgumentParser's
 //            ExitCode.validationFailure, sysexits' EX_USAGE)
 //   130/143  stopped by SIGINT/SIGTERM at a safe point (128 + signal; Interruption.swift)
@@ -15,6 +16,6 @@ enum ExitStatus {
 
     /// The table as one sentence, for `warbler --help`.
     static let summary = "0 success; 1 some inputs failed or the run failed; 3 outputs could not be written "
-        + "(disk full; the results are kept, run the same command again); 64 usage error (unknown option, bad value); "
+        + "(disk full; the results are kept, run the same command again); 4 merge: inputs in no finished shard; 64 usage error (unknown option, bad value); "
         + "130/143 stopped by SIGINT/SIGTERM at a safe point (the last line says how to go on)."
 }
