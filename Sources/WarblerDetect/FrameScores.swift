@@ -70,10 +70,7 @@ public struct FrameScores: Sendable, Equatable {
         var tracker = StreamingEventTracker(classes: classes, onThresholds: policy.thresholds, frameRate: frameRate, rule: rule)
         var events: [DetectedEvent] = []
         func collect(_ found: [(classIndex: Int, first: Int, end: Int, peak: Float)]) {
-            for e in found {
-                events.append(DetectedEvent(recording: recording, label: policy.classes[e.classIndex],
-                                            onset: Double(e.first) / frameRate, offset: Double(e.end) / frameRate, confidence: e.peak))
-            }
+            events += tracker.events(found, recording: recording, labels: policy.classes)
         }
         // Frames are rebuilt one at a time from the runs that cover them (runs are in order of
         // their first frame; `active` holds those begun and not yet ended).

@@ -82,10 +82,7 @@ public final class RecordingDetector {
         var ended = false, received = 0
 
         func collect(_ found: [(classIndex: Int, first: Int, end: Int, peak: Float)]) {
-            for e in found {
-                events.append(DetectedEvent(recording: recording, label: policy.classes[e.classIndex],
-                                            onset: Double(e.first) / frameRate, offset: Double(e.end) / frameRate, confidence: e.peak))
-            }
+            events += tracker.events(found, recording: recording, labels: policy.classes)
         }
         /// Pushes the pending frames before global frame `limit` (capped at the recording's end) to the tracker.
         func release(upTo limit: Int) {

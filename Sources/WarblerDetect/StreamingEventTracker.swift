@@ -57,6 +57,14 @@ public struct StreamingEventTracker {
         return out
     }
 
+    /// Events of `push`/`finish` results as detections of `recording`, times in seconds.
+    public func events(_ found: [(classIndex: Int, first: Int, end: Int, peak: Float)], recording: String, labels: [String]) -> [DetectedEvent] {
+        found.map { e in
+            DetectedEvent(recording: recording, label: labels[e.classIndex],
+                          onset: Double(e.first) / frameRate, offset: Double(e.end) / frameRate, confidence: e.peak)
+        }
+    }
+
     /// Ends the stream: closes open events and returns everything still held.
     public mutating func finish() -> [(classIndex: Int, first: Int, end: Int, peak: Float)] {
         var out: [(Int, Int, Int, Float)] = []
