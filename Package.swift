@@ -73,7 +73,15 @@ let package = Package(
                 "WarblerCUDA", "CBLAS", "CDNNL", "WarblerModels", "WarblerTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict),
+            swiftSettings: strict,
+            // The Swift runtime and Foundation linked in: the dynamic loader then resolves a few
+            // hundred symbols instead of ~25,000, which halves every command's start-up
+            // (docs/benchmarks.md, "Whole-process spectrogram").
+            // (The static Foundation's own dependencies are not autolinked from an archive: named here.)
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+                + ["CoreFoundation", "_FoundationICU", "_FoundationCShims", "_FoundationCollections"].map {
+                    .linkedLibrary($0, .when(configuration: .release))
+                }),
 
         // Fixture loading and array comparison shared by the test targets (not a product).
         .target(name: "WarblerTestSupport", dependencies: ["WarblerIO", "WarblerTensor"], path: "Tests/WarblerTestSupport"),
@@ -93,9 +101,11 @@ let package = Package(
         .testTarget(name: "WarblerCUDATests", dependencies: ["WarblerCUDA", "WarblerTensor", "WarblerFeatures"]),
         .testTarget(name: "WarblerModelsTests",
                     dependencies: ["WarblerModels", "WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
-        // Runs the built `warbler` binary as a user would.
+        // Runs the built `warbler` binary as a user would. Not a dependency on the executable
+        // target: that would link the executable (and its static Swift runtime) into the test
+        // bundle; `swift build --build-tests` and `swift test` build the binary anyway.
         .testTarget(name: "WarblerCLITests",
-                    dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
+                    dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
                                    "WarblerTensor", "WarblerTraining", "WarblerTestSupport"]),
     ]
 )

@@ -59,20 +59,26 @@ public final class AudioStream {
 
     /// The next chunk, or nil at the end of the file.
     public func nextChunk() throws -> [Float]? {
+        try withNextChunk { Array($0) }
+    }
+
+    /// Lends the next chunk to `body` without copying it (the buffer is valid only inside
+    /// `body`) and returns what `body` returns, or nil at the end of the file.
+    public func withNextChunk<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R? {
         while pending.count - pendingStart < chunkSize && !finished {
             try decodeBlock()
         }
         let available = pending.count - pendingStart
         if available == 0 { return nil }
         let n = min(chunkSize, available)
-        let chunk = Array(pending[pendingStart..<pendingStart + n])
+        let result = try pending.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[pendingStart..<pendingStart + n])) }
         pendingStart += n
         emitted += n
-        if pendingStart > chunkSize * 4 || pendingStart == pending.count {
-            pending.removeFirst(pendingStart)
-            pendingStart = 0
-        }
-        return chunk
+        // Move the rest (less than a decoded block) to the front after every chunk, so the
+        // buffer stays within its reserved capacity and is never reallocated.
+        pending.removeFirst(pendingStart)
+        pendingStart = 0
+        return result
     }
 
     /// Reads every remaining chunk into one array.
@@ -84,14 +90,43 @@ public final class AudioStream {
             let expected = Double(info.frames) * Double(sampleRate) / Double(info.sampleRate)
             all.reserveCapacity(Int(min(expected, Double(1 << 24))) + 1024)
         }
-        while let c = try nextChunk() { all.append(contentsOf: c) }
+        while try withNextChunk({ all.append(contentsOf: $0) }) != nil {}
         return all
     }
 
+    /// Lends the next piece of audio to `body`, as it comes from the decoder (about 65,536
+    /// frames of the file, downmixed and resampled; sizes vary), and returns what `body`
+    /// returns, or nil at the end. A mono file at the target rate is lent straight from the
+    /// decoded block, without a copy. The buffer is valid only inside `body`.
+    public func withNextBlock<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R? {
+        while pending.count == pendingStart {
+            if finished { return nil }
+            guard let block = try fetchBlock() else { continue }
+            if info.channels == 1 && resampler == nil {
+                defer { decoder.recycle(block) }
+                emitted += block.frames
+                return try block.samples.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<block.frames])) }
+            }
+            absorb(block)
+        }
+        let n = pending.count - pendingStart
+        let result = try pending.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[pendingStart..<pendingStart + n])) }
+        emitted += n
+        pending.removeAll(keepingCapacity: true)
+        pendingStart = 0
+        return result
+    }
+
     private func decodeBlock() throws {
+        if let block = try fetchBlock() { absorb(block) }
+    }
+
+    /// The next decoded block, checked, or nil at the end of the file (the stream is then
+    /// finished: the resampler's tail is in `pending`).
+    private func fetchBlock() throws -> DecodeAhead.Block? {
         guard let block = try decoder.next() else {
             finishStream()
-            return
+            return nil
         }
         let n = block.frames
         if let bad = Self.firstNonFinite(block.samples, count: n * info.channels) {
@@ -102,6 +137,12 @@ public final class AudioStream {
                 : "the audio contains NaN or infinite samples (the first at \(at) s).")
         }
         inputFrames += n
+        return block
+    }
+
+    /// Downmixes and resamples a block onto `pending`, and gives its buffer back.
+    private func absorb(_ block: DecodeAhead.Block) {
+        let n = block.frames
         let source: [Float]
         if info.channels == 1 {
             source = block.samples

@@ -10,34 +10,21 @@ import WarblerFeatures
 import WarblerIO
 import WarblerPlot
 
-/// Collects a recording's log-mel frames, max-pooled in time, for the report's picture.
-public struct ReportSpectrogram {
-    public let bins: Int
-    public let factor: Int
-    public private(set) var values: [Float] = []
-    private var partial: [Float]
-    private var inPartial = 0
+/// A recording's log-mel frames for the report's picture, max-pooled in time (one type with
+/// the `spectrogram` command's picture).
+public typealias ReportSpectrogram = MaxPooledColumns
 
-    /// `expectedFrames` sets the pooling so at most `maxColumns` columns are kept. The default
-    /// keeps an hour at 100 frames/s at 30 ms per column (about 60 MB for 128 bins); the report
-    /// pools further per time page.
+extension MaxPooledColumns {
+    /// Pools so at most `maxColumns` columns are kept. The default keeps an hour at 100
+    /// frames/s at 30 ms per column (about 60 MB for 128 bins); the report pools further per
+    /// time page.
     public init(bins: Int, expectedFrames: Int, maxColumns: Int = 120_000) {
-        self.bins = bins
-        factor = max(1, (expectedFrames + maxColumns - 1) / maxColumns)
-        partial = [Float](repeating: -.infinity, count: bins)
+        self.init(rows: bins, expectedFrames: expectedFrames, maxColumns: maxColumns)
     }
 
     public mutating func add(_ s: Spectrogram) {
-        for f in 0..<s.frameCount {
-            for b in 0..<bins { partial[b] = max(partial[b], s[f, b]) }
-            inPartial += 1
-            if inPartial == factor { values += partial; partial = [Float](repeating: -.infinity, count: bins); inPartial = 0 }
-        }
+        s.values.withUnsafeBufferPointer { add($0) }
     }
-
-    /// Frame-major columns, the partial last one included.
-    public var columns: [Float] { inPartial > 0 ? values + partial : values }
-    public var columnCount: Int { columns.count / max(bins, 1) }
 }
 
 public enum DetectionReport {
@@ -116,7 +103,7 @@ public enum DetectionReport {
         try FileManager.default.createDirectory(atPath: assetDir, withIntermediateDirectories: true)
         let c = frontEnd.config
         let spc = Double(c.hopLength * picture.factor) / Double(c.sampleRate)
-        let columns = picture.columns, bins = picture.bins, count = columns.count / max(picture.bins, 1)
+        let columns = picture.all, bins = picture.rows, count = columns.count / bins
         // One colour scale for the whole recording, so time pages compare.
         var top = -Float.infinity
         for v in columns where v.isFinite && v > top { top = v }

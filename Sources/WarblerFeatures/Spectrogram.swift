@@ -27,6 +27,19 @@ public struct Spectrogram: Sendable, Equatable {
         values = [Float](unsafeUninitializedCapacity: frameCount * binCount) { _, n in n = frameCount * binCount }
     }
 
+    /// Makes this `frameCount` x `binCount`, keeping the storage's capacity (for streams that
+    /// refill one spectrogram); the values are to be overwritten by the caller.
+    public mutating func resize(frameCount: Int, binCount: Int) {
+        let count = frameCount * binCount
+        if values.count > count {
+            values.removeLast(values.count - count)
+        } else if values.count < count {
+            values.append(contentsOf: repeatElement(0, count: count - values.count))
+        }
+        self.frameCount = frameCount
+        self.binCount = binCount
+    }
+
     public subscript(frame: Int, bin: Int) -> Float {
         get { values[frame * binCount + bin] }
         set { values[frame * binCount + bin] = newValue }

@@ -1,7 +1,7 @@
 // Decoding, downmixing and resampling against soundfile and librosa.load on fixtures from
 // tools/fixtures/audio.py (every format Warbler reads, 1-6 channels, 8-96 kHz).
 import Foundation
-import WarblerAudio
+@testable import WarblerAudio
 import WarblerIO
 import WarblerTestSupport
 import XCTest
@@ -82,8 +82,46 @@ final class LibrosaLoadParityTests: XCTestCase {
                 while let c = try stream.nextChunk() { parts.append(contentsOf: c); sizes.insert(c.count) }
                 XCTAssertEqual(parts, whole, "\(e.file) in chunks of \(chunk)")
                 XCTAssertTrue(sizes.subtracting([chunk]).count <= 1, "\(e.file): only the last chunk may be short")
+                // The lent chunks (no copy) are the same samples.
+                let lending = try AudioStream(path: path, chunkSize: chunk)
+                var lent: [Float] = []
+                while try lending.withNextChunk({ lent.append(contentsOf: $0) }) != nil {}
+                XCTAssertEqual(lent, whole, "\(e.file) lent in chunks of \(chunk)")
+                XCTAssertEqual(lending.samplesEmitted, whole.count)
             }
+            // And the decoder's blocks as they come.
+            let blocks = try AudioStream(path: path)
+            var pieces: [Float] = []
+            while try blocks.withNextBlock({ pieces.append(contentsOf: $0) }) != nil {}
+            XCTAssertEqual(pieces, whole, "\(e.file) in decoded blocks")
+            XCTAssertEqual(blocks.samplesEmitted, whole.count)
         }
+    }
+
+    /// 16-bit PCM read as integers and scaled by Warbler equals libsndfile's own float
+    /// conversion bit for bit, in every container and channel count of the fixtures.
+    func testShortReadsEqualLibsndfileFloatConversion() throws {
+        var checked = 0
+        for e in try Self.entries() {
+            let path = Fixtures.path("audio/" + e.file)
+            let fast = try SoundFile(path: path, readShorts: true), plain = try SoundFile(path: path, readShorts: false)
+            XCTAssertFalse(plain.readsShorts)
+            guard fast.readsShorts else { continue }
+            checked += 1
+            // Odd block sizes, so blocks end mid-way through the file's own buffers.
+            var a = [Float](repeating: .nan, count: 997 * e.channels), b = a
+            var total = 0
+            while true {
+                let n = try a.withUnsafeMutableBufferPointer { try fast.read(into: $0.baseAddress!, frames: 997) }
+                let m = try b.withUnsafeMutableBufferPointer { try plain.read(into: $0.baseAddress!, frames: 997) }
+                XCTAssertEqual(n, m, e.file)
+                if n == 0 || n != m { break }
+                XCTAssertEqual(a[0..<n * e.channels].map(\.bitPattern), b[0..<n * e.channels].map(\.bitPattern), "\(e.file) at frame \(total)")
+                total += n
+            }
+            XCTAssertEqual(total, e.frames, e.file)
+        }
+        XCTAssertGreaterThanOrEqual(checked, 4, "the fixtures hold 16-bit WAV and FLAC files")
     }
 
     /// `sampleRate: nil` keeps the native rate and only downmixes.

@@ -36,6 +36,35 @@ final class StreamingTests: XCTestCase {
         }
     }
 
+    /// The `into` form refills one caller's spectrogram and gives the same frames.
+    func testStreamIntoReusedSpectrogramEqualsWholeSignal() throws {
+        let signal = ExampleRecording.generate(seconds: 2.1, sampleRate: 32_000, seed: 3)
+        for (name, c) in configs() {
+            let fe = try FrontEnd(config: c)
+            let whole = try fe(signal)
+            for (chunk, minimum) in [(1, 1), (320, 1), (7777, 1), (100_000, 1), (1, 300), (7777, 1024), (65_536, 1024)] {
+                let stream = LogMelStream(frontEnd: fe, minimumFrames: minimum)
+                var out = Spectrogram(frameCount: 3, binCount: 1)
+                var values: [Float] = [], frames = 0
+                var start = 0
+                while start < signal.count {
+                    let end = min(signal.count, start + chunk)
+                    signal[start..<end].withUnsafeBufferPointer { stream.append($0, into: &out) }
+                    XCTAssertEqual(out.values.count, out.frameCount * out.binCount, "\(name) chunk \(chunk)")
+                    XCTAssertTrue(out.frameCount == 0 || out.frameCount >= minimum, "\(name): \(out.frameCount) frames held back to \(minimum)")
+                    values += out.values
+                    frames += out.frameCount
+                    start = end
+                }
+                try stream.finish(into: &out)
+                values += out.values
+                frames += out.frameCount
+                XCTAssertEqual(frames, whole.frameCount, "\(name) chunk \(chunk): frame count")
+                XCTAssertEqual(values, whole.values, "\(name) chunk \(chunk): values")
+            }
+        }
+    }
+
     /// Reflect padding of signals shorter than the padding mirrors repeatedly, as numpy does.
     func testShortSignals() throws {
         let fe = try FrontEnd(config: FrontEndConfig())

@@ -1,0 +1,96 @@
+// One recording's log-mel spectrogram, streamed from the file into a float32 .npy
+// [n_mels, frames] and/or a PNG picture, in bounded memory (`warbler spectrogram`).
+import Foundation
+import WarblerAudio
+import WarblerFeatures
+import WarblerIO
+import WarblerPlot
+
+public struct SpectrogramJob {
+    public let input: String
+    public let frontEnd: FrontEnd
+    public let audio: AudioConfig
+    public let npyPath: String?
+    public let pngPath: String?
+    /// Makes the stream that computes the frames; the default is the CPU's (a GPU stream with
+    /// the same configuration gives the same frames).
+    public var makeStream: (FrontEnd) -> MelStream = { LogMelStream(frontEnd: $0, minimumFrames: 1024) }
+    /// Told the seconds of audio done so far, after each chunk.
+    public var progress: (Double) -> Void = { _ in }
+    /// Asked between chunks; true stops the job with `Stopped` (nothing written).
+    public var shouldStop: () -> Bool = { false }
+
+    /// Thrown when `shouldStop` asked for a stop; the job's temporary files are removed.
+    public struct Stopped: Error {}
+
+    /// Picture width the frames are max-pooled down to (so a 24-hour file makes a sane PNG).
+    public static let pictureColumns = 1600
+
+    public init(input: String, frontEnd: FrontEnd, audio: AudioConfig, npyPath: String?, pngPath: String?) {
+        self.input = input
+        self.frontEnd = frontEnd
+        self.audio = audio
+        self.npyPath = npyPath
+        self.pngPath = pngPath
+    }
+
+    /// Runs the job; returns the frames written and the seconds of audio read.
+    public func run() throws -> (frames: Int, seconds: Double) {
+        let c = frontEnd.config
+        let stream = try AudioStream(path: input, config: audio, chunkSize: 10 * c.sampleRate)
+        let melStream = makeStream(frontEnd)
+        // A log-mel is remade by rerunning the command: atomic rename, no fsync (docs/frontend.md).
+        let writer = try npyPath.map { try NPYColumnWriter(path: $0, rows: c.nMels, durable: false) }
+        let info = stream.info
+        // For the picture's pooling and the progress line only: the header's length is a hint.
+        let expectedSamples = min(Double(info.frames) * Double(c.sampleRate) / Double(info.sampleRate), Double(Int32.max))
+        let expectedFrames = max(1, frontEnd.frameCount(sampleCount: Int(expectedSamples)))
+        var pooled = MaxPooledColumns(rows: c.nMels, expectedFrames: expectedFrames, maxColumns: Self.pictureColumns)
+        var maximum = -Float.infinity
+        let secondsPerFrame = Double(c.hopLength) / Double(c.sampleRate)
+        // One spectrogram refilled chunk after chunk: no allocation per chunk.
+        var frames = Spectrogram(frameCount: 0, binCount: c.nMels)
+
+        func consume() throws {
+            guard frames.frameCount > 0 else { return }
+            try frames.values.withUnsafeBufferPointer { v in
+                try writer?.append(columnMajor: v)
+                if pngPath != nil { pooled.add(v) }
+            }
+            if c.topDB != nil { maximum = max(maximum, frames.values.max() ?? maximum) }
+            progress(Double(melStream.framesEmitted) * secondsPerFrame)
+        }
+        do {
+            // A stream that gathers small pieces itself takes the decoder's blocks as they come
+            // (no copy into chunks); others get 10-second chunks.
+            func next() throws -> Bool {
+                let append = { (piece: UnsafeBufferPointer<Float>) in try melStream.append(piece, into: &frames) }
+                return try (melStream.gathersSmallPieces ? stream.withNextBlock(append) : stream.withNextChunk(append)) != nil
+            }
+            while try next() {
+                if shouldStop() { throw Stopped() }
+                try consume()
+            }
+            try melStream.finish(into: &frames)
+            try consume()
+            if let top = c.topDB, c.decibels {
+                let floor = maximum - top
+                try writer?.transformInPlace { if $0 < floor { $0 = floor } }
+                pooled.clamp(below: floor)
+            }
+            if let pngPath {
+                var figure = SpectrogramFigure(values: pooled.all, frames: pooled.columnCount, bins: c.nMels,
+                                               secondsPerFrame: Double(c.hopLength * pooled.factor) / Double(c.sampleRate),
+                                               binFrequencies: frontEnd.filterbank.centerFrequencies)
+                figure.title = URL(fileURLWithPath: input).lastPathComponent
+                figure.unit = c.decibels ? "dB" : ""
+                try figure.render().writePNG(to: pngPath)
+            }
+            try writer?.finish()
+        } catch {
+            writer?.discard()
+            throw error
+        }
+        return (melStream.framesEmitted, Double(stream.samplesEmitted) / Double(c.sampleRate))
+    }
+}
