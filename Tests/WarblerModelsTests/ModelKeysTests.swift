@@ -1,6 +1,6 @@
 // The shipped SED models' parameter and buffer keys, names and order, pinned against generated
 // data (ExpectedKeys.swift); every module of both models registers every module and tensor it
-// holds; train()/eval() reach every module.
+// holds (Module.unregisteredMembers); train()/eval() reach every module.
 @testable import WarblerModels
 import WarblerNN
 import XCTest
@@ -21,6 +21,17 @@ final class ModelKeysTests: XCTestCase {
             XCTAssertEqual(model.parameters().map(\.0), parameters, arch)
             XCTAssertEqual(model.buffers().map(\.0), buffers, arch)
             XCTAssertEqual(model.stateDict().keys.sorted(), (parameters + buffers).sorted(), arch)
+        }
+    }
+
+    /// Modules that name their children by hand (Sequential, ResNeSt) list every module they hold;
+    /// the strided blocks' average pools are children under timm's names.
+    func testEveryModuleRegistersWhatItHolds() throws {
+        for (arch, model, _, _) in try models() {
+            let modules = model.modules()
+            XCTAssertEqual(modules.flatMap { path, m in m.unregisteredMembers().map { path + " " + $0 } }, [], arch)
+            XCTAssertTrue(modules.contains { $0.0 == "backbone.layer2.0.avd_last" && $0.1 is AvgPool2d }, arch)
+            XCTAssertFalse(modules.contains { $0.0.hasSuffix("avd_first") }, arch)
         }
     }
 
