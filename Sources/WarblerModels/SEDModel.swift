@@ -1,4 +1,4 @@
-// The sound-event-detection model (the reference layout of issue 4):
+// The sound-event-detection model (the reference layout of tools/fixtures/models.py):
 //   log-mel [B, 1, frames, mels] -> backbone (ResNeSt, no normalisation) -> [B, C, T', F']
 //   -> frequency pooling (mean + max over F') -> [B, T', C] -> dropout
 //   -> bidirectional GRU (batch first) -> [B, T', 2H] -> attention head
