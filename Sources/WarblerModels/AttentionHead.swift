@@ -10,7 +10,6 @@ public final class AttentionHead: Module {
     public let att: Conv1d
     public let cla: Conv1d
     public let activation: SEDConfig.AttentionActivation
-    public var isTraining = true
 
     /// PyTorch's default Conv1d initialisation.
     public init(inputChannels: Int, classes: Int, activation: SEDConfig.AttentionActivation,
@@ -19,9 +18,6 @@ public final class AttentionHead: Module {
         cla = try Conv1d(inputChannels: inputChannels, outputChannels: classes, kernelSize: 1, generator: &generator)
         self.activation = activation
     }
-
-    public var ownParameters: [(String, Tensor)] { [] }
-    public var children: [(String, any Module)] { [("att", att), ("cla", cla)] }
 
     /// x: [B, D, T] -> clipwise [B, K] and the per-step class probabilities [B, K, T].
     public func callAsFunction(_ x: Tensor) throws -> (clipwise: Tensor, framewise: Tensor) {

@@ -33,7 +33,7 @@ extension SEDModel {
             eval()
             defer { train(wasTraining) }
             var rows: [LayerSummary] = []
-            func count(_ m: any Module) -> Int { m.parameterTensors().reduce(0) { $0 + $1.count } }
+            func count(_ m: Module) -> Int { m.parameterTensors().reduce(0) { $0 + $1.count } }
             func convFLOPs(_ c: Conv2d, positions: Int) -> Int { 2 * c.weight.count * positions }
             func area(_ t: Tensor) -> Int { t.shape[2] * t.shape[3] }
 

@@ -8,12 +8,11 @@
 import WarblerNN
 import WarblerTensor
 
-public final class ResNeSt: Layer {
+public final class ResNeSt: Module, Layer {
     public let config: ResNeStConfig
     public let conv1: Sequential
     public let bn1: BatchNorm2d
     public let stages: [Sequential]
-    public var isTraining = true
 
     /// A randomly initialised backbone (timm's init_weights, drawn from `generator`).
     public init(config: ResNeStConfig, generator: inout some RandomNumberGenerator) throws {
@@ -50,8 +49,8 @@ public final class ResNeSt: Layer {
         self.stages = stages
     }
 
-    public var ownParameters: [(String, Tensor)] { [] }
-    public var children: [(String, any Module)] {
+    /// timm names the stages layer1, layer2, ...
+    public override var children: [(String, Module)] {
         [("conv1", conv1), ("bn1", bn1)] + stages.enumerated().map { ("layer\($0.offset + 1)", $0.element) }
     }
 

@@ -9,28 +9,26 @@
 import WarblerNN
 import WarblerTensor
 
-public final class ResNeStBottleneck: Layer {
+public final class ResNeStBottleneck: Module, Layer {
     public let conv1: Conv2d
     public let bn1: BatchNorm2d
+    /// The strided block's 3x3 average pool before the split attention (config.avdFirst), as
+    /// timm's `avd_first`.
+    let avdFirst: AvgPool2d?
     public let conv2: SplitAttention
+    /// The same pool after the split attention (timm's `avd_last`, the default).
+    let avdLast: AvgPool2d?
     public let conv3: Conv2d
     public let bn3: BatchNorm2d
     public let downsample: Sequential?
-    let avdPool: AvgPool2d?
-    let avdFirst: Bool
-    public var isTraining = true
 
     init(inputChannels: Int, planes: Int, stride: Int, downsample: Sequential?, config: ResNeStConfig,
          generator: inout some RandomNumberGenerator) throws {
         let width = Int(Double(planes) * (Double(config.baseWidth) / 64)) * config.cardinality
-        var convStride = stride
-        if config.avd && stride > 1 {
-            avdPool = AvgPool2d(kernel: 3, stride: stride, padding: 1)
-            convStride = 1
-        } else {
-            avdPool = nil
-        }
-        avdFirst = config.avdFirst
+        let avdPool = config.avd && stride > 1 ? AvgPool2d(kernel: 3, stride: stride, padding: 1) : nil
+        let convStride = avdPool == nil ? stride : 1
+        avdFirst = config.avdFirst ? avdPool : nil
+        avdLast = config.avdFirst ? nil : avdPool
         conv1 = try TimmInit.conv(inputChannels, width, kernel: 1, generator: &generator)
         bn1 = try BatchNorm2d(channels: width)
         conv2 = try SplitAttention(inputChannels: width, outputChannels: width, stride: convStride, padding: 1, dilation: 1,
@@ -43,20 +41,13 @@ public final class ResNeStBottleneck: Layer {
         self.downsample = downsample
     }
 
-    public var ownParameters: [(String, Tensor)] { [] }
-    public var children: [(String, any Module)] {
-        var c: [(String, any Module)] = [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("conv3", conv3), ("bn3", bn3)]
-        if let downsample { c.append(("downsample", downsample)) }
-        return c
-    }
-
     /// x: [B, C_in, H, W] -> [B, 4 planes, H', W'] (H' = ceil(H / stride) for stride 1 or 2).
     /// Matches ResNestBottleneck.forward.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         var out = try bn1(conv1(x), relu: true)
-        if avdFirst, let avdPool { out = try avdPool(out) }
+        if let avdFirst { out = try avdFirst(out) }
         out = try conv2(out)
-        if !avdFirst, let avdPool { out = try avdPool(out) }
+        if let avdLast { out = try avdLast(out) }
         out = try bn3(conv3(out))
         let shortcut = try downsample.map { try $0(x) } ?? x
         return try out.addingReLU(shortcut)

@@ -1,4 +1,4 @@
-// The sound-event-detection model (the reference layout of issue 4):
+// The sound-event-detection model (the reference layout of tools/fixtures/models.py):
 //   log-mel [B, 1, frames, mels] -> backbone (ResNeSt, no normalisation) -> [B, C, T', F']
 //   -> frequency pooling (mean + max over F') -> [B, T', C] -> dropout
 //   -> bidirectional GRU (batch first) -> [B, T', 2H] -> attention head
@@ -24,7 +24,6 @@ public final class SEDModel: Module {
     public let dropout: Dropout
     public let gru: GRU?
     public let head: AttentionHead
-    public var isTraining = true
 
     /// A randomly initialised model: timm's initialisation for the backbone, PyTorch's defaults
     /// for the GRU and the head, all drawn from a generator seeded with `seed`.
@@ -47,15 +46,6 @@ public final class SEDModel: Module {
         }
         head = try AttentionHead(inputChannels: config.headInputChannels, classes: config.classes,
                                  activation: config.attentionActivation, generator: &generator)
-    }
-
-    public var ownParameters: [(String, Tensor)] { [] }
-    public var children: [(String, any Module)] {
-        // The dropout has no tensors but must be listed so train()/eval() reach it.
-        var c: [(String, any Module)] = [("backbone", backbone), ("dropout", dropout)]
-        if let gru { c.append(("gru", gru)) }
-        c.append(("head", head))
-        return c
     }
 
     /// x: [B, 1, frames, mels] (a batch of log-mels, time along H) -> clipwise [B, K] and

@@ -10,7 +10,7 @@
 import WarblerNN
 import WarblerTensor
 
-public final class SplitAttention: Layer {
+public final class SplitAttention: Module, Layer {
     public let conv: Conv2d
     public let bn0: BatchNorm2d
     public let fc1: Conv2d
@@ -18,7 +18,6 @@ public final class SplitAttention: Layer {
     public let fc2: Conv2d
     public let radix: Int
     public let cardinality: Int
-    public var isTraining = true
 
     /// timm's make_divisible(v, divisor, min_value): v rounded to the nearest multiple of
     /// `divisor`, at least `minimum`, and bumped up once if rounding lost more than 10%.
@@ -43,9 +42,6 @@ public final class SplitAttention: Layer {
         self.radix = radix
         self.cardinality = cardinality
     }
-
-    public var ownParameters: [(String, Tensor)] { [] }
-    public var children: [(String, any Module)] { [("conv", conv), ("bn0", bn0), ("fc1", fc1), ("bn1", bn1), ("fc2", fc2)] }
 
     /// x: [B, C_in, H, W] -> [B, C, H', W']. Matches timm.layers.SplitAttn.forward.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {

@@ -9,15 +9,14 @@
 // checkpoints older than the buffer.
 import WarblerTensor
 
-public final class BatchNorm2d: Layer {
+public final class BatchNorm2d: Module, Layer {
     public let weight: Tensor
     public let bias: Tensor
-    public let runningMean: Tensor
-    public let runningVar: Tensor
-    public let numBatchesTracked: Tensor
+    @Buffer public private(set) var runningMean: Tensor
+    @Buffer public private(set) var runningVar: Tensor
+    @Buffer public private(set) var numBatchesTracked: Tensor
     public let eps: Float
     public let momentum: Float
-    public var isTraining = true
     /// True once folded into the preceding convolution (BatchNorm2d+Folding.swift): the layer
     /// then passes its input through, in evaluation mode only.
     public internal(set) var isFolded = false
@@ -34,11 +33,6 @@ public final class BatchNorm2d: Layer {
         numBatchesTracked = try Tensor.zeros([])
         self.eps = eps
         self.momentum = momentum
-    }
-
-    public var ownParameters: [(String, Tensor)] { [("weight", weight), ("bias", bias)] }
-    public var ownBuffers: [(String, Tensor)] {
-        [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", numBatchesTracked)]
     }
 
     /// x: [N, C, H, W] -> same shape. Matches torch.nn.BatchNorm2d.forward: batch statistics

@@ -3,16 +3,15 @@
 // (absent when built without bias).
 import WarblerTensor
 
-public final class Conv2d: Layer {
+public final class Conv2d: Module, Layer {
     /// [outputChannels, inputChannels / groups, kH, kW]
     public let weight: Tensor
     /// [outputChannels], or nil. Set only by `fold(_:)` (BatchNorm2d+Folding.swift).
-    public internal(set) var bias: Tensor?
+    public internal(set) var bias: Tensor? { didSet { membersChanged() } }
     public let stride: (Int, Int)
     public let padding: (Int, Int)
     public let dilation: (Int, Int)
     public let groups: Int
-    public var isTraining = true
 
     public var inputChannels: Int { weight.shape[1] * groups }
     public var outputChannels: Int { weight.shape[0] }
@@ -58,10 +57,6 @@ public final class Conv2d: Layer {
         self.groups = groups
     }
 
-    public var ownParameters: [(String, Tensor)] {
-        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
-    }
-
     /// x: [N, C, H, W] -> [N, O, H', W']. Matches torch.nn.functional.conv2d; gradients for x,
     /// weight and bias.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
@@ -69,7 +64,7 @@ public final class Conv2d: Layer {
     }
 }
 
-public final class Conv1d: Layer {
+public final class Conv1d: Module, Layer {
     /// [outputChannels, inputChannels / groups, k]
     public let weight: Tensor
     /// [outputChannels], or nil.
@@ -78,7 +73,6 @@ public final class Conv1d: Layer {
     public let padding: Int
     public let dilation: Int
     public let groups: Int
-    public var isTraining = true
 
     public var inputChannels: Int { weight.shape[1] * groups }
     public var outputChannels: Int { weight.shape[0] }
@@ -97,10 +91,6 @@ public final class Conv1d: Layer {
         self.padding = padding
         self.dilation = dilation
         self.groups = groups
-    }
-
-    public var ownParameters: [(String, Tensor)] {
-        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
     /// x: [N, C, L] -> [N, O, L']. Matches torch.nn.functional.conv1d.

@@ -5,7 +5,6 @@ import WarblerTensor
 public final class Dropout: Module {
     /// Probability of zeroing each element, in [0, 1).
     public let probability: Float
-    public var isTraining = true
     /// Draws the masks; reseed it to replay a run.
     public var generator: SeededGenerator
 
@@ -16,8 +15,6 @@ public final class Dropout: Module {
         self.probability = probability
         generator = SeededGenerator(seed: seed)
     }
-
-    public var ownParameters: [(String, Tensor)] { [] }
 
     /// x: any shape -> same shape. In training, zeroes each element with `probability` and
     /// scales the rest by 1 / (1 - probability); in evaluation, returns x unchanged.

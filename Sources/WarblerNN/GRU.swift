@@ -26,7 +26,6 @@ public final class GRU: Module {
     public let batchFirst: Bool
     /// Dropout on the outputs of every layer but the last, in training mode (PyTorch's `dropout`).
     public let dropout: Float
-    public var isTraining = true
     let directions: [Direction]
     var dropoutGenerator: SeededGenerator
 
@@ -65,7 +64,8 @@ public final class GRU: Module {
         dropoutGenerator = SeededGenerator(seed: generator.next())
     }
 
-    public var ownParameters: [(String, Tensor)] {
+    /// PyTorch names each direction's weights by layer and direction, not by property.
+    public override var ownParameters: [(String, Tensor)] {
         directions.flatMap { d -> [(String, Tensor)] in
             var p = [("weight_ih" + d.suffix, d.weightIH), ("weight_hh" + d.suffix, d.weightHH)]
             if let b = d.biasIH { p.append(("bias_ih" + d.suffix, b)) }

@@ -4,9 +4,8 @@ import Foundation
 import WarblerTensor
 
 /// The generator of a model built only to receive a checkpoint's tensors: every initialiser
-/// returns zeros without drawing. (Drawing through a generator type that this module cannot
-/// specialise for costs ~0.5 us a value: a resnest50d SED's GRU alone took ~2 s of CPU in every
-/// `warbler predict` before its weights were overwritten.)
+/// returns zeros without drawing (drawing through a generator type this module cannot
+/// specialise for is slow enough to dominate loading a large checkpoint).
 public protocol PlaceholderGenerator: RandomNumberGenerator {}
 
 public enum Init {

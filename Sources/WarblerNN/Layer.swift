@@ -10,19 +10,15 @@ public protocol Layer: Module {
 
 /// Returns its input (torch.nn.Identity). No parameters; it still takes its index in a
 /// `Sequential`, as in timm's `downsample = Sequential(Identity, Conv2d, BatchNorm2d)`.
-public final class Identity: Layer {
-    public var isTraining = true
-    public init() {}
-    public var ownParameters: [(String, Tensor)] { [] }
+public final class Identity: Module, Layer {
+    public override init() {}
     /// x: any shape -> x.
     public func callAsFunction(_ x: Tensor) throws -> Tensor { x }
 }
 
 /// max(x, 0) elementwise (torch.nn.ReLU). No parameters.
-public final class ReLU: Layer {
-    public var isTraining = true
-    public init() {}
-    public var ownParameters: [(String, Tensor)] { [] }
+public final class ReLU: Module, Layer {
+    public override init() {}
     /// x: any shape -> same shape. Matches torch.relu (gradient 0 at x = 0).
     public func callAsFunction(_ x: Tensor) throws -> Tensor { x.relu() }
 }

@@ -7,7 +7,6 @@ public final class Linear: Module {
     public let weight: Tensor
     /// [outputFeatures], or nil when built without bias.
     public let bias: Tensor?
-    public var isTraining = true
 
     public var inputFeatures: Int { weight.shape[1] }
     public var outputFeatures: Int { weight.shape[0] }
@@ -32,10 +31,6 @@ public final class Linear: Module {
         }
         self.weight = weight
         self.bias = bias
-    }
-
-    public var ownParameters: [(String, Tensor)] {
-        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
     /// x: [.., in] -> [.., out]. Matches torch.nn.functional.linear; gradients flow to x,

@@ -2,12 +2,11 @@
 // them. `stride` defaults to the kernel, as in PyTorch.
 import WarblerTensor
 
-public final class MaxPool2d: Layer {
+public final class MaxPool2d: Module, Layer {
     public let kernel: (Int, Int)
     public let stride: (Int, Int)
     public let padding: (Int, Int)
     public let ceilMode: Bool
-    public var isTraining = true
 
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false) {
         self.kernel = (kernel, kernel)
@@ -16,21 +15,18 @@ public final class MaxPool2d: Layer {
         self.ceilMode = ceilMode
     }
 
-    public var ownParameters: [(String, Tensor)] { [] }
-
     /// x: [N, C, H, W] -> [N, C, H', W']. Matches torch.nn.functional.max_pool2d.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         try x.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
     }
 }
 
-public final class AvgPool2d: Layer {
+public final class AvgPool2d: Module, Layer {
     public let kernel: (Int, Int)
     public let stride: (Int, Int)
     public let padding: (Int, Int)
     public let ceilMode: Bool
     public let countIncludePad: Bool
-    public var isTraining = true
 
     public init(kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false, countIncludePad: Bool = true) {
         self.kernel = (kernel, kernel)
@@ -39,8 +35,6 @@ public final class AvgPool2d: Layer {
         self.ceilMode = ceilMode
         self.countIncludePad = countIncludePad
     }
-
-    public var ownParameters: [(String, Tensor)] { [] }
 
     /// x: [N, C, H, W] -> [N, C, H', W']. Matches torch.nn.functional.avg_pool2d.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {

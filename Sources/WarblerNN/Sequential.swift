@@ -2,14 +2,12 @@
 // as `conv1.0.weight` and `layer1.0.downsample.1.weight` come out as PyTorch writes them.
 import WarblerTensor
 
-public final class Sequential: Layer {
+public final class Sequential: Module, Layer {
     public private(set) var layers: [any Layer]
-    public var isTraining = true
 
     public init(_ layers: [any Layer] = []) { self.layers = layers }
 
-    public var ownParameters: [(String, Tensor)] { [] }
-    public var children: [(String, any Module)] { layers.enumerated().map { (String($0.offset), $0.element) } }
+    public override var children: [(String, Module)] { layers.enumerated().map { (String($0.offset), $0.element) } }
     public var count: Int { layers.count }
     public subscript(index: Int) -> any Layer { layers[index] }
 

@@ -1,5 +1,5 @@
 // A checkpoint's config is data: before a model is built from it, its sizes must lie within
-// limits and every weight it implies must be in the file with its shape (issue 12, part B).
+// limits and every weight it implies must be in the file with its shape.
 // Each hostile config below once allocated gigabytes, ran for minutes or aborted the process;
 // now each is one quick error naming the file.
 import Foundation

@@ -15,17 +15,17 @@
 // biases, whose true gradient in training mode is 0 because a BatchNorm follows) would move by
 // +-lr at random.
 //
-// Tolerances (measured worst, as printed by the tests, in brackets):
-//   outputs       atol 1e-5 + rtol 1e-4 [eval 1.8e-7, training 6.6e-7]. Probabilities of order
+// Tolerances (the tests print the measured worst; see docs/benchmarks.md, NN notes):
+//   outputs       atol 1e-5 + rtol 1e-4. Probabilities of order
 //                 0.1-1 after ~25 float32 conv/BN layers, a GRU and a softmax; PyTorch's kernels
 //                 sum in another order, so a few ulps per layer accumulate.
 //   loss          atol 1e-6 + rtol 1e-5.
-//   gradients     atol 2e-5 + rtol 1e-3 [5.3e-6]. Weight gradients are sums over every position
+//   gradients     atol 2e-5 + rtol 1e-3. Weight gradients are sums over every position
 //                 of the batch (conv1.0: 3 x 40 x 20 terms of order 1), and training-mode BN
 //                 backward subtracts two such sums.
-//   AdamW         losses rtol 1e-4 [3.8e-6]; parameters atol 2e-5 + rtol 1e-4 [1.1e-6];
-//                 buffers (running statistics, num_batches_tracked) atol 1e-5 + rtol 1e-4 [2.1e-5
-//                 on running variances of order 1-10].
+//   AdamW         losses rtol 1e-4; parameters atol 2e-5 + rtol 1e-4; buffers (running
+//                 statistics, num_batches_tracked) atol 1e-5 + rtol 1e-4 (running variances are
+//                 of order 1-10).
 import Foundation
 import WarblerIO
 import WarblerModels

@@ -1,5 +1,6 @@
-// Module: dotted PyTorch keys through nested modules and lists, buffers, the training flag,
-// state dicts and the errors of loading a state dict that does not fit.
+// Module: dotted PyTorch keys through nested modules and lists (found by reflection), buffers,
+// the training flag, state dicts and the errors of loading a state dict that does not fit, and
+// the check that names a module or tensor an override leaves unregistered.
 import Foundation
 import WarblerNN
 import WarblerTensor
@@ -8,14 +9,11 @@ import XCTest
 /// A module with a buffer, standing in for BatchNorm's running statistics.
 private final class Scale: Module {
     let weight: Tensor
-    let runningMean: Tensor
-    var isTraining = true
+    @Buffer var runningMean: Tensor
     init(_ n: Int) throws {
         weight = try Tensor.ones([n], requiresGrad: true)
         runningMean = try Tensor.zeros([n])
     }
-    var ownParameters: [(String, Tensor)] { [("weight", weight)] }
-    var ownBuffers: [(String, Tensor)] { [("running_mean", runningMean)] }
 }
 
 /// A small tree: stem (Linear), layer1 (a ModuleList of blocks with a Linear and a Scale),
@@ -25,7 +23,6 @@ private final class Tiny: Module {
     let layer1: ModuleList
     let rnn: GRU
     let drop: Dropout
-    var isTraining = true
     init(seed: UInt64) throws {
         var rng = SeededGenerator(seed: seed)
         stem = try Linear(inputFeatures: 3, outputFeatures: 4, generator: &rng)
@@ -36,16 +33,52 @@ private final class Tiny: Module {
         rnn = try GRU(inputSize: 4, hiddenSize: 2, generator: &rng)
         drop = try Dropout(probability: 0.1)
     }
-    var ownParameters: [(String, Tensor)] { [] }
-    var children: [(String, any Module)] { [("stem", stem), ("layer1", layer1), ("rnn", rnn), ("drop", drop)] }
 
     final class Block: Module {
         let fc: Linear
         let bn: Scale
-        var isTraining = true
         init(_ fc: Linear, _ bn: Scale) { self.fc = fc; self.bn = bn }
-        var ownParameters: [(String, Tensor)] { [] }
-        var children: [(String, any Module)] { [("fc", fc), ("bn", bn)] }
+    }
+}
+
+/// Declares its children by hand (as Sequential and ResNeSt do) and forgets one module and
+/// one tensor: the kind of mistake `unregisteredMembers()` exists to catch.
+private final class Forgetful: Module {
+    let kept: Linear
+    let forgotten: Dropout
+    let optionalHead: Linear?
+    let scale: Tensor
+    init(seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
+        kept = try Linear(inputFeatures: 2, outputFeatures: 2, generator: &rng)
+        forgotten = try Dropout(probability: 0.1)
+        optionalHead = try Linear(inputFeatures: 2, outputFeatures: 1, generator: &rng)
+        scale = try Tensor.ones([2], requiresGrad: true)
+    }
+    override var children: [(String, Module)] { [("kept", kept), ("head", optionalHead!)] }
+    override var ownParameters: [(String, Tensor)] { [] }
+}
+
+/// Properties of every kind reflection registers, with camelCase names.
+private final class Kinds: Module {
+    let inputScale: Tensor
+    let noBias: Tensor?
+    let taps: [Tensor]
+    @Buffer var stepCount: Tensor
+    let blocks: [Linear]
+    let maybeBlock: Linear?
+    let absentBlock: Linear?
+    let width = 3
+    init(seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
+        inputScale = try Tensor.ones([1], requiresGrad: true)
+        noBias = nil
+        taps = [try Tensor.ones([2], requiresGrad: true), try Tensor.ones([3], requiresGrad: true)]
+        stepCount = try Tensor.zeros([])
+        blocks = [try Linear(inputFeatures: 1, outputFeatures: 1, bias: false, generator: &rng),
+                  try Linear(inputFeatures: 1, outputFeatures: 1, bias: false, generator: &rng)]
+        maybeBlock = try Linear(inputFeatures: 1, outputFeatures: 1, bias: false, generator: &rng)
+        absentBlock = nil
     }
 }
 
@@ -63,6 +96,33 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(m.modules().map(\.0), ["", "stem", "layer1", "layer1.0", "layer1.0.fc", "layer1.0.bn",
                                               "layer1.1", "layer1.1.fc", "layer1.1.bn", "rnn", "drop"])
         XCTAssertEqual(m.parameterTensors().count, 11)
+    }
+
+    func testReflectionFindsEveryKindOfMemberInDeclarationOrder() throws {
+        let k = try Kinds(seed: 4)
+        XCTAssertEqual(k.parameters().map(\.0), ["input_scale", "taps.0", "taps.1", "blocks.0.weight", "blocks.1.weight",
+                                                 "maybe_block.weight"])
+        XCTAssertEqual(k.buffers().map(\.0), ["step_count"])
+        XCTAssertEqual(k.children.map(\.0), ["blocks.0", "blocks.1", "maybe_block"])
+        XCTAssertTrue(k.ownParameters[0].1 === k.inputScale)
+        XCTAssertEqual(k.unregisteredMembers(), [])
+    }
+
+    func testAModuleOrTensorLeftOutOfAnOverrideIsNamed() throws {
+        let m = try Forgetful(seed: 3)
+        XCTAssertEqual(m.unregisteredMembers(), ["forgotten", "scale"])
+        // (Walking it would stop a debug build at the assert in `modules()`.)
+        XCTAssertEqual(try Tiny(seed: 1).modules().flatMap { $0.1.unregisteredMembers() }, [])
+    }
+
+    /// Conv2d gains a bias when a batch norm is folded into it: the cached members follow.
+    func testReassignedTensorPropertyIsSeen() throws {
+        var rng = SeededGenerator(seed: 6)
+        let conv = try Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: 1, bias: false, generator: &rng)
+        XCTAssertEqual(conv.parameters().map(\.0), ["weight"])
+        try conv.fold(try BatchNorm2d(channels: 3))
+        XCTAssertEqual(conv.parameters().map(\.0), ["weight", "bias"])
+        XCTAssertTrue(conv.parameters()[1].1 === conv.bias)
     }
 
     func testTrainAndEvalReachEveryModule() throws {
