@@ -70,9 +70,23 @@ let package = Package(
             name: "warbler",
             dependencies: [
                 "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN", "WarblerMetrics", "WarblerSynth", "WarblerDetect",
-                "WarblerCUDA", "CBLAS", "CDNNL", "WarblerModels", "WarblerTraining",
+                "WarblerCUDA", "CBLAS", "CDNNL", "WarblerModels", "WarblerTraining", "WarblerCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict),
+        // What `warbler` and `warbler-bench` share: option groups, error reporting and exit
+        // statuses, progress lines, output folders, signals, the thread policy.
+        .target(
+            name: "WarblerCommandLine",
+            dependencies: ["WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerCUDA", "WarblerTraining",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        // Timings for bench/*.py and the batches bench/train.py replays: built beside `warbler`,
+        // not part of it.
+        .executableTarget(
+            name: "warbler-bench",
+            dependencies: ["WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerNN", "WarblerModels", "WarblerTraining",
+                           "WarblerCUDA", "WarblerCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
         // Fixture loading and array comparison shared by the test targets (not a product).
@@ -95,7 +109,7 @@ let package = Package(
                     dependencies: ["WarblerModels", "WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` binary as a user would.
         .testTarget(name: "WarblerCLITests",
-                    dependencies: ["warbler", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
+                    dependencies: ["warbler", "warbler-bench", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
                                    "WarblerTensor", "WarblerTraining", "WarblerTestSupport"]),
     ]
 )

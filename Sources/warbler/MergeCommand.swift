@@ -4,10 +4,11 @@
 // named so their shards can be run again (ShardMerge does the work).
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerDetect
 import WarblerIO
 
-struct MergeCommand: ParsableCommand {
+struct MergeCommand: WarblerCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge the output folders of sharded detect runs into one.",
@@ -42,18 +43,7 @@ struct MergeCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        do {
-            try merge()
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            printError(describe(error))
-            throw ExitCode.failure
-        }
-    }
-
-    func merge() throws {
+    func execute() throws {
         let started = Date()
         let formats = try OutputFormat.list(format)
         let merger = try ShardMerge(folders: shardFolders)

@@ -2,6 +2,7 @@
 // from any recording, written as float32 .npy [n_mels, frames] and/or a PNG picture.
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerAudio
 import WarblerCUDA
 import WarblerFeatures
