@@ -28,7 +28,7 @@ struct DetectCommand: LongCommand {
     @Option(help: "Output folder.")
     var out: String
     @Option(help: "Comma-separated output formats: cornell, csv, raven, audacity, json, sqlite.")
-    var format = "cornell,csv,raven,audacity,json"
+    var format = OutputFormats.standard
     @Option(help: "A thresholds file (default: the checkpoint's own thresholds, else thresholds.json beside it).")
     var thresholds: String?
     @Option(name: [.customLong("threshold"), .customLong("min-conf")],
@@ -63,7 +63,7 @@ struct DetectCommand: LongCommand {
 
     func validate() throws {
         // A usage error like every other bad option (exit 64), not a run failure (exit 1).
-        do { _ = try OutputFormat.list(format) } catch { throw ValidationError(describe(error)) }
+        _ = try format.validated()
         if let threshold { guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1], not \(threshold).") } }
         if let topK { guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, not \(topK).") } }
         if let window { guard window >= 0.1, window <= 600 else { throw ValidationError("--window must be 0.1 to 600 s, not \(window).") } }
@@ -91,7 +91,7 @@ struct DetectCommand: LongCommand {
     }
 
     func execute() throws {
-        let formats = try OutputFormat.list(format)
+        let formats = try format.list()
         try OutputFolder.prepare(out, option: "--out")
         var rule = EventRule()
         (rule.minimumDuration, rule.mergeGap, rule.offRatio) = (minDuration, mergeGap, hysteresis)
