@@ -70,7 +70,7 @@ let package = Package(
             name: "warbler",
             dependencies: [
                 "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerPlot", "WarblerTensor", "WarblerNN", "WarblerMetrics", "WarblerSynth", "WarblerDetect",
-                "WarblerCUDA", "CBLAS", "CDNNL", "WarblerModels", "WarblerTraining",
+                "WarblerCUDA", "CBLAS", "CDNNL", "WarblerModels", "WarblerTraining", "WarblerCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict,
@@ -82,6 +82,20 @@ let package = Package(
                 + ["CoreFoundation", "_FoundationICU", "_FoundationCShims", "_FoundationCollections"].map {
                     .linkedLibrary($0, .when(configuration: .release))
                 }),
+        // What `warbler` and `warbler-bench` share: option groups, error reporting and exit
+        // statuses, progress lines, output folders, signals, the thread policy.
+        .target(
+            name: "WarblerCommandLine",
+            dependencies: ["WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerCUDA", "WarblerTraining",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        // Timings for bench/*.py and the batches bench/train.py replays: built beside `warbler`,
+        // not part of it.
+        .executableTarget(
+            name: "warbler-bench",
+            dependencies: ["WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerNN", "WarblerModels", "WarblerTraining",
+                           "WarblerCUDA", "WarblerCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
 
         // Fixture loading and array comparison shared by the test targets (not a product).
         .target(name: "WarblerTestSupport", dependencies: ["WarblerIO", "WarblerTensor"], path: "Tests/WarblerTestSupport"),
@@ -101,9 +115,9 @@ let package = Package(
         .testTarget(name: "WarblerCUDATests", dependencies: ["WarblerCUDA", "WarblerTensor", "WarblerFeatures"]),
         .testTarget(name: "WarblerModelsTests",
                     dependencies: ["WarblerModels", "WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
-        // Runs the built `warbler` binary as a user would. Not a dependency on the executable
-        // target: that would link the executable (and its static Swift runtime) into the test
-        // bundle; `swift build --build-tests` and `swift test` build the binary anyway.
+        // Runs the built `warbler` and `warbler-bench` binaries as a user would. Not dependencies on
+        // the executable targets: that would link them (and warbler's static Swift runtime) into
+        // the test bundle; `swift build --build-tests` and `swift test` build the binaries anyway.
         .testTarget(name: "WarblerCLITests",
                     dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
                                    "WarblerTensor", "WarblerTraining", "WarblerTestSupport"]),

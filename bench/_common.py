@@ -28,6 +28,19 @@ def warbler_binary() -> Path:
     return path
 
 
+def bench_binary() -> Path:
+    """$WARBLER_BENCH, or warbler-bench beside warbler_binary(): the timings and the batch export
+    (`warbler-bench frontend|load|engine|model|train-replay|export-batches`) are a separate tool,
+    built with `warbler` by the same `swift build`, and not part of the `warbler` users get."""
+    env = os.environ.get("WARBLER_BENCH")
+    path = Path(env) if env else warbler_binary().parent / "warbler-bench"
+    if not path.is_absolute():
+        path = REPO / path
+    if not path.exists():
+        sys.exit(f"{path} does not exist: build it with swift build -c release")
+    return path
+
+
 def run_warbler(binary: Path, *args: str) -> list[dict]:
     """Run warbler with arguments; return the JSON lines it prints."""
     proc = subprocess.run([str(binary), *args], capture_output=True, text=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (check_quiet, machine_line, markdown_table, median, run_warbler,  # noqa: E402
-                     time_runs, warbler_binary)
+                     time_runs, bench_binary)
 
 GRU_SPECS = [(2048, 512, 16, 1), (2048, 512, 16, 16)]
 BLOCK_SPECS = [(8, 64, 126, 32), (16, 256, 32, 8)]
@@ -68,7 +68,7 @@ def main() -> int:
     args = ap.parse_args()
 
     check_quiet()
-    binary = warbler_binary()
+    bench = bench_binary()
     import torch
     import torch.nn.functional as F
     torch.set_num_threads(args.threads)
@@ -80,10 +80,10 @@ def main() -> int:
     conv_file.write_text(json.dumps([c for c, _ in convs]))
 
     # 1. Convolutions.
-    warbler_args = ["bench", "engine", "--convs", str(conv_file), "--repeats", str(args.repeats)]
+    warbler_args = ["engine", "--convs", str(conv_file), "--repeats", str(args.repeats)]
     if args.backward:
         warbler_args.append("--backward")
-    w_rows = {r["index"]: r for r in run_warbler(binary, *warbler_args) if r["stage"] == "conv"}
+    w_rows = {r["index"]: r for r in run_warbler(bench, *warbler_args) if r["stage"] == "conv"}
     conv_rows, totals = [], collections.defaultdict(float)
     for i, (c, n) in enumerate(convs):
         x = torch.rand(c["x"]) * 2 - 1
@@ -108,7 +108,7 @@ def main() -> int:
         conv_rows.append(row)
 
     # 2. GRU and 3. conv-BN-ReLU blocks.
-    w_extra = run_warbler(binary, "bench", "engine", "--repeats", str(args.repeats),
+    w_extra = run_warbler(bench, "engine", "--repeats", str(args.repeats),
                           *sum((["--gru", ",".join(map(str, s))] for s in GRU_SPECS), []),
                           *sum((["--block", ",".join(map(str, s))] for s in BLOCK_SPECS), []))
     w_gru = {r["spec"]: r for r in w_extra if r["stage"] == "gru"}
@@ -151,7 +151,7 @@ def main() -> int:
 
     print(f"# tensor engine on the CPU, {args.threads} threads each, medians of {args.repeats} runs")
     print(f"# {machine_line()}")
-    print(f"# torch {torch.__version__}; warbler: {binary}")
+    print(f"# torch {torch.__version__}; warbler-bench: {bench}")
     print()
     header = ["convolution (x, w, stride, pad, groups)", "runs", "torch fwd ms", "warbler fwd ms", "speed-up"]
     if args.backward:

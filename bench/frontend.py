@@ -9,7 +9,7 @@ pooled runs of several rounds (each round: one warm-up call, then --repeats time
 tool in turn), so that drift on a shared machine hits all tools alike; per-round medians are
 printed too, so a round disturbed by other work (e.g. a compiler) can be spotted.
 
-Warbler's own timing is in-process (`warbler bench frontend`, which also warms up once).
+Warbler's own timing is in-process (`warbler-bench frontend`, which also warms up once).
 Agreement: `warbler spectrogram` on the float WAV vs librosa on the same samples, max |dB|
 difference over the bins within 60 dB of each frame's peak.
 
@@ -32,7 +32,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (check_quiet, machine_line, markdown_table, median, run_warbler,  # noqa: E402
-                     time_runs, warbler_binary)
+                     time_runs, bench_binary, warbler_binary)
 
 SR, N_FFT, HOP, N_MELS, FMIN, FMAX = 32000, 1024, 320, 128, 50.0, 14000.0
 
@@ -148,7 +148,7 @@ def main() -> int:
                     failures.append(f"{name}: {traceback.format_exc()}")
             for name, extra in warbler_variants.items():
                 try:
-                    (rec,) = run_warbler(binary, "bench", "frontend", "--input", str(npy),
+                    (rec,) = run_warbler(bench_binary(), "frontend", "--input", str(npy),
                                          "--repeats", str(args.repeats), *extra)
                     results.setdefault(name, []).extend(rec["runs_ms"])
                     round_med[name] = rec["median_ms"]

@@ -7,7 +7,7 @@ with numpy and saved as .npy so every tool sees identical samples), computed at 
 Slaney mels 50-14000 Hz, power 2, dB ref 1 amin 1e-10, no top_db, centred, reflect padding).
 
 Two timings per GPU tool, medians of --repeats runs after one warm-up:
-  * device: input already on the GPU, output left there (CUDA events in torch; `warbler bench
+  * device: input already on the GPU, output left there (CUDA events in torch; `warbler-bench
     frontend --device cuda` times its device-resident path with CUDA events too);
   * host: numpy/[Float] in, host arrays out (copies both ways included), wall clock.
 Warbler's CPU front-end uses every core of the machine (`--threads`).
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine_line, markdown_table, median, run_warbler, warbler_binary  # noqa: E402
+from _common import machine_line, markdown_table, median, run_warbler, bench_binary, warbler_binary  # noqa: E402
 
 SR, N_FFT, HOP, N_MELS, FMIN, FMAX = 32000, 1024, 320, 128, 50.0, 14000.0
 
@@ -112,7 +112,7 @@ def main() -> int:
                                        args.cpu_repeats)]:
                 save = tmp / f"{name.split()[1]}-{b}.npy"
                 try:
-                    (rec,) = run_warbler(binary, "bench", "frontend", "--input", str(npy), "--batch", str(b),
+                    (rec,) = run_warbler(bench_binary(), "frontend", "--input", str(npy), "--batch", str(b),
                                          "--repeats", str(reps), "--save-output", str(save), *extra)
                     results[f"{name} b{b}"] = rec
                     outs[f"{name.split()[1]}-{b}"] = np.load(save).T      # [frames, mels] -> [mels, frames]

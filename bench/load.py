@@ -4,7 +4,7 @@
 The recording is made once: two `warbler synth example` renders (44.1 kHz, different seeds) are
 the left and right channels, written as 16-bit WAV, 16-bit FLAC and MP3 (soundfile/libsndfile's
 LAME encoder). For each file, `librosa.load(path, sr=32000)` (decode, average the channels,
-resample with soxr HQ) is timed against `warbler bench load FILE` (the same three steps,
+resample with soxr HQ) is timed against `warbler-bench load FILE` (the same three steps,
 in-process). Timings are medians of pooled runs over several rounds (each round: one warm-up
 call, then --repeats timed calls of each tool in turn). For context, `soundfile.read` alone
 (decode only, float32, no downmix or resampling) is timed too.
@@ -29,7 +29,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (check_quiet, machine_line, markdown_table, median, run_warbler,  # noqa: E402
-                     time_runs, warbler_binary)
+                     time_runs, bench_binary, warbler_binary)
 
 NATIVE, TARGET = 44100, 32000
 FORMATS = {  # name: (extension, soundfile format, subtype)
@@ -99,7 +99,7 @@ def main() -> int:
                     except Exception:
                         failures.append(f"{tool} {name}: {traceback.format_exc()}")
             try:
-                recs = run_warbler(binary, "bench", "load", *map(str, files.values()),
+                recs = run_warbler(bench_binary(), "load", *map(str, files.values()),
                                    "--repeats", str(args.repeats), "--sample-rate", str(TARGET))
                 by_file = {r["file"]: r for r in recs}
                 for name, path in files.items():
@@ -108,7 +108,7 @@ def main() -> int:
                     round_med[(name, "Warbler")] = r["median_ms"]
                     lengths[(name, "Warbler")] = r["samples"]
             except Exception:
-                failures.append(f"warbler bench load: {traceback.format_exc()}")
+                failures.append(f"warbler-bench load: {traceback.format_exc()}")
             print(f"round {rnd + 1}/{args.rounds} done", file=sys.stderr)
 
     print(f"# load + mono + resample to {TARGET} Hz, {args.seconds:g} s {NATIVE} Hz stereo, "

@@ -31,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tools" / "fixtures"))
-from _common import check_quiet, machine_line, markdown_table, median, run_warbler, time_runs, warbler_binary  # noqa: E402
+from _common import check_quiet, machine_line, markdown_table, median, run_warbler, time_runs, bench_binary, warbler_binary  # noqa: E402
 
 CASES = [("inference", 1), ("inference", 16), ("training", 8)]
 
@@ -137,7 +137,7 @@ def main() -> None:
                 if proc.returncode != 0:
                     sys.exit(f"PyTorch worker failed: {proc.stderr.strip()}")
                 torch_r = json.loads(proc.stdout.strip().splitlines()[-1])
-                warbler_r = run_warbler(binary, "bench", "model", "--checkpoint", ckpt, *common)[0]
+                warbler_r = run_warbler(bench_binary(), "model", "--checkpoint", ckpt, *common)[0]
                 for r in (torch_r, warbler_r):
                     r["arch"] = arch
                 results += [torch_r, warbler_r]

@@ -14,7 +14,7 @@ from time.process_time(), Warbler's from the child's rusage; on a machine shared
 work it is the steadier measure (wall time then includes waiting for a core). Rounds alternate the two so drift on a shared machine hits both;
 the ratio is librosa's median over Warbler's (> 1: Warbler is faster). Also timed: the floor
 any Warbler command pays (`warbler --version`: process start, library loading, Swift runtime)
-and, for reference, Warbler's log-mel alone in-process (`warbler bench frontend` on the same
+and, for reference, Warbler's log-mel alone in-process (`warbler-bench frontend` on the same
 samples as .npy). The two .npy files are compared (max |dB| within 60 dB of each frame's peak).
 
     /work/venv/bin/python bench/spectrogram_process.py [--seconds 300] [--rounds 5] [--repeats 5]
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import check_quiet, machine_line, markdown_table, median, run_warbler, warbler_binary  # noqa: E402
+from _common import check_quiet, machine_line, markdown_table, median, run_warbler, bench_binary, warbler_binary  # noqa: E402
 
 SR, N_FFT, HOP, N_MELS, FMIN, FMAX = 32000, 1024, 320, 128, 50.0, 14000.0
 
@@ -101,7 +101,7 @@ def main() -> int:
             per_round.append((median(lib), median(war), median(lib) / median(war)))
             print(f"round {rnd + 1}/{args.rounds}: librosa {median(lib):.1f} ms, warbler {median(war):.1f} ms, "
                   f"ratio {median(lib) / median(war):.2f}x", file=sys.stderr)
-        (inproc,) = run_warbler(binary, "bench", "frontend", "--input", str(tmp / "signal.npy"), "--repeats", "7")
+        (inproc,) = run_warbler(bench_binary(), "frontend", "--input", str(tmp / "signal.npy"), "--repeats", "7")
 
         ref, mine = np.load(peer_out), np.load(warbler_out)
         mask = ref >= ref.max(axis=0, keepdims=True) - 60.0

@@ -6,7 +6,7 @@ same number of steps, same machine, one run.
 2. `warbler train` trains the small default config with the seed's recipe (mixed calls, no-call
    clips, noise, pitch/time changes, SpecAugment) and validates each epoch (row-wise micro F1 at
    the tuned threshold, mAP). Its per-step time is the epochs' training time over their steps.
-3. The PyTorch reference: `warbler train --export-batches` writes the very batches that run saw
+3. The PyTorch reference: `warbler-bench export-batches` (the same options) writes the very batches that run saw
    (the augmented log-mels and targets for every (epoch, index)) and the validation windows;
    the reference trains the same model config (tools/fixtures/models.py: timm ResNeSt + GRU +
    attention head) from the very initial weights Warbler's run started from (written by the
@@ -16,7 +16,7 @@ same number of steps, same machine, one run.
    output + 0.5 x BCE on the framewise maximum, gradient clipping at norm 5; it validates the
    same way. Its per-step time is forward + backward + optimizer step. Sharing the batches makes
    the comparison about the training itself (model, loss, optimizer), with identical data.
-4. `warbler bench train-replay` trains Warbler on those same exported batches from those same
+4. `warbler-bench train-replay` trains Warbler on those same exported batches from those same
    initial weights, timing the step alone as the reference does (no data pipeline sharing the
    two cores). With the exporting run's seed its dropout draws are the live run's too, so it
    must reproduce step 2's losses; its F1 and per-step time are the like-for-like comparison.
@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tools" / "fixtures"))
-from _common import check_quiet, machine_line, markdown_table, warbler_binary  # noqa: E402
+from _common import bench_binary, check_quiet, machine_line, markdown_table, warbler_binary  # noqa: E402
 
 
 def row_f1(truth: list[set], pred: list[set]) -> float:
@@ -155,6 +155,7 @@ def main() -> int:
 
     check_quiet()
     binary = str(warbler_binary())
+    bench = str(bench_binary())
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         subprocess.run([binary, "synth", "dataset", "--out", str(tmp / "data"), "--species", str(args.species),
@@ -172,10 +173,10 @@ def main() -> int:
         warbler = dict(history=[dict(epoch=r["epoch"], loss=r["trainLoss"], f1=r["validationF1"],
                                      threshold=r["validationThreshold"], mAP=r["validationMAP"]) for r in records],
                        step_ms=1000 * sum(r["seconds"] for r in records) / steps, steps=steps, wall_s=warbler_wall)
-        subprocess.run([binary, "train", *common, "--out", str(tmp / "export-run"), "--export-batches", str(tmp / "batches")],
+        subprocess.run([bench, "export-batches", *common, "--out", str(tmp / "export-run"), "--batches", str(tmp / "batches")],
                        check=True, capture_output=True)
         replay_lines = subprocess.run(
-            [binary, "bench", "train-replay", "--batches", str(tmp / "batches"), "--out", str(tmp / "replay"),
+            [bench, "train-replay", "--batches", str(tmp / "batches"), "--out", str(tmp / "replay"),
              "--learning-rate", str(args.learning_rate), "--seed", str(args.seed)],
             check=True, capture_output=True, text=True, env=dict(os.environ, WARBLER_THREADS=str(args.threads))).stdout
         replay_records = [json.loads(line) for line in replay_lines.splitlines() if line.startswith("{")]

@@ -7,10 +7,11 @@ import ArgumentParser
 import CBLAS
 import CDNNL
 import Foundation
+import WarblerCommandLine
 import WarblerCUDA
 import WarblerTensor
 
-struct DevicesCommand: ParsableCommand {
+struct DevicesCommand: WarblerCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices", abstract: "List the CPU and CUDA devices; --check compares each GPU with the CPU.")
 
@@ -20,7 +21,7 @@ struct DevicesCommand: ParsableCommand {
     @Flag(name: .customLong("failures-only"), help: "With --check, print only the cases that fail.")
     var failuresOnly: Bool = false
 
-    func run() throws {
+    func execute() throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let blas = openblas_get_config().map { String(cString: $0).trimmingCharacters(in: .whitespaces) } ?? "OpenBLAS"
         let v = dnnl_version().pointee

@@ -3,10 +3,11 @@
 // padded cmAP from class scores, and event F1 with an onset tolerance.
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerIO
 import WarblerMetrics
 
-struct EvaluateCommand: ParsableCommand {
+struct EvaluateCommand: WarblerCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Score predictions against ground truth (Cornell row-wise micro F1, mAP, event F1).",
@@ -42,8 +43,7 @@ struct EvaluateCommand: ParsableCommand {
         guard onsetTolerance >= 0 else { throw ValidationError("--onset-tolerance must not be negative, not \(onsetTolerance).") }
     }
 
-    /// Errors are reported, with their exit status, by `Warbler.exit(reporting:)`.
-    func run() throws {
+    func execute() throws {
         // The report's folder is made (or refused) before the tables are read.
         if let json { try OutputFolder.prepareParent(of: json, option: "--json") }
         var report: EvaluationReport?

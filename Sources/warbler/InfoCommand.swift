@@ -1,9 +1,10 @@
 // `warbler info FILE...`: format, rate, channels, duration and frames of each file.
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerAudio
 
-struct InfoCommand: ParsableCommand {
+struct InfoCommand: WarblerCommand {
     static let configuration = CommandConfiguration(
         commandName: "info", abstract: "Print format, rate, channels, duration and frames of audio files.",
         discussion: """
@@ -18,7 +19,7 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "One JSON object per line instead of text.")
     var json: Bool = false
 
-    func run() throws {
+    func execute() throws {
         var failed = 0
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -4,10 +4,11 @@
 // named so their shards can be run again (ShardMerge does the work).
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerDetect
 import WarblerIO
 
-struct MergeCommand: ParsableCommand {
+struct MergeCommand: WarblerCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge the output folders of sharded detect runs into one.",
@@ -28,13 +29,13 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String
     @Option(help: "Comma-separated output formats: cornell, csv, raven, audacity, json, sqlite.")
-    var format = "cornell,csv,raven,audacity,json"
+    var format = OutputFormats.standard
 
     /// Exit status when some inputs are in no finished shard.
     static let missingInputsExit: Int32 = 4
 
     func validate() throws {
-        do { _ = try OutputFormat.list(format) } catch { throw ValidationError(describe(error)) }
+        _ = try format.validated()
         guard !shardFolders.isEmpty else { throw ValidationError("Give the shards' output folders.") }
         let outPath = AudioInputs.absolute(out)
         if let same = shardFolders.first(where: { AudioInputs.absolute($0) == outPath }) {
@@ -42,20 +43,9 @@ struct MergeCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        do {
-            try merge()
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            printError(describe(error))
-            throw ExitCode.failure
-        }
-    }
-
-    func merge() throws {
+    func execute() throws {
         let started = Date()
-        let formats = try OutputFormat.list(format)
+        let formats = try format.list()
         let merger = try ShardMerge(folders: shardFolders)
         for folder in merger.unfinished {
             printError("\(folder): no run.json\(FileManager.default.fileExists(atPath: folder) ? "" : " (no such folder)"): its shard did not finish; its recordings count as missing")

@@ -2,9 +2,11 @@
 // layer table, parameters and FLOPs per clip of an architecture or a checkpoint).
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerIO
 import WarblerModels
 import WarblerNN
+import WarblerTraining
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,12 +26,6 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("gru-hidden"), help: "GRU hidden size H per direction (default: as train, 64 for warbler-small, 128 for warbler-base, 256 otherwise).")
     var gruHidden: Int?
 
-    /// `warbler train`'s GRU width for an architecture, so `model summary --arch A` describes the
-    /// model that `train --arch A` makes.
-    static func defaultGRUHidden(arch: String) -> Int {
-        ["warbler-small": 64, "warbler-base": 128][arch] ?? 256
-    }
-
     @Option(name: .customLong("gru-layers"), help: "Stacked bidirectional GRU layers (0: no GRU).")
     var gruLayers: Int = 1
 
@@ -42,7 +38,7 @@ struct ModelOptions: ParsableArguments {
     func config() throws -> SEDConfig {
         let c: SEDConfig
         do {
-            c = try SEDConfig(arch: arch, classes: classes, gruHidden: gruHidden ?? Self.defaultGRUHidden(arch: arch), gruLayers: gruLayers, dropout: dropout,
+            c = try SEDConfig(arch: arch, classes: classes, gruHidden: gruHidden ?? TrainingJob.defaultGRUHidden(arch: arch), gruLayers: gruLayers, dropout: dropout,
                               inChannels: inChannels)
             try c.validate()
         } catch {
@@ -52,7 +48,7 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-struct ModelInitCommand: ParsableCommand {
+struct ModelInitCommand: WarblerCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Write a randomly initialised model as a safetensors checkpoint (config in its metadata).",
@@ -75,7 +71,7 @@ struct ModelInitCommand: ParsableCommand {
         guard out.lowercased().hasSuffix(".safetensors") else { throw ValidationError("--out must end in .safetensors (got \(out)).") }
     }
 
-    func run() throws {
+    func execute() throws {
         try OutputFolder.prepareParent(of: out, option: "--out")
         let sed = try SEDModel(config: model.config(), seed: seed)
         if let backboneWeights {
@@ -90,7 +86,7 @@ struct ModelInitCommand: ParsableCommand {
     }
 }
 
-struct ModelSummaryCommand: ParsableCommand {
+struct ModelSummaryCommand: WarblerCommand {
     static let configuration = CommandConfiguration(
         commandName: "summary",
         abstract: "Print a model's layer table, parameter count and FLOPs per clip.")
@@ -111,7 +107,7 @@ struct ModelSummaryCommand: ParsableCommand {
         guard frames >= 32, mels >= 32 else { throw ValidationError("--frames and --mels must be at least 32 (the backbone's stride), got \(frames) and \(mels).") }
     }
 
-    func run() throws {
+    func execute() throws {
         let sed = try checkpoint.map { try SEDModel(checkpoint: $0) } ?? SEDModel(config: model.config())
         let s = try sed.summary(frames: frames, mels: mels)
         let c = sed.config

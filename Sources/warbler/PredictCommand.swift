@@ -7,6 +7,7 @@
 // form their own batches.
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerAudio
 import WarblerDetect
 import WarblerFeatures
@@ -14,7 +15,7 @@ import WarblerIO
 import WarblerModels
 import WarblerTensor
 
-struct PredictCommand: ParsableCommand {
+struct PredictCommand: LongCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
         abstract: "Run an SED checkpoint on audio files or log-mel .npy files; write clipwise and framewise probabilities (.npz).",
@@ -42,13 +43,12 @@ struct PredictCommand: ParsableCommand {
     @Flag(name: .customLong("fold-batch-norm"),
           help: "Fold the batch norms into the convolutions first (faster; equal up to float32 rounding).")
     var foldBatchNorm = false
-    @Flag(help: "Run the convolutions in bfloat16 on the CPU (AVX-512 BF16; float32 where the CPU lacks it).")
-    var bf16 = false
     @Option(help: "Inputs of the same size per model call (1 to 1024; 1 runs them one at a time). Larger batches are faster up to about 16 and take more memory.")
     var batch = 16
 
     @OptionGroup var audio: AudioOptions
     @OptionGroup var frontEnd: FrontEndOptions
+    @OptionGroup var modelDevice: ModelDeviceOptions
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
@@ -92,77 +92,76 @@ struct PredictCommand: ParsableCommand {
         return (audio.config, given)
     }
 
-    /// Errors are reported, with their exit status, by `Warbler.exit(reporting:)`.
-    func run() throws {
-        try runOptions.run {
-            try OutputFolder.prepareParent(of: out, option: "--out")
-            let model = try SEDModel(checkpoint: checkpoint)
-            let contract = try CheckpointContract(checkpoint: checkpoint, classCount: model.config.classes)
-            if foldBatchNorm { try model.foldBatchNorm() }
-            let (audioConfig, frontEndConfig) = try settings(contract.input)
-            var frontEndCache: FrontEnd?
-            func fe() throws -> FrontEnd {
-                if let f = frontEndCache { return f }
-                let f = try FrontEnd(config: frontEndConfig, threads: runOptions.threadCount)
-                frontEndCache = f
-                return f
-            }
-            var mels: [(frames: Int, mels: Int, values: [Float])] = []
-            // Each input counts once read and once through the model.
-            let progress = ProgressLine(label: "predict", total: Double(2 * inputs.count), enabled: !runOptions.quiet)
-            for input in inputs {
-                progress.update(Double(mels.count), detail: "\(mels.count)/\(inputs.count) files read")
-                var m: (frames: Int, mels: Int, values: [Float])
-                do { m = try logMel(input, audio: audioConfig, frontEnd: fe) } catch {
-                    // Name the file in front-end errors too (a 1-sample recording, say).
-                    if describe(error).hasPrefix(input + ":") { throw error }
-                    throw FileError(path: input, reason: describe(error))
-                }
-                contract.input.normalization.apply(to: &m.values)
-                guard m.frames >= 32, m.mels >= 32 else {
-                    throw FileError(path: input, reason: "gives a \(m.mels) x \(m.frames) log-mel; the model needs at least 32 mel bins and 32 frames.")
-                }
-                mels.append(m)
-            }
-            let k = model.config.classes
-            var clipwise = [[Float]](repeating: [], count: inputs.count)
-            var framewise = [[Float]](repeating: [], count: inputs.count)
-            var done = 0
-            for group in Self.batches(sizes: mels.map { [$0.frames, $0.mels] }, batch: batch) {
-                let (frames, melCount) = (mels[group[0]].frames, mels[group[0]].mels)
-                var values: [Float] = []
-                values.reserveCapacity(group.count * frames * melCount)
-                for i in group { values += mels[i].values }
-                let x = try Tensor(values, shape: [group.count, 1, frames, melCount])
-                let y: SEDOutput
-                do {
-                    y = try GradMode.withoutGradients { bf16 ? try CPUBackend.withBFloat16Convolutions { try model(x) } : try model(x) }
-                } catch {
-                    let names = group.map { inputs[$0] }
-                    let which = names.count == 1 ? names[0] : "\(names[0]) (and \(names.count - 1) more of its batch)"
-                    throw FileError(path: which, reason: "could not be run through the model: \(describe(error))")
-                }
-                let c = y.clipwise.toArray(), f = y.framewise.toArray()
-                for (j, i) in group.enumerated() {
-                    clipwise[i] = Array(c[j * k..<(j + 1) * k])
-                    framewise[i] = Array(f[j * frames * k..<(j + 1) * frames * k])
-                }
-                done += group.count
-                progress.update(Double(inputs.count + done), detail: "\(done)/\(inputs.count) files through the model")
-            }
-            progress.finish()
-            let n = inputs.count
-            var arrays: [(name: String, values: [Float], shape: [Int])] = [("clipwise", clipwise.flatMap { $0 }, [n, k])]
-            let sameLength = Set(mels.map(\.frames)).count == 1
-            if sameLength {
-                arrays.append(("framewise", framewise.flatMap { $0 }, [n, mels[0].frames, k]))
-            } else {
-                for i in 0..<n { arrays.append(("framewise_\(i)", framewise[i], [mels[i].frames, k])) }
-            }
-            try NPZ.write(arrays, to: out)
-            let frameText = sameLength ? "framewise [\(n), \(mels[0].frames), \(k)]" : "framewise_0...\(n - 1) [frames_i, \(k)]"
-            print("\(out): clipwise [\(n), \(k)], \(frameText) from \(checkpoint)")
+    func execute() throws {
+        try OutputFolder.prepareParent(of: out, option: "--out")
+        let model = try SEDModel(checkpoint: checkpoint)
+        let contract = try CheckpointContract(checkpoint: checkpoint, classCount: model.config.classes)
+        if foldBatchNorm { try model.foldBatchNorm() }
+        let target = modelDevice.parsed
+        if target != .cpu { try model.move(to: target) }
+        let (audioConfig, frontEndConfig) = try settings(contract.input)
+        var frontEndCache: FrontEnd?
+        func fe() throws -> FrontEnd {
+            if let f = frontEndCache { return f }
+            let f = try FrontEnd(config: frontEndConfig, threads: runOptions.threadCount)
+            frontEndCache = f
+            return f
         }
+        var mels: [(frames: Int, mels: Int, values: [Float])] = []
+        // Each input counts once read and once through the model.
+        let progress = ProgressLine(label: "predict", total: Double(2 * inputs.count), enabled: !runOptions.quiet)
+        for input in inputs {
+            progress.update(Double(mels.count), detail: "\(mels.count)/\(inputs.count) files read")
+            var m: (frames: Int, mels: Int, values: [Float])
+            do { m = try logMel(input, audio: audioConfig, frontEnd: fe) } catch {
+                // Name the file in front-end errors too (a 1-sample recording, say).
+                if describe(error).hasPrefix(input + ":") { throw error }
+                throw FileError(path: input, reason: describe(error))
+            }
+            contract.input.normalization.apply(to: &m.values)
+            guard m.frames >= 32, m.mels >= 32 else {
+                throw FileError(path: input, reason: "gives a \(m.mels) x \(m.frames) log-mel; the model needs at least 32 mel bins and 32 frames.")
+            }
+            mels.append(m)
+        }
+        let k = model.config.classes
+        var clipwise = [[Float]](repeating: [], count: inputs.count)
+        var framewise = [[Float]](repeating: [], count: inputs.count)
+        var done = 0
+        for group in Self.batches(sizes: mels.map { [$0.frames, $0.mels] }, batch: batch) {
+            let (frames, melCount) = (mels[group[0]].frames, mels[group[0]].mels)
+            var values: [Float] = []
+            values.reserveCapacity(group.count * frames * melCount)
+            for i in group { values += mels[i].values }
+            let x = try Tensor(values, shape: [group.count, 1, frames, melCount], device: target)
+            let y: SEDOutput
+            do {
+                y = try GradMode.withoutGradients { modelDevice.bf16 ? try CPUBackend.withBFloat16Convolutions { try model(x) } : try model(x) }
+            } catch {
+                let names = group.map { inputs[$0] }
+                let which = names.count == 1 ? names[0] : "\(names[0]) (and \(names.count - 1) more of its batch)"
+                throw FileError(path: which, reason: "could not be run through the model: \(describe(error))")
+            }
+            let c = y.clipwise.toArray(), f = y.framewise.toArray()
+            for (j, i) in group.enumerated() {
+                clipwise[i] = Array(c[j * k..<(j + 1) * k])
+                framewise[i] = Array(f[j * frames * k..<(j + 1) * frames * k])
+            }
+            done += group.count
+            progress.update(Double(inputs.count + done), detail: "\(done)/\(inputs.count) files through the model")
+        }
+        progress.finish()
+        let n = inputs.count
+        var arrays: [(name: String, values: [Float], shape: [Int])] = [("clipwise", clipwise.flatMap { $0 }, [n, k])]
+        let sameLength = Set(mels.map(\.frames)).count == 1
+        if sameLength {
+            arrays.append(("framewise", framewise.flatMap { $0 }, [n, mels[0].frames, k]))
+        } else {
+            for i in 0..<n { arrays.append(("framewise_\(i)", framewise[i], [mels[i].frames, k])) }
+        }
+        try NPZ.write(arrays, to: out)
+        let frameText = sameLength ? "framewise [\(n), \(mels[0].frames), \(k)]" : "framewise_0...\(n - 1) [frames_i, \(k)]"
+        print("\(out): clipwise [\(n), \(k)], \(frameText) from \(checkpoint)")
     }
 
     /// Input indices in model calls: inputs of equal `sizes` together, in order of first

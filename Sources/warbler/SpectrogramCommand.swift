@@ -3,13 +3,14 @@
 import ArgumentParser
 import Foundation
 import WarblerAudio
+import WarblerCommandLine
 import WarblerCUDA
 import WarblerDetect
 import WarblerFeatures
 import WarblerIO
 import WarblerPlot
 
-struct SpectrogramCommand: ParsableCommand {
+struct SpectrogramCommand: LongCommand {
     static let configuration = CommandConfiguration(
         commandName: "spectrogram",
         abstract: "Compute log-mel spectrograms (.npy [n_mels, frames] float32, and/or PNG).",
@@ -57,8 +58,7 @@ struct SpectrogramCommand: ParsableCommand {
         _ = try frontEnd.validated(sampleRate: audio.sampleRate)
     }
 
-    func run() throws {
-        runOptions.apply()
+    func execute() throws {
         let config = try frontEnd.validated(sampleRate: audio.sampleRate)
         let fe = try FrontEnd(config: config, threads: runOptions.threadCount)
         // Output folders are made (or refused) before any work.

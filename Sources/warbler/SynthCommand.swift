@@ -1,6 +1,7 @@
 // `warbler synth`: generated audio for demos and tests.
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerIO
 import WarblerAudio
 import WarblerSynth
@@ -10,7 +11,7 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth", abstract: "Generate audio for demos and tests.",
         subcommands: [ExampleSubcommand.self, DatasetSubcommand.self, SoundscapeSubcommand.self])
 
-    struct ExampleSubcommand: ParsableCommand {
+    struct ExampleSubcommand: WarblerCommand {
         static let configuration = CommandConfiguration(
             commandName: "example",
             abstract: "Write a bird-like example recording (synthetic whistles, trills and buzzes over wind noise).")
@@ -35,8 +36,8 @@ struct SynthCommand: ParsableCommand {
             guard sampleRate >= 8000, sampleRate <= 384_000 else { throw ValidationError("--sample-rate must be in 8000...384000, not \(sampleRate).") }
         }
 
-        func run() throws {
-            // Like the other commands' --out: a missing folder is made (issue 13).
+        func execute() throws {
+            // Like the other commands' --out: a missing folder is made.
             try OutputFolder.prepareParent(of: out, option: "--out")
             let samples = ExampleRecording.generate(seconds: seconds, sampleRate: sampleRate, seed: seed)
             try AudioWriter.write(samples, sampleRate: sampleRate, to: out)
@@ -44,7 +45,7 @@ struct SynthCommand: ParsableCommand {
         }
     }
 
-    struct DatasetSubcommand: ParsableCommand {
+    struct DatasetSubcommand: WarblerCommand {
         static let configuration = CommandConfiguration(
             commandName: "dataset",
             abstract: "Write a labelled training set of synthetic species (BirdCLEF layout: train.csv + train_audio/).",
@@ -59,7 +60,7 @@ struct SynthCommand: ParsableCommand {
         @Option(help: "Length of each clip, seconds.")
         var seconds = 6.0
         @Option(help: "Audio format: ogg, flac or wav.")
-        var format = "ogg"
+        var format = Choice(SynthAudioFormat.ogg)
         @Option(help: "Random seed of the clips.")
         var seed: UInt64 = 1
         @Option(help: "Random seed of the species catalogue (use the same for soundscapes).")
@@ -71,9 +72,9 @@ struct SynthCommand: ParsableCommand {
             guard seconds >= 1, seconds <= 600 else { throw ValidationError("--seconds must be in 1...600, not \(seconds).") }
         }
 
-        func run() throws {
+        func execute() throws {
             var c = SyntheticDatasetConfig()
-            (c.species, c.clipsPerSpecies, c.seconds, c.format, c.seed, c.speciesSeed) = (species, clips, seconds, format, seed, speciesSeed)
+            (c.species, c.clipsPerSpecies, c.seconds, c.format, c.seed, c.speciesSeed) = (species, clips, seconds, try format.value(option: "--format").rawValue, seed, speciesSeed)
             try OutputFolder.prepare(out, option: "--out")
             let progress = ProgressLine(label: "synth dataset", total: Double(species * clips), enabled: true)
             let n = try SyntheticDataset.write(to: out, config: c) { done, total in
@@ -84,7 +85,7 @@ struct SynthCommand: ParsableCommand {
         }
     }
 
-    struct SoundscapeSubcommand: ParsableCommand {
+    struct SoundscapeSubcommand: WarblerCommand {
         static let configuration = CommandConfiguration(
             commandName: "soundscape",
             abstract: "Write long synthetic field recordings with ground truth (events.csv and Cornell-style truth.csv).")
@@ -100,7 +101,7 @@ struct SynthCommand: ParsableCommand {
         @Option(help: "Phrases per minute over all species.")
         var phrasesPerMinute = 10.0
         @Option(help: "Audio format: ogg, flac or wav.")
-        var format = "flac"
+        var format = Choice(SynthAudioFormat.flac)
         @Option(help: "Random seed of the recordings.")
         var seed: UInt64 = 2
         @Option(help: "Random seed of the species catalogue (the training set's).")
@@ -116,18 +117,23 @@ struct SynthCommand: ParsableCommand {
             guard phrasesPerMinute >= 0 else { throw ValidationError("--phrases-per-minute must not be negative.") }
         }
 
-        func run() throws {
+        func execute() throws {
             var c = SyntheticSoundscapeConfig()
             (c.species, c.recordings, c.seconds, c.phrasesPerMinute, c.format, c.seed, c.speciesSeed) =
-                (species, count, seconds, phrasesPerMinute, format, seed, speciesSeed)
+                (species, count, seconds, phrasesPerMinute, try format.value(option: "--format").rawValue, seed, speciesSeed)
             try OutputFolder.prepare(out, option: "--out")
             let events = try SyntheticSoundscape.write(to: out, config: c)
             print("\(out): \(count) recording\(count == 1 ? "" : "s") of \(String(format: "%.0f", seconds)) s with \(events.count) synthetic calls (events.csv, truth.csv)")
         }
     }
 
-    static func check(species: Int, format: String) throws {
+    static func check(species: Int, format: Choice<SynthAudioFormat>) throws {
         guard species >= 1, species <= 99 else { throw ValidationError("--species must be in 1...99, not \(species).") }
-        guard ["ogg", "flac", "wav"].contains(format) else { throw ValidationError("--format must be ogg, flac or wav, not \(format).") }
+        _ = try format.value(option: "--format")
     }
+}
+
+/// The audio formats `synth dataset` and `synth soundscape` write.
+enum SynthAudioFormat: String, CaseIterable {
+    case ogg, flac, wav
 }

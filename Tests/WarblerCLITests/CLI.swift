@@ -1,4 +1,4 @@
-// Running the `warbler` binary that `swift build` put next to the test bundle.
+// Running the `warbler` (and `warbler-bench`) binaries that `swift build` put next to the test bundle.
 import Foundation
 import XCTest
 
@@ -9,18 +9,31 @@ struct CLIResult {
 }
 
 enum CLI {
-    static var binary: String {
+    static var binary: String { built("warbler") }
+
+    /// `warbler-bench`, the benchmarking tool built beside `warbler` (not part of it).
+    static var benchBinary: String { built("warbler-bench") }
+
+    static func built(_ name: String) -> String {
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [dir, dir.deletingLastPathComponent(), Bundle.main.bundleURL] {
-            let p = candidate.appendingPathComponent("warbler").path
+            let p = candidate.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
-        return dir.appendingPathComponent("warbler").path
+        return dir.appendingPathComponent(name).path
     }
 
-    /// Runs warbler with `arguments` (in `directory` when given, else the test's working
-    /// folder); `environment` entries are added to (or replace) the test's own.
-    static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> CLIResult {
+    /// `warbler-bench export-batches` with the options of a `warbler train` command line
+    /// (`train` first), writing into `folder`.
+    static func exportBatchesArguments(_ train: [String], to folder: String) -> [String] {
+        precondition(train.first == "train", "not a train command line: \(train)")
+        return ["export-batches"] + train.dropFirst() + ["--batches", folder]
+    }
+
+    /// Runs warbler (or `binary`) with `arguments` (in `directory` when given, else the test's
+    /// working folder); `environment` entries are added to (or replace) the test's own.
+    static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
+                    binary: String = CLI.binary) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

@@ -99,6 +99,45 @@ final class CLIBehaviourTests: CLITestCase {
         }
     }
 
+    /// predict, detect and spectrogram share --device (and the model commands --bf16): the same
+    /// values, the same refusals before any work.
+    func testPredictTakesTheSharedDeviceOptions() throws {
+        let checkpoint: String = dir + "/none.safetensors", wav: String = dir + "/a.wav"
+        let predict: [String] = ["predict", "--checkpoint", checkpoint, wav, "--out", dir + "/p.npz"]
+        let detect: [String] = ["detect", "--checkpoint", checkpoint, wav, "--out", dir + "/d"]
+        for command in [predict, detect] {
+            let bad = try CLI.run(command + ["--device", "tpu"])
+            XCTAssertEqual(bad.status, 64, bad.stderr)
+            XCTAssertTrue(bad.stderr.hasPrefix("warbler: --device must be cpu, cuda or cuda:N, not tpu."), bad.stderr)
+            let gpuBF16 = try CLI.run(command + ["--device", "cuda", "--bf16"])
+            XCTAssertEqual(gpuBF16.status, 64, gpuBF16.stderr)
+            XCTAssertTrue(gpuBF16.stderr.hasPrefix("warbler: --bf16 is for the CPU"), gpuBF16.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/d"))
+    }
+
+    /// The timings and the batch export are `warbler-bench`'s, built beside `warbler` and not in
+    /// it: `warbler` neither lists nor runs them; `warbler-bench` does, with the same error style.
+    func testBenchIsASeparateTool() throws {
+        let help = try CLI.run(["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertFalse(help.stdout.contains("bench"), help.stdout)
+        let bench = try CLI.run(["bench", "frontend", "--seconds", "1"])
+        XCTAssertEqual(bench.status, 64, bench.stderr)
+        let export = try CLI.run(["train", "--manifest", dir, "--out", dir + "/r", "--export-batches", dir + "/b"])
+        XCTAssertEqual(export.status, 64, export.stderr)
+        XCTAssertTrue(export.stderr.hasPrefix("warbler: "), export.stderr)
+
+        let benchHelp = try CLI.run(["--help"], binary: CLI.benchBinary)
+        XCTAssertEqual(benchHelp.status, 0, benchHelp.stderr)
+        for command in ["frontend", "load", "engine", "model", "train-replay", "export-batches"] {
+            XCTAssertTrue(benchHelp.stdout.contains(command), "\(command) not in warbler-bench --help:\n\(benchHelp.stdout)")
+        }
+        let badStage = try CLI.run(["frontend", "--seconds", "1", "--stage", "cepstrum"], binary: CLI.benchBinary)
+        XCTAssertEqual(badStage.status, 64, badStage.stderr)
+        XCTAssertTrue(badStage.stderr.hasPrefix("warbler: --stage must be spectrum, mel or output, not cepstrum."), badStage.stderr)
+    }
+
     /// `spectrogram --out-dir` (and --out, --png) make missing folders, nested ones included.
     func testSpectrogramMakesItsOutputFolders() throws {
         let a = try wav("a.wav", seconds: 1), b = try wav("b.wav", seconds: 1)

@@ -1,5 +1,5 @@
 // `warbler train --init-from` through the binary, on tiny synthetic sets: the weights a run
-// starts from (written by --export-batches as init.safetensors, before any step) equal the
+// starts from (written by `warbler-bench export-batches` as init.safetensors, before any step) equal the
 // checkpoint's for the same classes, and for a larger class list keep the checkpoint's backbone,
 // GRU and known head rows with a head of the new class count; timm backbone weights (directly, or
 // through `model init --backbone-weights`) start the backbone; a checkpoint's input contract is
@@ -15,6 +15,15 @@ import WarblerTensor
 import XCTest
 
 final class InitFromCommandTests: CLITestCase {
+    /// `warbler-bench export-batches` with the options of the `warbler train` command line `args`.
+    @discardableResult
+    private func exported(_ args: [String], to folder: String, file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+        let bench = CLI.exportBatchesArguments(args, to: folder)
+        let r = try CLI.run(bench, binary: CLI.benchBinary)
+        XCTAssertEqual(r.status, 0, "warbler-bench \(bench.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+        return r
+    }
+
     @discardableResult
     private func ok(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
         let r = try CLI.run(args)
@@ -52,7 +61,7 @@ final class InitFromCommandTests: CLITestCase {
 
         // The same classes: the whole model, every tensor as in the checkpoint before step one.
         // --arch and --gru-hidden come from the checkpoint (the default GRU width would be 64).
-        let same = try ok(trainArgs("d3", out: dir + "/same") + ["--init-from", ckpt, "--export-batches", dir + "/exp3"])
+        let same = try exported(trainArgs("d3", out: dir + "/same") + ["--init-from", ckpt], to: dir + "/exp3")
         XCTAssertTrue(same.stdout.contains("--init-from last.safetensors: loaded the whole model (the backbone and GRU and the head "
                                            + "of the same 3 classes); nothing re-initialised"), same.stdout)
         let start3 = try tensors(dir + "/exp3/init.safetensors")
@@ -62,7 +71,7 @@ final class InitFromCommandTests: CLITestCase {
 
         // Five classes, three of them known: backbone and GRU as saved, a head of 5 rows whose
         // syn01-syn03 rows are the checkpoint's and syn04, syn05 fresh.
-        let five = try ok(trainArgs("d5", out: dir + "/five") + ["--init-from", ckpt, "--export-batches", dir + "/exp5"])
+        let five = try exported(trainArgs("d5", out: dir + "/five") + ["--init-from", ckpt], to: dir + "/exp5")
         XCTAssertTrue(five.stdout.contains("--init-from last.safetensors: loaded the backbone and GRU and the head rows of 3 of 5 classes "
                                            + "(syn01, syn02, syn03); re-initialised the head rows of syn04, syn05"), five.stdout)
         let start5 = try tensors(dir + "/exp5/init.safetensors")
@@ -116,8 +125,7 @@ final class InitFromCommandTests: CLITestCase {
         let timm = dir + "/timm.safetensors"
         try SafeTensors.write(sd, to: timm)
 
-        let direct = try ok(trainArgs("d3", out: dir + "/direct") + ["--init-from", timm, "--gru-hidden", "8",
-                                                                     "--export-batches", dir + "/expd"])
+        let direct = try exported(trainArgs("d3", out: dir + "/direct") + ["--init-from", timm, "--gru-hidden", "8"], to: dir + "/expd")
         XCTAssertTrue(direct.stdout.contains("--init-from timm.safetensors: loaded the backbone from timm weights; the GRU and the head "
                                              + "(3 classes) start fresh"), direct.stdout)
         let start = try tensors(dir + "/expd/init.safetensors")
@@ -129,7 +137,7 @@ final class InitFromCommandTests: CLITestCase {
         // The documented two-step path: model init --backbone-weights, then --init-from the result.
         let c = dir + "/c.safetensors"
         try ok(["model", "init", "--arch", "warbler-small", "--classes", "3", "--gru-hidden", "8", "--backbone-weights", timm, "--out", c])
-        let viaInit = try ok(trainArgs("d3", out: dir + "/via") + ["--init-from", c, "--export-batches", dir + "/expc"])
+        let viaInit = try exported(trainArgs("d3", out: dir + "/via") + ["--init-from", c], to: dir + "/expc")
         XCTAssertTrue(viaInit.stdout.contains("loaded the backbone and GRU; re-initialised the head for all 3 classes "
                                               + "(the checkpoint names no classes)"), viaInit.stdout)
         let fromC = try tensors(dir + "/expc/init.safetensors"), savedC = try tensors(c)
@@ -155,8 +163,7 @@ final class InitFromCommandTests: CLITestCase {
         XCTAssertEqual(gru.status, 1, gru.stderr)
         XCTAssertTrue(gru.stderr.contains("\(m): has GRU width 8, but --gru-hidden 64 was given"), gru.stderr)
         // Agreeing explicit values are fine.
-        try ok(trainArgs("d3", out: dir + "/agree") + ["--init-from", m, "--arch", "warbler-small", "--gru-hidden", "8",
-                                                       "--export-batches", dir + "/expa"])
+        try exported(trainArgs("d3", out: dir + "/agree") + ["--init-from", m, "--arch", "warbler-small", "--gru-hidden", "8"], to: dir + "/expa")
 
         // A checkpoint (written by another tool) naming the same classes in another order: the
         // whole model is loaded, head rows matched by name.
@@ -169,7 +176,7 @@ final class InitFromCommandTests: CLITestCase {
         try SafeTensors.write(model.stateDict(), config: model.config,
                               metadata: ["classes": "[\"syn03\",\"syn01\",\"syn02\"]", ModelInput.metadataKey: try contract.json()],
                               to: shuffled)
-        let s = try ok(trainArgs("d3", out: dir + "/s") + ["--init-from", shuffled, "--export-batches", dir + "/exps"])
+        let s = try exported(trainArgs("d3", out: dir + "/s") + ["--init-from", shuffled], to: dir + "/exps")
         XCTAssertTrue(s.stdout.contains("loaded the whole model (the backbone and GRU and the head of the same 3 classes, rows reordered by name)"),
                       s.stdout)
         let start = try tensors(dir + "/exps/init.safetensors"), saved = model.stateDict()

@@ -7,6 +7,15 @@ import WarblerIO
 import XCTest
 
 final class TrainDetectCommandTests: CLITestCase {
+    /// `warbler-bench export-batches` with the options of the `warbler train` command line `args`.
+    @discardableResult
+    private func exported(_ args: [String], to folder: String, file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+        let bench = CLI.exportBatchesArguments(args, to: folder)
+        let r = try CLI.run(bench, binary: CLI.benchBinary)
+        XCTAssertEqual(r.status, 0, "warbler-bench \(bench.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+        return r
+    }
+
     private func ok(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
         let r = try CLI.run(args)
         XCTAssertEqual(r.status, 0, "warbler \(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
@@ -88,7 +97,7 @@ final class TrainDetectCommandTests: CLITestCase {
 
     func testExportBatchesWritesWhatTrainingWouldSeeAndTrainsNothing() throws {
         _ = try ok(["synth", "dataset", "--out", dir + "/data", "--species", "3", "--clips", "4", "--seconds", "2", "--format", "wav"])
-        let r = try ok(trainArgs(dir + "/run", epochs: 2) + ["--export-batches", dir + "/batches"])
+        let r = try exported(trainArgs(dir + "/run", epochs: 2), to: dir + "/batches")
         XCTAssertTrue(r.stdout.contains("training batches"), r.stdout)
         let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/batches/meta.json"))) as! [String: Any]
         XCTAssertEqual(meta["classes"] as? [String], ["syn01", "syn02", "syn03"])

@@ -1,5 +1,5 @@
-// `warbler bench train-replay`: Warbler's trainer on batches exported by `warbler train
-// --export-batches` (the augmented log-mels and targets of every step, the validation windows
+// `warbler-bench train-replay`: Warbler's trainer on batches exported by `warbler-bench
+// export-batches` (the augmented log-mels and targets of every step, the validation windows
 // and the initial weights), with no data pipeline in the way: what bench/train.py compares with
 // its PyTorch reference step for step. Prints one JSON line per epoch: the training loss, the
 // milliseconds per step of the step alone (forward, loss, backward, clipping, AdamW; the time
@@ -7,6 +7,7 @@
 // validation F1 (best global threshold) and mAP, computed as `warbler train` computes them.
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerIO
 import WarblerModels
 import WarblerNN
@@ -16,9 +17,9 @@ import WarblerTraining
 extension BenchCommand {
     struct TrainReplayBench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "train-replay", abstract: "Train on batches exported by `warbler train --export-batches` and time the steps.")
+            commandName: "train-replay", abstract: "Train on batches exported by `warbler-bench export-batches` and time the steps.")
 
-        @Option(help: "Folder written by `warbler train --export-batches`.")
+        @Option(help: "Folder written by `warbler-bench export-batches`.")
         var batches: String
         @Option(help: "Run folder for the checkpoints.")
         var out: String

@@ -5,9 +5,9 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 
-func lineBufferStandardOutput() {
+public func lineBufferStandardOutput() {
     setvbuf(stdout, nil, _IOLBF, 0)
 }
 #else
-func lineBufferStandardOutput() {}
+public func lineBufferStandardOutput() {}
 #endif

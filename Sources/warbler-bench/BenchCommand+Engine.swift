@@ -1,9 +1,10 @@
-// `warbler bench engine`: in-process timings of the tensor engine's heavy ops, for
+// `warbler-bench engine`: in-process timings of the tensor engine's heavy ops, for
 // bench/engine.py to compare with PyTorch on the same shapes in the same run: a list of
 // convolutions (the ones a ResNeSt-50 runs on the SED input, read from a JSON file the script
 // writes from timm), a bidirectional GRU, and a conv-BN-ReLU block forward + backward.
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerIO
 import WarblerNN
 import WarblerTensor

@@ -1,7 +1,8 @@
-// `warbler bench model`: SED inference and training throughput of a checkpoint on random
+// `warbler-bench model`: SED inference and training throughput of a checkpoint on random
 // log-mels, for bench/models.py (one JSON line per measurement, with the process's peak RSS).
 import ArgumentParser
 import Foundation
+import WarblerCommandLine
 import WarblerModels
 import WarblerNN
 import WarblerTensor
@@ -14,7 +15,9 @@ extension BenchCommand {
         @Option(help: "Model checkpoint (.safetensors with its config).")
         var checkpoint: String
         @Option(help: "inference or training.")
-        var mode: String = "inference"
+        var mode = Choice(Mode.inference)
+        enum Mode: String, CaseIterable { case inference, training }
+        var training: Bool { mode.text == Mode.training.rawValue }
         @Option(help: "Batch size.")
         var batch: Int = 1
         @Option(help: "Frames per clip (501 = 5 s).")
@@ -25,20 +28,18 @@ extension BenchCommand {
         var repeats: Int = 3
         @Option(help: "Untimed runs first.")
         var warmup: Int = 1
-        @Option(help: "Device: cpu or cuda[:N].")
-        var device = "cpu"
         @Flag(name: .customLong("fold-batch-norm"), help: "Inference only: fold the batch norms into the convolutions first.")
         var foldBatchNorm = false
-        @Flag(help: "Inference on the CPU only: convolutions in bfloat16 (where the CPU has AVX-512 BF16).")
-        var bf16 = false
+        @OptionGroup var modelDevice: ModelDeviceOptions
+        var device: String { modelDevice.device }
+        var bf16: Bool { modelDevice.bf16 }
 
         func validate() throws {
-            guard ["inference", "training"].contains(mode) else { throw ValidationError("--mode must be inference or training, not \(mode).") }
+            _ = try mode.value(option: "--mode")
             guard batch >= 1, repeats >= 1, warmup >= 0 else { throw ValidationError("--batch and --repeats must be positive.") }
-            if mode == "training" && batch < 2 { throw ValidationError("training needs --batch of at least 2 (batch norm statistics).") }
-            if mode == "training" && foldBatchNorm { throw ValidationError("--fold-batch-norm is for inference: a folded model cannot train.") }
-            if bf16 && (mode == "training" || device != "cpu") { throw ValidationError("--bf16 is for inference on the CPU.") }
-            guard Device(name: device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N, not \(device).") }
+            if training && batch < 2 { throw ValidationError("training needs --batch of at least 2 (batch norm statistics).") }
+            if training && foldBatchNorm { throw ValidationError("--fold-batch-norm is for inference: a folded model cannot train.") }
+            if bf16 && (training || device != "cpu") { throw ValidationError("--bf16 is for inference on the CPU.") }
         }
 
         /// The process's peak resident set (VmHWM), MiB.
@@ -53,14 +54,14 @@ extension BenchCommand {
 
         func run() throws {
             let model = try SEDModel(checkpoint: checkpoint)
-            let target = Device(name: device)!
+            let target = modelDevice.parsed
             var generator = SeededGenerator(seed: 1)
             let x = try Init.uniform([batch, 1, frames, mels], bound: 40, generator: &generator).detached().on(target)
             let k = model.config.classes
             let y = try Tensor((0..<(batch * k)).map { _ in Float(Int.random(in: 0...1, using: &generator)) }, shape: [batch, k],
                                device: target)
             let timing: (median: Double, all: [Double])
-            if mode == "inference" {
+            if !training {
                 model.eval()
                 if foldBatchNorm { try model.foldBatchNorm() }
                 try model.move(to: target)
@@ -85,7 +86,7 @@ extension BenchCommand {
                     try optimizer.step()
                 }
             }
-            BenchCommand.emit(["tool": "warbler", "mode": mode + (foldBatchNorm ? " folded" : "") + (bf16 ? " bf16" : ""), "batch": batch, "arch": model.config.arch,
+            BenchCommand.emit(["tool": "warbler", "mode": mode.text + (foldBatchNorm ? " folded" : "") + (bf16 ? " bf16" : ""), "batch": batch, "arch": model.config.arch,
                                "device": device,
                                "median_ms": timing.median, "runs_ms": timing.all,
                                "samples_per_s": Double(batch) / (timing.median / 1000), "peak_rss_mib": Self.peakRSS()])

@@ -6,13 +6,13 @@
 import Foundation
 import WarblerIO
 
-enum OutputFolder {
+public enum OutputFolder {
     /// Creates `path` (and its parents) if needed and checks that files can be made in it.
     /// Errors read "PATH: is a file, not a folder (OPTION names a folder)",
     /// "PATH: cannot be made: ANCESTOR is a file, not a folder",
     /// "PATH: cannot write into this folder: permission denied". `file`: the output file the
     /// folder is for, when the option names a file.
-    static func prepare(_ path: String, option: String, file: String? = nil) throws {
+    public static func prepare(_ path: String, option: String, file: String? = nil) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
             guard isDir.boolValue else {
@@ -37,7 +37,7 @@ enum OutputFolder {
     }
 
     /// Prepares the folder that the output file `path` (given as `option`) goes into.
-    static func prepareParent(of path: String, option: String) throws {
+    public static func prepareParent(of path: String, option: String) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw OutputFolderError("\(path): is a folder, not a file (\(option) names a file)")
@@ -47,8 +47,8 @@ enum OutputFolder {
     }
 }
 
-struct OutputFolderError: Error, LocalizedError, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-    var errorDescription: String? { description }
+public struct OutputFolderError: Error, LocalizedError, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+    public var errorDescription: String? { description }
 }

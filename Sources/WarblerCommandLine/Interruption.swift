@@ -7,12 +7,12 @@ import ArgumentParser
 import Foundation
 import Synchronization
 
-enum Interruption {
+public enum Interruption {
     /// The first signal received (0: none). Written by the signal handler, so an atomic.
-    static let received = Atomic<Int32>(0)
+    public static let received = Atomic<Int32>(0)
 
     /// Installs the handlers; commands that stop at safe points call this before their work.
-    static func install() {
+    public static func install() {
         for sig in [SIGINT, SIGTERM] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
@@ -26,10 +26,10 @@ enum Interruption {
     }
 
     /// Whether a stop was asked for.
-    static var requested: Bool { received.load(ordering: .relaxed) != 0 }
+    public static var requested: Bool { received.load(ordering: .relaxed) != 0 }
 
     /// Prints the one line and returns the exit code to end with (128 + signal).
-    static func stop(_ line: String) -> ExitCode {
+    public static func stop(_ line: String) -> ExitCode {
         let sig = received.load(ordering: .relaxed)
         printError("interrupted: " + line)
         return ExitCode(128 + (sig == 0 ? SIGINT : sig))
@@ -37,4 +37,6 @@ enum Interruption {
 }
 
 /// Thrown at a safe point once a stop was asked for (see `Interruption`).
-struct Interrupted: Error {}
+public struct Interrupted: Error {
+    public init() {}
+}

@@ -5,8 +5,8 @@
 // recordings (files i/N, hours of audio, speed as a multiple of real time, time left).
 import Foundation
 
-final class ProgressLine {
-    enum Style: Equatable {
+public final class ProgressLine {
+    public enum Style: Equatable {
         /// Not shown (--quiet).
         case off
         /// A bar redrawn in place (standard error is a terminal).
@@ -16,10 +16,10 @@ final class ProgressLine {
     }
 
     /// Seconds between plain progress lines when WARBLER_PROGRESS_SECONDS is unset or not a number.
-    static let defaultLineSeconds = 10.0
+    public static let defaultLineSeconds = 10.0
 
     /// How progress shows: off when not `enabled`, a bar on a terminal, lines otherwise.
-    static func style(enabled: Bool, terminal: Bool = isatty(STDERR_FILENO) != 0,
+    public static func style(enabled: Bool, terminal: Bool = isatty(STDERR_FILENO) != 0,
                       environment: [String: String] = ProcessInfo.processInfo.environment) -> Style {
         guard enabled else { return .off }
         if terminal { return .bar }
@@ -27,24 +27,24 @@ final class ProgressLine {
         return .lines(every: seconds ?? defaultLineSeconds)
     }
 
-    let label: String
-    let total: Double
-    let style: Style
+    public let label: String
+    public let total: Double
+    public let style: Style
     /// Work counted as done without being done by this run (results reused from an earlier
     /// run): left out of the rate behind the time left.
-    var reused: Double = 0
+    public var reused: Double = 0
     private let started = Date()
     private var lastDraw = Date.distantPast
     private var drawn = false
 
-    init(label: String, total: Double, enabled: Bool) {
+    public init(label: String, total: Double, enabled: Bool) {
         self.label = label
         self.total = max(total, 1e-9)
         style = Self.style(enabled: enabled)
     }
 
     /// `done` of `total` units; `detail` (made only when something is printed) says what they are.
-    func update(_ done: Double, detail: @autoclosure () -> String = "") {
+    public func update(_ done: Double, detail: @autoclosure () -> String = "") {
         let now = Date()
         switch style {
         case .off: return
@@ -77,7 +77,7 @@ final class ProgressLine {
     }
 
     /// Clears the bar (before other output, and at the end); lines need no clearing.
-    func finish() {
+    public func finish() {
         guard drawn else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
         drawn = false
@@ -88,14 +88,14 @@ final class ProgressLine {
     nonisolated(unsafe) private static var barOnScreen = false
 
     /// Clears a drawn bar so that an error line starts on a clean line (`printError`).
-    static func clearBar() {
+    public static func clearBar() {
         guard barOnScreen else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
         barOnScreen = false
     }
 
     /// "42 s", "3 min 20 s", "2 h 05 min".
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }
         let s = Int(seconds.rounded())
         if s < 60 { return "\(s) s" }
@@ -106,16 +106,16 @@ final class ProgressLine {
 
 /// Progress over a batch of recordings, measured in seconds of audio (from each file's header,
 /// read up front when progress is shown): "3/10 files, 0.42 of 1.50 h of audio, 35.2x real time".
-final class BatchProgress {
-    let meter: ProgressLine
-    let count: Int
+public final class BatchProgress {
+    public let meter: ProgressLine
+    public let count: Int
     private var seconds: [String: Double] = [:]
     private var finished = 0
     private var finishedSeconds = 0.0
     private var currentSeconds = 0.0
     private let started = Date()
 
-    init(label: String, files: [String], enabled: Bool, duration: (String) -> Double?) {
+    public init(label: String, files: [String], enabled: Bool, duration: (String) -> Double?) {
         count = files.count
         let style = ProgressLine.style(enabled: enabled)
         if style != .off {
@@ -125,14 +125,14 @@ final class BatchProgress {
     }
 
     /// `done` seconds of `file` (the one being worked on) are done.
-    func update(_ file: String, secondsDone done: Double) {
+    public func update(_ file: String, secondsDone done: Double) {
         currentSeconds = min(max(0, done), seconds[file] ?? 0)
         meter.update(finishedSeconds + currentSeconds, detail: detail())
     }
 
     /// `file` is finished (done, failed, or reused from an earlier run); clears the bar so that
     /// the caller can print its line.
-    func fileDone(_ file: String, reused: Bool = false) {
+    public func fileDone(_ file: String, reused: Bool = false) {
         finished += 1
         finishedSeconds += seconds[file] ?? 0
         if reused { meter.reused += seconds[file] ?? 0 }
@@ -140,7 +140,7 @@ final class BatchProgress {
         meter.finish()
     }
 
-    func finish() { meter.finish() }
+    public func finish() { meter.finish() }
 
     private func detail() -> String {
         let done = finishedSeconds + currentSeconds

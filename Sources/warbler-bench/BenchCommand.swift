@@ -1,16 +1,26 @@
-// `warbler bench`: in-process timings that bench/*.py compare with the Python peers in the
-// same run (medians of repeated runs; results as JSON on standard output).
+// `warbler-bench`: in-process timings that bench/*.py compare with the Python peers in the
+// same run (medians of repeated runs; results as JSON on standard output), and the training
+// batches bench/train.py replays. A separate executable: none of it ships in `warbler`.
 import ArgumentParser
 import Foundation
 import WarblerAudio
+import WarblerCommandLine
 import WarblerCUDA
 import WarblerFeatures
 import WarblerIO
 
+@main
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Time Warbler's stages (used by the scripts in bench/).",
-        subcommands: [FrontEndBench.self, LoadBench.self, EngineBench.self, ModelBench.self, TrainReplayBench.self])
+        commandName: "warbler-bench", abstract: "Time Warbler's stages (used by the scripts in bench/).",
+        version: WarblerVersion.string,
+        subcommands: [FrontEndBench.self, LoadBench.self, EngineBench.self, ModelBench.self, TrainReplayBench.self,
+                      ExportBatchesCommand.self])
+
+    /// ArgumentParser's usage errors start like the other errors (its default is "Error: ").
+    static var _errorPrefix: String { "warbler: " }
+
+    static func main() { runReportingErrors() }
 
     /// Median of `repeats` timed runs after `warmup` untimed ones, in milliseconds.
     static func median(repeats: Int, warmup: Int = 1, _ body: () throws -> Void) rethrows -> (median: Double, all: [Double]) {
@@ -46,7 +56,7 @@ struct BenchCommand: ParsableCommand {
         @Option(name: .customLong("sample-rate"), help: "Sample rate, Hz.")
         var sampleRate: Int = 32_000
         @Option(help: "Stop after: spectrum, mel or output (the configured log-mel).")
-        var stage: String = "output"
+        var stage = Choice(StageName.output)
         @Option(help: "Clips per call: the signal repeated this many times, computed as one batch.")
         var batch: Int = 1
         @OptionGroup var deviceOptions: DeviceOptions
@@ -55,9 +65,10 @@ struct BenchCommand: ParsableCommand {
 
         func validate() throws {
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1, not \(batch).") }
-            if deviceOptions.parsed != .cpu && stage != "output" {
-                throw ValidationError("--stage \(stage) is timed on the CPU only; the GPU front-end runs whole.")
+            if deviceOptions.parsed != .cpu && stage.text != StageName.output.rawValue {
+                throw ValidationError("--stage \(stage.text) is timed on the CPU only; the GPU front-end runs whole.")
             }
+            _ = try stage.value(option: "--stage")
         }
 
         func run() throws {
@@ -69,13 +80,8 @@ struct BenchCommand: ParsableCommand {
                 return
             }
             let fe = try FrontEnd(config: config, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-            let stop: FrontEndStage
-            switch stage {
-            case "spectrum": stop = .spectrum
-            case "mel": stop = .mel
-            case "output": stop = .output
-            default: throw ValidationError("--stage must be spectrum, mel or output, not \(stage).")
-            }
+            let name = try stage.value(option: "--stage")
+            let stop = name.stage
             var frames = 0
             let t: (median: Double, all: [Double])
             if batch == 1 {
@@ -88,7 +94,7 @@ struct BenchCommand: ParsableCommand {
                 let s = try fe.compute(signal, stage: stop)
                 try NPY.write(s.values, shape: [s.frameCount, s.binCount], to: path)
             }
-            BenchCommand.emit(["stage": "frontend-\(stage)", "device": "cpu", "batch": batch, "samples": signal.count * batch,
+            BenchCommand.emit(["stage": "frontend-\(name.rawValue)", "device": "cpu", "batch": batch, "samples": signal.count * batch,
                                "frames": frames, "threads": fe.threads, "median_ms": t.median, "runs_ms": t.all])
         }
 
@@ -124,6 +130,19 @@ struct BenchCommand: ParsableCommand {
                                "path": fe.effectivePath.rawValue,
                                "path_median_ms": Dictionary(uniqueKeysWithValues: runs.map { ($0.key.rawValue, median($0.value)) }),
                                "runs_ms": deviceRuns, "host_to_host_median_ms": host.median, "host_to_host_runs_ms": host.all])
+        }
+    }
+
+    /// Where `bench frontend --stage` stops.
+    enum StageName: String, CaseIterable {
+        case spectrum, mel, output
+
+        var stage: FrontEndStage {
+            switch self {
+            case .spectrum: .spectrum
+            case .mel: .mel
+            case .output: .output
+            }
         }
     }
 
