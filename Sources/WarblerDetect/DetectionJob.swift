@@ -8,6 +8,7 @@ import WarblerIO
 import WarblerMetrics
 import WarblerModels
 import WarblerNN
+import WarblerPlot
 import WarblerTensor
 
 /// What a detect run is asked to do (the options of `warbler detect`).
@@ -136,7 +137,7 @@ public enum DetectionJob {
         var reportFiles: [String: [String]] = [:]
         // Files of the run's outputs that could not be written (a full disk), with the cause.
         var writeFailures: [(path: String, reason: String)] = []
-        func writePage(_ r: RecordingResult, _ picture: ReportSpectrogram) {
+        func writePage(_ r: RecordingResult, _ picture: MaxPooledColumns) {
             // A report page that cannot be written is an output failure, not the recording's.
             do {
                 let page = try DetectionReport.write(r, picture: picture, frontEnd: detector.frontEnd, policy: policy, to: reportDir)
@@ -151,10 +152,10 @@ public enum DetectionJob {
                 writeFailures.append(("\(reportDir)/\(DetectionReport.pageName(for: r.recording)).html", ErrorText.describe(error)))
             }
         }
-        func newPicture(_ file: String) -> ReportSpectrogram? {
+        func newPicture(_ file: String) -> MaxPooledColumns? {
             guard s.report, let info = try? AudioFileInfo(path: file) else { return nil }
-            return ReportSpectrogram(bins: detector.frontEnd.config.nMels,
-                                     expectedFrames: Int(min(info.duration * detector.frameRate, Double(Int32.max))) + 1)
+            return DetectionReport.picture(bins: detector.frontEnd.config.nMels,
+                                           expectedFrames: Int(min(info.duration * detector.frameRate, Double(Int32.max))) + 1)
         }
         observer.starting(files)
         let results: [RecordingResult], failures: [(path: String, reason: String)]

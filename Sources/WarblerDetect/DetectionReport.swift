@@ -10,24 +10,23 @@ import WarblerFeatures
 import WarblerIO
 import WarblerPlot
 
-/// A recording's log-mel frames for the report's picture, max-pooled in time (one type with
-/// the `spectrogram` command's picture).
-public typealias ReportSpectrogram = MaxPooledColumns
-
 extension MaxPooledColumns {
-    /// Pools so at most `maxColumns` columns are kept. The default keeps an hour at 100
-    /// frames/s at 30 ms per column (about 60 MB for 128 bins); the report pools further per
-    /// time page.
-    public init(bins: Int, expectedFrames: Int, maxColumns: Int = 120_000) {
-        self.init(rows: bins, expectedFrames: expectedFrames, maxColumns: maxColumns)
-    }
-
+    /// Adds a spectrogram's frames (its bins are the rows).
     public mutating func add(_ s: Spectrogram) {
         s.values.withUnsafeBufferPointer { add($0) }
     }
 }
 
 public enum DetectionReport {
+    /// Columns a recording's picture is pooled to: an hour at 100 frames/s at 30 ms per column
+    /// (about 60 MB for 128 bins); the report pools further per time page.
+    public static let pictureColumns = 120_000
+
+    /// An empty picture for a recording of about `expectedFrames` frames of `bins` bins.
+    public static func picture(bins: Int, expectedFrames: Int) -> MaxPooledColumns {
+        MaxPooledColumns(rows: bins, expectedFrames: expectedFrames, maxColumns: pictureColumns)
+    }
+
     /// Widest spectrogram plot of one time page, pixels (the page scales it to the window).
     static let plotWidth = 1200
     /// Preferred length of a time page, seconds (longer when one column covers more time).
@@ -92,7 +91,7 @@ public enum DetectionReport {
     /// `pageName(for: result.recording)`); returns the HTML path. The audio is decoded again at
     /// the front-end's rate for the clips (`clips` bounds them).
     @discardableResult
-    public static func write(_ result: RecordingResult, picture: ReportSpectrogram, frontEnd: FrontEnd,
+    public static func write(_ result: RecordingResult, picture: MaxPooledColumns, frontEnd: FrontEnd,
                              policy: LabelPolicy, clips clipPolicy: ReportClipPolicy = ReportClipPolicy(),
                              to dir: String) throws -> String {
         let name = pageName(for: result.recording)

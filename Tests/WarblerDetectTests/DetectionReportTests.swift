@@ -90,7 +90,7 @@ final class DetectionReportTests: XCTestCase {
         for i in sr..<(2 * sr) { y[i] = Float(0.4 * sin(2 * .pi * f * Double(i) / Double(sr))) }
         for i in 0..<y.count { y[i] += Float(0.01 * sin(Double(i) * 0.37)) }
         try AudioWriter.write(y, sampleRate: sr, to: dir + "/in/site <1>.wav")
-        var picture = ReportSpectrogram(bins: 128, expectedFrames: 801)
+        var picture = DetectionReport.picture(bins: 128, expectedFrames: 801)
         var r = try detector.run(path: dir + "/in/site <1>.wav", picture: { picture.add($0) })
         XCTAssertEqual(picture.columnCount, 800)
         XCTAssertGreaterThan(r.events.count, 0)
