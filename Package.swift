@@ -7,7 +7,6 @@ import PackageDescription
 let releaseCPU: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
 ]
-let strict: [SwiftSetting] = releaseCPU
 
 let package = Package(
     name: "Warbler",
@@ -42,30 +41,30 @@ let package = Package(
         .target(name: "CCUDA"),
 
         // File formats every layer needs: .npy/.npz, PNG, atomic writes.
-        .target(name: "WarblerIO", dependencies: ["CPNG"], swiftSettings: strict),
-        .target(name: "WarblerAudio", dependencies: ["CSndFile", "CSoxr"], swiftSettings: strict),
-        .target(name: "WarblerFeatures", dependencies: ["CFFTW"], swiftSettings: strict),
-        .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: strict),
-        .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL"], swiftSettings: strict),
-        .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: strict),
+        .target(name: "WarblerIO", dependencies: ["CPNG"], swiftSettings: releaseCPU),
+        .target(name: "WarblerAudio", dependencies: ["CSndFile", "CSoxr"], swiftSettings: releaseCPU),
+        .target(name: "WarblerFeatures", dependencies: ["CFFTW"], swiftSettings: releaseCPU),
+        .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: releaseCPU),
+        .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL"], swiftSettings: releaseCPU),
+        .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: releaseCPU),
         // Challenge metrics shared by training (validation) and detection (evaluate).
-        .target(name: "WarblerMetrics", dependencies: ["WarblerIO"], swiftSettings: strict),
+        .target(name: "WarblerMetrics", dependencies: ["WarblerIO"], swiftSettings: releaseCPU),
         // Long-recording detection: windows, event decoding, writers, the run journal.
         .target(name: "WarblerDetect", dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerPlot",
                                                       "WarblerModels", "WarblerNN", "WarblerTensor",
                                                       .product(name: "GRDB", package: "GRDB.swift")],
-                swiftSettings: strict),
+                swiftSettings: releaseCPU),
         // The training loop, validation and checkpoints of the seed's recipe.
         .target(name: "WarblerTraining",
-                dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerSynth", "WarblerTensor",
+                dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerTensor",
                                "WarblerNN", "WarblerPlot", "WarblerModels"],
-                swiftSettings: strict),
+                swiftSettings: releaseCPU),
         // Synthetic species, training sets and soundscapes with ground truth (tests, the demo).
-        .target(name: "WarblerSynth", dependencies: ["WarblerAudio", "WarblerIO", "WarblerMetrics"], swiftSettings: strict),
+        .target(name: "WarblerSynth", dependencies: ["WarblerAudio", "WarblerIO", "WarblerMetrics"], swiftSettings: releaseCPU),
         // ResNeSt backbones and the SED model (timm/PyTorch keys), checkpoints.
-        .target(name: "WarblerModels", dependencies: ["WarblerNN"], swiftSettings: strict),
+        .target(name: "WarblerModels", dependencies: ["WarblerNN"], swiftSettings: releaseCPU),
         // The CUDA backend and GPU front-end; registers itself with WarblerTensor when asked.
-        .target(name: "WarblerCUDA", dependencies: ["CCUDA", "WarblerTensor", "WarblerFeatures"], swiftSettings: strict),
+        .target(name: "WarblerCUDA", dependencies: ["CCUDA", "WarblerTensor", "WarblerFeatures"], swiftSettings: releaseCPU),
         .executableTarget(
             name: "warbler",
             dependencies: [
@@ -73,7 +72,7 @@ let package = Package(
                 "WarblerCUDA", "CBLAS", "CDNNL", "WarblerModels", "WarblerTraining", "WarblerCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict,
+            swiftSettings: releaseCPU,
             // The Swift runtime and Foundation linked in: the dynamic loader then resolves a few
             // hundred symbols instead of ~25,000, which halves every command's start-up
             // (docs/benchmarks.md, "Whole-process spectrogram").
@@ -88,14 +87,14 @@ let package = Package(
             name: "WarblerCommandLine",
             dependencies: ["WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerCUDA", "WarblerTraining",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict),
+            swiftSettings: releaseCPU),
         // Timings for bench/*.py and the batches bench/train.py replays: built beside `warbler`,
         // not part of it.
         .executableTarget(
             name: "warbler-bench",
             dependencies: ["WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerNN", "WarblerModels", "WarblerTraining",
                            "WarblerCUDA", "WarblerCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict),
+            swiftSettings: releaseCPU),
 
         // Fixture loading and array comparison shared by the test targets (not a product).
         .target(name: "WarblerTestSupport", dependencies: ["WarblerIO", "WarblerTensor"], path: "Tests/WarblerTestSupport"),
