@@ -19,11 +19,6 @@ extension Tensor {
         backend.sumOfSquares(storage, count: count, adding: start)
     }
 
-    /// Multiplies the elements by `factor` in place, on the device, with no graph.
-    public func scale(by factor: Float) {
-        backend.unary(.scale(factor), storage, into: storage)
-    }
-
     /// The same for tensors that share one storage (a detached copy, or a gradient handed to
     /// two parameters), so in-place updates can be made once per buffer.
     public var storageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
