@@ -88,7 +88,7 @@ public protocol Backend: AnyObject, Sendable {
     // NCHW storage: x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O], y [N, O, H', W'],
     // with the shapes, stride, zero padding, dilation and groups in `geometry`. Every result is
     // assigned. `im2colConv2dForward` and its siblings (Conv2dIm2col.swift) implement them on
-    // any backend; the CPU backend uses oneDNN where that is faster (CPUBackend+Conv2d.swift).
+    // any backend; the CPU backend uses oneDNN where that is faster (CPUBackend+Convolution.swift).
 
     /// y = conv2d(x, weight) + bias (bias optional).
     func conv2dForward(_ x: Storage, weight: Storage, bias: Storage?, geometry: Conv2dGeometry, into out: Storage)

@@ -64,3 +64,26 @@ final class ElementwiseOpTableTests: XCTestCase {
         XCTAssertTrue(UnaryKernelOp.arguments(of: .pow(0.5)) == (.pow, 0.5, 0, 0))
     }
 }
+
+/// Every kernel the Swift side launches is defined in one of the generated module sources (the
+/// window module is assembled from three files' parts).
+final class KernelModuleSourceTests: XCTestCase {
+    func testEveryLaunchedKernelIsDefined() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/WarblerCUDA")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }
+        let sources = KernelCompileCheck.sources.map(\.code).joined(separator: "\n")
+        var launched = Set<String>()
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            for part in text.components(separatedBy: "launch(\"").dropFirst() {
+                launched.insert(String(part.prefix { $0 != "\"" }))
+            }
+        }
+        XCTAssertTrue(launched.isSuperset(of: ["unary_op", "binary_op", "im2col", "max_pool2d", "channel_moments", "gru_gates",
+                                               "gru_gates_backward"]), "\(launched.sorted())")
+        for name in launched.sorted() {
+            XCTAssertTrue(sources.contains("__global__ void \(name)("), "kernel \(name) is launched but not defined")
+        }
+    }
+}
