@@ -48,9 +48,9 @@ extension CPUBackend {
     ///   oneDNN 2.6's backward kernels were 3-10x slower there than its own matmul, which the
     ///   backend's GEMM runs on); oneDNN plain for 1x1 kernels on >= 512; blocked oneDNN
     ///   otherwise (at batch 8 the blocked backward of the deep grouped 3x3s is 10-20% faster
-    ///   than im2col). At exactly 256 positions (resnest50d's third stage at batch 1) the 3x3
-    ///   with 128 x 256 channels per group measured 9% faster blocked (1.65 vs 1.80 ms over five
-    ///   alternating runs), the one with 256 x 512 per group 10% faster on im2col (6.8 vs 7.5).
+    ///   than im2col). At exactly 256 positions (resnest50d's third stage at batch 1) the two
+    ///   paths were close and split by channel count: blocked up to 128 x 256 channels per group,
+    ///   im2col above (timings: docs/benchmarks.md, "Engine notes").
     static func automaticLayout(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> DNNLConvLayout? {
         let area = g.window.outputArea
         switch pass {

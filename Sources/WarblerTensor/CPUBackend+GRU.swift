@@ -7,8 +7,8 @@
 import Foundation
 
 /// Elements of the forward gate pass per worker (~4 ns each: two sigmoids and a tanh, 16 lanes
-/// at a time with VectorMath; measured 3.8-4.1 ns at H = 512 on one core). At B = 16, H = 512
-/// (8,192 elements, ~33 us) a step's pass stays on one core.
+/// at a time with VectorMath; docs/benchmarks.md, "Engine notes"), so a worker gets ~100 us:
+/// at B = 16, H = 512 a step's pass stays on one core.
 private let forwardGrain = 24_576
 /// Elements of the backward gate pass per worker (~2 ns each: arithmetic only).
 private let backwardGrain = 49_152
