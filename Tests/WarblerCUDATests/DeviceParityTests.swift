@@ -6,6 +6,7 @@ import XCTest
 @testable import WarblerCUDA
 import WarblerFeatures
 import WarblerTensor
+import WarblerTestSupport
 
 final class DeviceParityTests: XCTestCase {
     func testEveryDeviceMatchesTheCPU() throws {
@@ -33,6 +34,14 @@ final class DeviceParityTests: XCTestCase {
             XCTAssertGreaterThan(results.count, 100, "every primitive should have cases")
             for r in results { XCTAssertTrue(r.passed, r.description) }
         }
+    }
+
+    /// The PyTorch op fixtures (forward and gradients) with every tensor on each CUDA device.
+    func testEveryOpMatchesPyTorchOnEveryDevice() throws {
+        let (devices, unavailable) = DeviceParity.cudaDevices()
+        if let unavailable { throw XCTSkip(unavailable) }
+        CUDABackend.register()
+        for device in devices { XCTAssertGreaterThan(try OpFixtures.check(on: device), 70) }
     }
 
     /// The tensor-level parity model (ops and autograd) on the tuned CPU backend against the same
