@@ -56,7 +56,7 @@ public struct BackendParity {
 
     /// Every case, in a fixed order (the inputs depend on the order).
     public mutating func all() -> [ParityResult] {
-        elementwise() + reductions() + gemms() + windows() + channels() + convolutions() + gru() + tunedPaths()
+        elementwise() + reductions() + gemms() + windows() + channels() + convolutions() + gru() + tunedPaths() + optimizers()
     }
 
     mutating func elementwise() -> [ParityResult] {
@@ -372,6 +372,28 @@ public struct BackendParity {
         r += check("gruForward (hidden 40)", inputs: [gi, whh, bhh, h0], outputs: [T * B * H, T * B * 4 * H],
                    atol: 1e-5, rtol: 1e-4) { b, i, o in
             b.gruForward(i[0], weightHH: i[1], biasHH: i[2], initialHidden: i[3], layout: layout, outputs: o[0], workspace: o[1])
+        }
+        return r
+    }
+
+    /// The optimizer primitives: Adam and AdamW steps (moments updated in place too) and a sum
+    /// of squares. The CPU's host loop and the composed default round sqrt and the divisions
+    /// differently, hence 1e-6 + 1e-5 |ref|.
+    mutating func optimizers() -> [ParityResult] {
+        var r: [ParityResult] = []
+        let n = 1_001
+        let p = rng.array(n), g = rng.array(n), m = rng.array(n, -0.1, 0.1), v = rng.array(n, 0, 0.01)
+        for (name, decoupled, wd, beta1) in [("Adam", false, Float(0), Float(0.9)), ("Adam wd", false, 0.1, 0.9),
+                                             ("AdamW", true, 0.01, 0.9), ("Adam beta1 0.3", false, 0, 0.3)] {
+            let step = AdamStep(beta1: beta1, beta2: 0.999, eps: 1e-8, weightDecay: wd, decoupled: decoupled,
+                                decay: Float(1 - 0.01 * Double(wd)), stepSize: -0.01 / 0.19, bc2Sqrt: Float(0.002.squareRoot()))
+            r += check("adamStep \(name)", inputs: [g], outputs: [n, n, n], initial: [p, m, v], atol: 1e-6, rtol: 1e-5) { b, i, o in
+                b.adamStep(o[0], gradient: i[0], expAvg: o[1], expAvgSq: o[2], count: n, step)
+            }
+        }
+        r += check("sumOfSquares", inputs: [g], outputs: [1], atol: 1e-6 * Double(n), rtol: 1e-5) { b, i, o in
+            let sum = [Float(b.sumOfSquares(i[0], count: n, adding: 0.5))]
+            sum.withUnsafeBufferPointer { b.copy(from: $0, to: o[0]) }
         }
         return r
     }
