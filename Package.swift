@@ -111,7 +111,7 @@ let package = Package(
                     dependencies: ["WarblerTraining", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerSynth", "WarblerNN",
                                    "WarblerTensor"]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
-        .testTarget(name: "WarblerCUDATests", dependencies: ["WarblerCUDA", "WarblerTensor", "WarblerFeatures"]),
+        .testTarget(name: "WarblerCUDATests", dependencies: ["WarblerCUDA", "WarblerTensor", "WarblerFeatures", "WarblerTestSupport"]),
         .testTarget(name: "WarblerModelsTests",
                     dependencies: ["WarblerModels", "WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` and `warbler-bench` binaries as a user would. Not dependencies on

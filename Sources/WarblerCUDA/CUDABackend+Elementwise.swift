@@ -12,45 +12,20 @@ extension CUDABackend {
         return .bytes([Int64(shape.rank)] + pad(shape.dims) + pad(a) + pad(b ?? a))
     }
 
+    /// Launches `unary_op` for `op` over `count` floats from `x` to `out` (which may be `x`).
+    func launchUnary(_ op: UnaryOp, _ x: CUdeviceptr, into out: CUdeviceptr, count: Int) throws {
+        let (code, a, b, flags) = UnaryKernelOp.arguments(of: op)
+        try elementwise.launch("unary_op", count: count, [.pointer(x), .pointer(out), .int64(Int64(count)),
+                                                          .int32(code.rawValue), .float(a), .float(b), .int32(flags)])
+    }
+
     public func unary(_ op: UnaryOp, _ x: Storage, into out: Storage) {
-        var code: Int32 = 0, a: Float = 0, b: Float = 0, flags: Int32 = 0
-        switch op {
-        case .neg: code = 0
-        case .exp: code = 1
-        case .log: code = 2
-        case .sqrt: code = 3
-        case .abs: code = 4
-        case .relu: code = 5
-        case .sigmoid: code = 6
-        case .tanh: code = 7
-        case .square: code = 8
-        case .scale(let s): code = 9; a = s
-        case .addScalar(let s): code = 10; a = s
-        case .clamp(let lo, let hi):
-            code = 11
-            if let lo { a = lo; flags |= 1 }
-            if let hi { b = hi; flags |= 2 }
-        case .pow(let p): code = 12; a = p
-        case .positiveMask: code = 13
-        }
-        must {
-            try elementwise.launch("unary_op", count: x.count, [.pointer(ptr(x)), .pointer(ptr(out)), .int64(Int64(x.count)),
-                                                                .int32(code), .float(a), .float(b), .int32(flags)])
-        }
+        must { try launchUnary(op, ptr(x), into: ptr(out), count: x.count) }
     }
 
     public func binary(_ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
                        shape: Shape, into out: Storage) {
-        let code: Int32
-        switch op {
-        case .add: code = 0
-        case .sub: code = 1
-        case .mul: code = 2
-        case .div: code = 3
-        case .maximum: code = 4
-        case .minimum: code = 5
-        case .equalMask: code = 6
-        }
+        let code = BinaryKernelOp(op).rawValue
         must {
             try elementwise.launch("binary_op", count: shape.count, [.pointer(ptr(a)), .pointer(ptr(b)), .pointer(ptr(out)),
                                                                      .int64(Int64(shape.count)), .int32(code), dims(shape, aStrides, bStrides)])
@@ -84,7 +59,7 @@ extension CUDABackend {
         let redCount = red.reduce(1, *)
         let outputs = out.count
         let geometry = KernelArg.bytes([Int64(kept.count)] + pad(kept) + pad(keptStride) + [Int64(red.count)] + pad(red) + pad(redStride) + [redCount])
-        let code: Int32 = op == .sum ? 0 : 1
+        let code = ReduceKernelOp(op).rawValue
         must {
             let idx = indices == nil ? nil : try cuda.allocate(floats: 2 * max(1, outputs))
             let idxPtr = KernelArg.pointer(idx?.pointer ?? 0)

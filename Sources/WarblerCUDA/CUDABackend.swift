@@ -73,8 +73,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
                 // No products: C = beta C, as BLAS defines it.
                 for i in 0..<batch {
                     let s = cOffset + i * cBatchStride
-                    try elementwise.launch("unary_op", count: m * n, [.pointer(ptr(c, s)), .pointer(ptr(c, s)), .int64(Int64(m * n)),
-                                                                      .int32(9), .float(beta), .float(0), .int32(0)])
+                    try launchUnary(.scale(beta), ptr(c, s), into: ptr(c, s), count: m * n)
                 }
                 return
             }

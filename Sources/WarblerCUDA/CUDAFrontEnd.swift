@@ -38,8 +38,8 @@ public enum CUDAFrontEndPath: String, Sendable, CaseIterable {
     case cufftSparse = "cufft+sparse"
     /// One kernel per frame for everything (own radix-2 FFT in shared memory): nothing but the
     /// signal and the result touch device memory. Needs nFFT a power of two, 4 ... 4096; other
-    /// sizes take `cufftSparse`. Correct but measured 2x slower than `cufftSparse` on an H200
-    /// (one radix-2 butterfly per thread between barriers: latency-bound); kept for tuning.
+    /// sizes take `cufftSparse`. Correct but slower than `cufftSparse` (one radix-2 butterfly
+    /// per thread between barriers: latency-bound; docs/benchmarks.md); kept for tuning.
     case fused
 }
 

@@ -1,13 +1,16 @@
 // Tensor-level parity: a small model built from the engine's public ops (conv2d, batch norm,
 // ReLU, max pooling, matmul, log-softmax, a GRU sequence) run forward and backward with
-// autograd on the CPU and on the device from the same values; the loss, the output and every
-// gradient must agree (1e-4 + 1e-3 |ref|: many float32 sums in different orders). This is the
-// check that models written against `Tensor` run on the GPU unchanged.
+// autograd on a reference (the CPU, or a host backend) and on the device from the same values;
+// the loss, the output and every gradient must agree (1e-4 + 1e-3 |ref|: many float32 sums in
+// different orders). This is the check that models written against `Tensor` run on the GPU
+// unchanged.
 import Foundation
 import WarblerTensor
 
 extension DeviceParity {
-    static func autograd(device: Device) throws -> [ParityResult] {
+    /// The model on `device` against the same model on the CPU, or, given `hostReference`, on
+    /// that host backend (`Backends.withHostBackend`; the ReferenceBackend checks the tuned CPU).
+    static func autograd(device: Device, hostReference: Backend? = nil) throws -> [ParityResult] {
         var rng = ParityRandom(seed: 23)
         let values: [(String, [Int], Float)] = [
             ("x", [2, 3, 10, 9], 1), ("conv.weight", [4, 3, 3, 3], 0.3), ("conv.bias", [4], 0.1),
@@ -35,7 +38,8 @@ extension DeviceParity {
                     ("running var", runningVar.toArray())]
                 + zip(inits, p).map { ("d " + $0.0.0, $0.1.grad?.toArray() ?? []) }
         }
-        let cpu = try run(on: .cpu), gpu = try run(on: device)
+        let cpu = try hostReference.map { b in try Backends.withHostBackend(b) { try run(on: .cpu) } } ?? run(on: .cpu)
+        let gpu = try run(on: device)
         return zip(cpu, gpu).map { c, g in
             ParityResult.compare("autograd model: \(c.0)", device: device, expected: c.1, actual: g.1, atol: 1e-4, rtol: 1e-3)
         }

@@ -1,57 +1,13 @@
 // Device parity: runs the GPU front-end and every backend primitive on a device with random
 // inputs and compares each result with the CPU's (the reference) element by element:
-// |device - cpu| <= atol + rtol * |cpu| (NaN only where the CPU has NaN). Device outputs are
-// poisoned with NaN before each run, so an element a kernel fails to write is a mismatch.
+// |device - cpu| <= atol + rtol * |cpu| (NaN only where the CPU has NaN; `ParityResult` in
+// WarblerTensor). Device outputs are poisoned with NaN before each run, so an element a kernel
+// fails to write is a mismatch.
 // Used by the DeviceParityTests XCTest and by `warbler devices --check` (the GPU machine has no
 // Swift toolchain, so the binary itself must be able to run the check).
 import Foundation
 import WarblerFeatures
 import WarblerTensor
-
-/// One comparison of a device result with the CPU's.
-public struct ParityResult: Sendable, CustomStringConvertible {
-    public let name: String
-    public let device: Device
-    public let elements: Int
-    /// Largest |device - cpu| and the largest |device - cpu| / max(|cpu|, tiny).
-    public let maxAbsoluteError: Double
-    public let maxRelativeError: Double
-    public let atol: Double
-    public let rtol: Double
-    /// Elements outside atol + rtol |cpu|.
-    public let mismatches: Int
-    /// Where the primitive ran when not wholly on the device (e.g. "host fallback").
-    public let note: String?
-    public var passed: Bool { mismatches == 0 }
-
-    public var description: String {
-        let status = passed ? "ok  " : "FAIL"
-        return String(format: "%@ %-34@ %9d elems  max abs %.2e  max rel %.2e  (atol %.0e, rtol %.0e)%@",
-                      status, name, elements, maxAbsoluteError, maxRelativeError, atol, rtol,
-                      note.map { "  [\($0)]" } ?? "" + (passed ? "" : "  \(mismatches) mismatches"))
-    }
-
-    /// Compares `actual` (device) with `expected` (CPU).
-    static func compare(_ name: String, device: Device, expected: [Float], actual: [Float], atol: Double, rtol: Double,
-                        note: String? = nil) -> ParityResult {
-        var maxAbs = 0.0, maxRel = 0.0, bad = expected.count == actual.count ? 0 : max(1, expected.count)
-        if bad == 0 {
-            for (e, a) in zip(expected, actual) {
-                if e.isNaN || a.isNaN {
-                    if !(e.isNaN && a.isNaN) { bad += 1 }
-                    continue
-                }
-                if e == a { continue }  // equal infinities included
-                let d = abs(Double(a) - Double(e))
-                maxAbs = max(maxAbs, d)
-                maxRel = max(maxRel, d / max(abs(Double(e)), 1e-30))
-                if !(d <= atol + rtol * abs(Double(e))) { bad += 1 }
-            }
-        }
-        return ParityResult(name: name, device: device, elements: expected.count, maxAbsoluteError: maxAbs,
-                            maxRelativeError: maxRel, atol: atol, rtol: rtol, mismatches: bad, note: note)
-    }
-}
 
 public enum DeviceParity {
     /// The CUDA devices of this machine, or the sentence saying why there are none.
@@ -68,7 +24,7 @@ public enum DeviceParity {
         CUDABackend.register()
         let backend = try Backends.backend(for: device)
         var results = try frontEnd(ordinal: ordinal)
-        var cases = ParityCases(cpu: Backends.cpu, gpu: backend)
+        var cases = BackendParity(reference: Backends.cpu, candidate: backend)
         results += cases.all()
         results += try autograd(device: device)
         return results
@@ -128,20 +84,4 @@ public enum DeviceParity {
                                 actual: streamed, atol: 2e-3, rtol: 1e-5))
         return results
     }
-}
-
-/// A small deterministic generator (xorshift64*) for parity inputs.
-struct ParityRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    mutating func next() -> UInt64 {
-        state ^= state >> 12
-        state ^= state << 25
-        state ^= state >> 27
-        return state &* 0x2545_F491_4F6C_DD1D
-    }
-    mutating func uniform(_ lo: Float, _ hi: Float) -> Float {
-        lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24)
-    }
-    mutating func array(_ n: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] { (0..<n).map { _ in uniform(lo, hi) } }
 }

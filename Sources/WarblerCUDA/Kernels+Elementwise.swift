@@ -1,12 +1,16 @@
 // CUDA C kernels of the backend's elementwise, layout and reduction primitives (compiled at run
-// time by NVRTC). Each mirrors the CPU primitive of the same name in WarblerTensor
-// (CPUBackend+Elementwise.swift, CPUBackend+Reduce.swift): same formulas, same NaN rules.
+// time by NVRTC); the op switches and codes are generated from ElementwiseOpTable.swift. Each
+// mirrors the CPU primitive of the same name in WarblerTensor (CPUBackend+Elementwise.swift,
+// CPUBackend+Reduce.swift): same formulas, same NaN rules.
 // Shapes and strides travel by value in `Dims` (rank <= 8).
 extension CUDAKernelSource {
     static let elementwise = CUDAKernelSource(name: "warbler_elementwise", code: #"""
 // NVRTC has no <math.h> macros: infinity and a quiet NaN from their bits.
 #define WB_INF __int_as_float(0x7f800000)
 #define WB_NAN __int_as_float(0x7fffffff)
+// ReduceOp codes (ElementwiseOpTable.swift: ReduceKernelOp).
+#define WB_REDUCE_SUM \#(ReduceKernelOp.sum.rawValue)
+#define WB_REDUCE_MAX \#(ReduceKernelOp.max.rawValue)
 #define LOOP(i, n) for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < (n); \
                         i += (long long)gridDim.x * blockDim.x)
 
@@ -30,34 +34,21 @@ __device__ __forceinline__ float sigmoid_(float v) {
     return e / (1.0f + e);
 }
 
-// UnaryOp by code: 0 neg 1 exp 2 log 3 sqrt 4 abs 5 relu 6 sigmoid 7 tanh 8 square 9 scale(a)
-// 10 addScalar(a) 11 clamp(a if flags&1, b if flags&2) 12 pow(a) 13 positiveMask.
+// UnaryOp by code (ElementwiseOpTable.swift: UnaryKernelOp): scale, addScalar and pow read a;
+// clamp reads a if flags&1 and b if flags&2.
 extern "C" __global__ void unary_op(const float* __restrict__ x, float* __restrict__ y, long long n, int op,
                                     float a, float b, int flags) {
     LOOP(i, n) {
         float v = x[i], r;
         switch (op) {
-        case 0: r = -v; break;
-        case 1: r = expf(v); break;
-        case 2: r = logf(v); break;
-        case 3: r = sqrtf(v); break;
-        case 4: r = fabsf(v); break;
-        case 5: r = v > 0.0f ? v : (isnan(v) ? v : 0.0f); break;
-        case 6: r = sigmoid_(v); break;
-        case 7: r = tanhf(v); break;
-        case 8: r = v * v; break;
-        case 9: r = v * a; break;
-        case 10: r = v + a; break;
-        case 11: r = v; if ((flags & 1) && r < a) r = a; if ((flags & 2) && r > b) r = b; break;
-        case 12: r = powf(v, a); break;
-        default: r = v > 0.0f ? 1.0f : 0.0f; break;
+\#(UnaryKernelOp.cudaSwitchCases(\.cuda))
         }
         y[i] = r;
     }
 }
 
-// BinaryOp by code: 0 add 1 sub 2 mul 3 div 4 maximum 5 minimum 6 equalMask; a and b read
-// through broadcast strides.
+// BinaryOp by code (ElementwiseOpTable.swift: BinaryKernelOp); a and b read through broadcast
+// strides.
 extern "C" __global__ void binary_op(const float* __restrict__ a, const float* __restrict__ b, float* __restrict__ out,
                                      long long n, int op, Dims d) {
     LOOP(i, n) {
@@ -65,13 +56,7 @@ extern "C" __global__ void binary_op(const float* __restrict__ a, const float* _
         offsets(d, i, oa, ob);
         float x = a[oa], y = b[ob], r;
         switch (op) {
-        case 0: r = x + y; break;
-        case 1: r = x - y; break;
-        case 2: r = x * y; break;
-        case 3: r = x / y; break;
-        case 4: r = (isnan(x) || isnan(y)) ? WB_NAN : fmaxf(x, y); break;
-        case 5: r = (isnan(x) || isnan(y)) ? WB_NAN : fminf(x, y); break;
-        default: r = x == y ? 1.0f : 0.0f; break;
+\#(BinaryKernelOp.cudaSwitchCases(\.cuda))
         }
         out[i] = r;
     }
@@ -119,21 +104,21 @@ __device__ __forceinline__ bool beats(float v, long long i, float best, long lon
     return v > best || (v == best && i < bi);
 }
 
-// One thread per output, reduced elements in input order (op 0 sum, 1 max; indices optional).
+// One thread per output, reduced elements in input order (WB_REDUCE_SUM or WB_REDUCE_MAX; indices optional).
 extern "C" __global__ void reduce_serial(const float* __restrict__ x, float* __restrict__ out, long long* __restrict__ indices,
                                          long long outputs, int op, ReduceDims d) {
     LOOP(o, outputs) {
         long long base = kept_offset(d, o);
-        float acc = op == 0 ? 0.0f : -WB_INF;
+        float acc = op == WB_REDUCE_SUM ? 0.0f : -WB_INF;
         long long bi = -1;
         for (long long r = 0; r < d.redCount; ++r) {
             long long i = base + red_offset(d, r);
             float v = x[i];
-            if (op == 0) acc += v;
+            if (op == WB_REDUCE_SUM) acc += v;
             else if (beats(v, i, acc, bi)) { acc = v; bi = i; }
         }
         out[o] = acc;
-        if (indices && op == 1) indices[o] = bi;
+        if (indices && op == WB_REDUCE_MAX) indices[o] = bi;
     }
 }
 
@@ -144,12 +129,12 @@ extern "C" __global__ void reduce_block(const float* __restrict__ x, float* __re
     __shared__ long long idx[256];
     long long o = blockIdx.x;
     long long base = kept_offset(d, o);
-    float acc = op == 0 ? 0.0f : -WB_INF;
+    float acc = op == WB_REDUCE_SUM ? 0.0f : -WB_INF;
     long long bi = -1;
     for (long long r = threadIdx.x; r < d.redCount; r += blockDim.x) {
         long long i = base + red_offset(d, r);
         float v = x[i];
-        if (op == 0) acc += v;
+        if (op == WB_REDUCE_SUM) acc += v;
         else if (beats(v, i, acc, bi)) { acc = v; bi = i; }
     }
     val[threadIdx.x] = acc;
@@ -157,7 +142,7 @@ extern "C" __global__ void reduce_block(const float* __restrict__ x, float* __re
     __syncthreads();
     for (int s = 128; s > 0; s >>= 1) {
         if (threadIdx.x < s) {
-            if (op == 0) val[threadIdx.x] += val[threadIdx.x + s];
+            if (op == WB_REDUCE_SUM) val[threadIdx.x] += val[threadIdx.x + s];
             else if (idx[threadIdx.x + s] >= 0 && beats(val[threadIdx.x + s], idx[threadIdx.x + s], val[threadIdx.x], idx[threadIdx.x])) {
                 val[threadIdx.x] = val[threadIdx.x + s];
                 idx[threadIdx.x] = idx[threadIdx.x + s];
@@ -167,7 +152,7 @@ extern "C" __global__ void reduce_block(const float* __restrict__ x, float* __re
     }
     if (threadIdx.x == 0) {
         out[o] = val[0];
-        if (indices && op == 1) indices[o] = idx[0];
+        if (indices && op == WB_REDUCE_MAX) indices[o] = idx[0];
     }
 }
 """#)

@@ -3,9 +3,12 @@
 // centre padding and the window, a real FFT of n = nfft points (a power of two) computed as an
 // n/2-point complex FFT of the even/odd samples (radix-2, in shared memory, twiddles from a
 // float64-derived table) plus the split step that the CPU FFTPlan also uses, |X|^p, the sparse
-// mel projection in bin order and power_to_db.
+// mel projection in bin order and power_to_db; framing and the mel bands are the device
+// functions of Kernels+Framing.swift, shared with the step-by-step front-end.
 extension CUDAKernelSource {
     static let fusedFrontEnd = CUDAKernelSource(name: "warbler_frontend_fused", code: #"""
+\#(framing)
+
 // Shared memory: n/2 complex values (the FFT) + n/2 + 1 powers.
 // twiddle[k] = exp(-2 pi i k / n) for k < n/2 (the split step uses them as W_n^k; the half-size
 // FFT's stage of length L uses W_{n/2}^j = twiddle[2 j (n/2) / L]).
@@ -21,40 +24,12 @@ extern "C" __global__ void fused_log_mel(const float* __restrict__ signal, const
     const int half = nfft >> 1;
     float2* z = shared;
     float* power = (float*)(shared + half);
-    long long f = firstFrame + blockIdx.x;
-    int lo = 0, hi = clips - 1;
-    while (lo < hi) {
-        int mid = (lo + hi + 1) >> 1;
-        if (frameStart[mid] <= f) lo = mid; else hi = mid - 1;
-    }
-    long long n = clipLength[lo];
-    long long start = (f - frameStart[lo] + clipFrame[lo]) * hop - pad;
-    const float* base = signal + clipStart[lo];
+    FrameSpan span = frame_span(signal, clipStart, clipLength, clipFrame, frameStart, clips, firstFrame + blockIdx.x, hop, pad);
     // 1. z[m] = x[2m] + i x[2m+1] (windowed), stored at the bit-reversed index.
     for (int m = threadIdx.x; m < half; m += blockDim.x) {
-        float v[2];
-        for (int e = 0; e < 2; ++e) {
-            int i = 2 * m + e;
-            long long j = start + i;
-            float x;
-            if (j >= 0 && j < n) {
-                x = base[j];
-            } else if (!reflect) {
-                x = 0.0f;
-            } else {
-                if (n == 1) {
-                    j = 0;
-                } else {
-                    long long period = 2 * (n - 1);
-                    long long k = j % period;
-                    if (k < 0) k += period;
-                    j = k < n ? k : period - k;
-                }
-                x = base[j];
-            }
-            v[e] = x * window[i];
-        }
-        z[__brev(m) >> (32 - log2half)] = make_float2(v[0], v[1]);
+        float v0 = padded_sample(span.base, span.n, span.start + 2 * m, reflect) * window[2 * m];
+        float v1 = padded_sample(span.base, span.n, span.start + 2 * m + 1, reflect) * window[2 * m + 1];
+        z[__brev(m) >> (32 - log2half)] = make_float2(v0, v1);
     }
     __syncthreads();
     // 2. Radix-2 decimation in time over the n/2 points.
@@ -79,21 +54,12 @@ extern "C" __global__ void fused_log_mel(const float* __restrict__ signal, const
         float or_ = 0.5f * (a.y + b.y), oi = -0.5f * (a.x - b.x);
         float2 tw = k < half ? twiddle[k] : make_float2(-1.0f, 0.0f);
         float xr = er + (or_ * tw.x - oi * tw.y), xi = ei + (or_ * tw.y + oi * tw.x);
-        float m2 = xr * xr + xi * xi;
-        if (p == 1.0f) m2 = sqrtf(m2);
-        else if (p != 2.0f) m2 = powf(sqrtf(m2), p);
-        power[k] = m2;
+        power[k] = power_p(xr * xr + xi * xi, p);
     }
     __syncthreads();
     // 4. Mel bands (non-zero weights in bin order) and dB.
     float* row = mel + (long long)blockIdx.x * nMels;
-    for (int m = threadIdx.x; m < nMels; m += blockDim.x) {
-        int k0 = first[m], cnt = len[m], j0 = off[m];
-        float acc = 0.0f;
-        for (int j = 0; j < cnt; ++j) acc = fmaf(w[j0 + j], power[k0 + j], acc);
-        if (db && !isnan(acc)) acc = 10.0f * log10f(fmaxf(acc, amin)) - offset;
-        row[m] = acc;
-    }
+    for (int m = threadIdx.x; m < nMels; m += blockDim.x) row[m] = mel_band(power, m, first, len, off, w, db, amin, offset);
 }
 """#)
 }

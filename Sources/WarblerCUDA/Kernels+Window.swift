@@ -1,10 +1,15 @@
-// CUDA C kernels of the backend's sliding-window and per-channel primitives and the GRU gate
-// pass (compiled at run time by NVRTC): im2col/col2im, max/avg pooling and their gradients,
-// batch-norm moments/affine/gradient sums. Each mirrors the CPU primitive of the same name
-// (CPUBackend+Conv.swift, +Pool.swift, +BatchNorm.swift, +GRU.swift) and its rules: padding
-// reads 0, the first maximum wins and a NaN wins, avg_pool2d's divisor, float64 channel sums.
+// CUDA C kernels of the backend's sliding-window primitives (compiled at run time by NVRTC):
+// im2col/col2im, max/avg pooling and their gradients, and the module they are compiled in with
+// the per-channel kernels (Kernels+BatchNorm.swift) and the GRU gate kernels (Kernels+GRU.swift).
+// Each mirrors the CPU primitive of the same name (CPUBackend+Im2col.swift, +Pool.swift) and its
+// rules: padding reads 0, the first maximum wins and a NaN wins, avg_pool2d's divisor.
 extension CUDAKernelSource {
-    static let window = CUDAKernelSource(name: "warbler_window", code: #"""
+    /// One NVRTC module: the window kernels first (they define the shared macros), then the
+    /// per-channel and GRU kernels.
+    static let window = CUDAKernelSource(name: "warbler_window",
+                                         code: [windowKernels, channelKernels, gruKernels].joined(separator: "\n\n"))
+
+    static let windowKernels = #"""
 // NVRTC has no <math.h> macros: infinity and a quiet NaN from their bits.
 #define WB_INF __int_as_float(0x7f800000)
 #define WB_NAN __int_as_float(0x7fffffff)
@@ -121,117 +126,5 @@ extern "C" __global__ void avg_pool2d_backward(const float* __restrict__ g, floa
         for (long long h = h0; h < h1; ++h) for (long long c = c0; c < c1; ++c) atomicAdd(gi + p * w.H * w.W + h * w.W + c, share);
     }
 }
-
-// Block-wide sum of one double per thread (256 threads).
-__device__ double block_sum(double v, double* shared) {
-    shared[threadIdx.x] = v;
-    __syncthreads();
-    for (int s = 128; s > 0; s >>= 1) {
-        if (threadIdx.x < s) shared[threadIdx.x] += shared[threadIdx.x + s];
-        __syncthreads();
-    }
-    double r = shared[0];
-    __syncthreads();
-    return r;
-}
-
-// Mean and biased variance of channel blockIdx.x of x [outer, channels, inner] (two passes, float64).
-extern "C" __global__ void channel_moments(const float* __restrict__ x, float* __restrict__ mean, float* __restrict__ var,
-                                           long long outer, long long channels, long long inner) {
-    __shared__ double shared[256];
-    long long c = blockIdx.x, n = outer * inner;
-    double s = 0.0;
-    for (long long k = threadIdx.x; k < n; k += blockDim.x) s += (double)x[((k / inner) * channels + c) * inner + k % inner];
-    double mu = block_sum(s, shared) / (double)max(n, 1LL);
-    double q = 0.0;
-    for (long long k = threadIdx.x; k < n; k += blockDim.x) {
-        double d = (double)x[((k / inner) * channels + c) * inner + k % inner] - mu;
-        q += d * d;
-    }
-    q = block_sum(q, shared);
-    if (threadIdx.x == 0) { mean[c] = (float)mu; var[c] = (float)(q / (double)max(n, 1LL)); }
-}
-
-// out = (x - center[c]) * scale[c] + shift[c]; flags: 1 has center, 2 has shift, 4 accumulate.
-extern "C" __global__ void channel_affine(const float* __restrict__ x, const float* __restrict__ center, const float* __restrict__ scale,
-                                          const float* __restrict__ shift, float* __restrict__ out,
-                                          long long outer, long long channels, long long inner, int flags) {
-    LOOP(i, outer * channels * inner) {
-        long long c = (i / inner) % channels;
-        float m = (flags & 1) ? center[c] : 0.0f, t = (flags & 2) ? shift[c] : 0.0f;
-        float v = (x[i] - m) * scale[c] + t;
-        out[i] = (flags & 4) ? out[i] + v : v;
-    }
-}
-
-// sum[c] = sum g, dot[c] = sum g (x - center[c]) over outer and inner (float64), block per channel.
-extern "C" __global__ void channel_grad_sums(const float* __restrict__ g, const float* __restrict__ x, const float* __restrict__ center,
-                                             float* __restrict__ sum, float* __restrict__ dot,
-                                             long long outer, long long channels, long long inner) {
-    __shared__ double shared[256];
-    long long c = blockIdx.x, n = outer * inner;
-    double m = (double)center[c], s = 0.0, t = 0.0;
-    for (long long k = threadIdx.x; k < n; k += blockDim.x) {
-        long long i = ((k / inner) * channels + c) * inner + k % inner;
-        double gv = (double)g[i];
-        s += gv;
-        t += gv * ((double)x[i] - m);
-    }
-    s = block_sum(s, shared);
-    t = block_sum(t, shared);
-    if (threadIdx.x == 0) { sum[c] = (float)s; dot[c] = (float)t; }
-}
-
-__device__ __forceinline__ float sigmoid_g(float v) {
-    if (v >= 0.0f) return 1.0f / (1.0f + expf(-v));
-    float e = expf(v);
-    return e / (1.0f + e);
-}
-
-// One GRU step's gates over [B, H] (torch.nn.GRU, gate order r, z, n): x = gi_t [B, 3H],
-// p = h W_hh^T [B, 3H], bias [3H] (null: none), h = previous state [B, H] -> y [B, H]; saves
-// r, z, n and W_hn h + b_hn into work [B, 4H] when given.
-extern "C" __global__ void gru_gates(const float* __restrict__ x, const float* __restrict__ p, const float* __restrict__ bias,
-                                     const float* __restrict__ h, float* __restrict__ y, float* __restrict__ work,
-                                     long long B, long long H) {
-    LOOP(i, B * H) {
-        long long row = i / H, j = i % H;
-        const float* xr = x + row * 3 * H;
-        const float* pr = p + row * 3 * H;
-        float br = bias ? bias[j] : 0.0f, bz = bias ? bias[H + j] : 0.0f, bn = bias ? bias[2 * H + j] : 0.0f;
-        float r = sigmoid_g(xr[j] + (pr[j] + br));
-        float z = sigmoid_g(xr[H + j] + (pr[H + j] + bz));
-        float hn = pr[2 * H + j] + bn;
-        float n = tanhf(xr[2 * H + j] + r * hn);
-        float hv = h[row * H + j];
-        y[row * H + j] = n + z * (hv - n);
-        if (work) {
-            float* wr = work + row * 4 * H;
-            wr[j] = r; wr[H + j] = z; wr[2 * H + j] = n; wr[3 * H + j] = hn;
-        }
-    }
-}
-
-// The backward of one GRU step over [B, H] (as the CPU's gruBackward): from dL/dy_t (g), the
-// gradient carried from later steps (carry, updated in place to dL/dh through z), the previous
-// state h and the saved gates work [B, 4H] -> dL/d gi_t (dx [B, 3H]) and dL/d(W_hh h + b_hh) (dp [B, 3H]).
-extern "C" __global__ void gru_gates_backward(const float* __restrict__ g, float* __restrict__ carry, const float* __restrict__ h,
-                                              const float* __restrict__ work, float* __restrict__ dx, float* __restrict__ dp,
-                                              long long B, long long H) {
-    LOOP(i, B * H) {
-        long long row = i / H, j = i % H;
-        const float* wr = work + row * 4 * H;
-        float r = wr[j], z = wr[H + j], n = wr[2 * H + j], hn = wr[3 * H + j];
-        float dh = g[row * H + j] + carry[row * H + j];
-        float dan = dh * (1.0f - z) * (1.0f - n * n);
-        float daz = dh * (h[row * H + j] - n) * z * (1.0f - z);
-        float dar = dan * hn * r * (1.0f - r);
-        float* xr = dx + row * 3 * H;
-        float* pr = dp + row * 3 * H;
-        xr[j] = dar; xr[H + j] = daz; xr[2 * H + j] = dan;
-        pr[j] = dar; pr[H + j] = daz; pr[2 * H + j] = dan * r;
-        carry[row * H + j] = dh * z;
-    }
-}
-"""#)
+"""#
 }

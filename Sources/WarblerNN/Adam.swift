@@ -6,7 +6,8 @@
 //   m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g
 //   p = p - (lr / (1 - beta1^step)) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps)
 // State per stepped parameter i: "state.<i>.step" (scalar), "state.<i>.exp_avg",
-// "state.<i>.exp_avg_sq", as PyTorch names them.
+// "state.<i>.exp_avg_sq", as PyTorch names them. The update itself is one backend call per
+// parameter on its device (Tensor.adamStep).
 import Foundation
 import WarblerTensor
 
@@ -45,35 +46,14 @@ public class Adam: Optimizer {
     }
 
     public func step() throws {
-        let (beta1, beta2) = betas
-        let eps = eps, wd = weightDecay, decoupled = decoupledWeightDecay
-        // lerp weight and the decoupled decay factor, rounded to float32 as PyTorch's kernels do.
-        let w1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
-        let decay = Float(1 - Double(learningRate) * Double(wd))
         for (i, p) in parameters.enumerated() {
             guard let gradient = p.grad else { continue }
-            if p.device != .cpu || Adam.useTensorOps {
-                try tensorStep(i, p, gradient)
-                continue
-            }
-            var g = gradient.toArray()
             let (s, stepSize, bc2Sqrt) = try advance(i, p)
-            p.update { w in
-                if wd != 0 {
-                    if decoupled { for j in w.indices { w[j] = w[j] * decay } } else { for j in w.indices { g[j] = g[j] + wd * w[j] } }
-                }
-                s["exp_avg"]!.update { m in
-                    s["exp_avg_sq"]!.update { v in
-                        for j in w.indices {
-                            // torch.lerp: a + w (b - a) for |w| < 0.5, else b - (b - a)(1 - w).
-                            m[j] = w1 < 0.5 ? m[j] + w1 * (g[j] - m[j]) : g[j] - (g[j] - m[j]) * (1 - w1)
-                            v[j] = v[j] * beta2 + oneMinusBeta2 * g[j] * g[j]
-                            let denom = v[j].squareRoot() / bc2Sqrt + eps
-                            w[j] = w[j] + stepSize * m[j] / denom
-                        }
-                    }
-                }
-            }
+            // The decoupled decay factor rounded to float32, as PyTorch's kernels round it.
+            let decay = Float(1 - Double(learningRate) * Double(weightDecay))
+            try p.adamStep(gradient: gradient, expAvg: s["exp_avg"]!, expAvgSq: s["exp_avg_sq"]!,
+                           AdamStep(beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: weightDecay,
+                                    decoupled: decoupledWeightDecay, decay: decay, stepSize: stepSize, bc2Sqrt: bc2Sqrt))
         }
     }
 
@@ -94,32 +74,6 @@ public class Adam: Optimizer {
         let bc1 = 1 - Foundation.pow(Double(betas.0), Double(step))
         let bc2 = 1 - Foundation.pow(Double(betas.1), Double(step))
         return (s, Float(-(Double(learningRate) / bc1)), Float(bc2.squareRoot()))
-    }
-
-    /// Tests only: run the device path (`tensorStep`) on CPU parameters too.
-    nonisolated(unsafe) static var useTensorOps = false
-
-    /// The same update as `step`'s host loop, in tensor ops on the parameter's own device (a
-    /// GPU's kernels), with the moments kept on that device. The step counter stays a host
-    /// scalar. Equal to the host loop up to the rounding of sqrt and division on the device.
-    func tensorStep(_ i: Int, _ p: Tensor, _ gradient: Tensor) throws {
-        let (beta1, beta2) = betas
-        let w1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
-        let decay = Float(1 - Double(learningRate) * Double(weightDecay))
-        try GradMode.withoutGradients {
-            let (s, stepSize, bc2Sqrt) = try advance(i, p)
-            var w = p.detached(), g = gradient
-            if weightDecay != 0 {
-                if decoupledWeightDecay { w = w * decay } else { g = try g + w * weightDecay }
-            }
-            let m0 = s["exp_avg"]!, v0 = s["exp_avg_sq"]!
-            let m = w1 < 0.5 ? try m0 + (g - m0) * w1 : try g - (g - m0) * (1 - w1)
-            let v = try v0 * beta2 + g * oneMinusBeta2 * g
-            let denom = v.sqrt() / bc2Sqrt + eps
-            try m0.copy(from: m)
-            try v0.copy(from: v)
-            try p.copy(from: w + (m * stepSize) / denom)
-        }
     }
 
     public func stateDict() -> [String: Tensor] { state.stateDict() }

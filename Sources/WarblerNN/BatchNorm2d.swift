@@ -49,13 +49,7 @@ public final class BatchNorm2d: Module, Layer {
             }
             return relu ? x.relu() : x
         }
-        if isTraining {
-            if numBatchesTracked.device == .cpu {
-                numBatchesTracked.update { $0[0] += 1 }
-            } else {
-                try GradMode.withoutGradients { try numBatchesTracked.copy(from: numBatchesTracked + 1) }
-            }
-        }
+        if isTraining { numBatchesTracked.increment(by: 1) }
         return try x.batchNorm(runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
                                training: isTraining, momentum: momentum, eps: eps, relu: relu)
     }

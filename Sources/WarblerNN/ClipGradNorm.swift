@@ -5,39 +5,20 @@ import WarblerTensor
 /// Scales every gradient of `parameters` in place by min(1, maxNorm / (norm + 1e-6)), where
 /// norm is the L2 norm of all gradients together, and returns that norm (before clipping).
 /// Parameters without a gradient are ignored. A gradient buffer shared by two parameters (the
-/// engine may hand one tensor to both operands of an add) is scaled once. Squares are summed in
-/// float64; PyTorch sums in float32, so the norms agree to float32 rounding. A NaN norm leaves
-/// the gradients unchanged (PyTorch would make them all NaN): check the returned norm to skip
-/// such a step.
+/// engine may hand one tensor to both operands of an add) is scaled once. Squares are summed on
+/// each gradient's device (Tensor.sumOfSquares: float64 on the CPU; PyTorch sums in float32, so
+/// the norms agree to float32 rounding). A NaN norm leaves the gradients unchanged (PyTorch
+/// would make them all NaN): check the returned norm to skip such a step.
 @discardableResult
 public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     var seenParameters = Set<ObjectIdentifier>()
     let grads = parameters.filter { seenParameters.insert(ObjectIdentifier($0)).inserted }.compactMap(\.grad)
     var sumSquares = 0.0
-    for g in grads {
-        if g.device != .cpu, let s = try? GradMode.withoutGradients({ try g.square().sum().item() }) {
-            sumSquares += Double(s)  // summed on the device; one number comes back
-            continue
-        }
-        for v in g.toArray() { sumSquares += Double(v) * Double(v) }
-    }
+    for g in grads { sumSquares = g.sumOfSquares(adding: sumSquares) }
     let norm = Float(sumSquares.squareRoot())
     let coefficient = min(maxNorm / (norm + 1e-6), 1)
     guard coefficient < 1 else { return norm }
-    var scaled = Set<UnsafeMutablePointer<Float>>()
-    var scaledOnDevice = Set<ObjectIdentifier>()
-    GradMode.withoutGradients {
-        for g in grads {
-            if g.device != .cpu {
-                // On a GPU: scaled there, each gradient once.
-                if scaledOnDevice.insert(ObjectIdentifier(g)).inserted { try? g.copy(from: g * coefficient) }
-                continue
-            }
-            g.update { buffer in
-                guard let base = buffer.baseAddress, scaled.insert(base).inserted else { return }
-                for j in buffer.indices { buffer[j] *= coefficient }
-            }
-        }
-    }
+    var scaled = Set<ObjectIdentifier>()
+    for g in grads where scaled.insert(g.storageIdentity).inserted { g.scale(by: coefficient) }
     return norm
 }

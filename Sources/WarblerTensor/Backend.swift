@@ -1,6 +1,7 @@
-// The backend protocol: memory plus the primitives every op is built from. Kept small; the CPU
-// backend is the reference that faster backends (CUDA) are tested against. All primitives work
-// on contiguous row-major float32 storage; `Tensor` handles shapes, dtypes and autograd.
+// The backend protocol: memory plus the primitives every op is built from. Kept small;
+// ReferenceBackend is the plain version every backend (the tuned CPU one, CUDA) is tested
+// against. All primitives work on contiguous row-major float32 storage; `Tensor` handles shapes,
+// dtypes and autograd.
 public enum UnaryOp: Sendable, Equatable {
     case neg, exp, log, sqrt, abs, relu, sigmoid, tanh, square
     /// x * a
@@ -87,7 +88,7 @@ public protocol Backend: AnyObject, Sendable {
     // NCHW storage: x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O], y [N, O, H', W'],
     // with the shapes, stride, zero padding, dilation and groups in `geometry`. Every result is
     // assigned. `im2colConv2dForward` and its siblings (Conv2dIm2col.swift) implement them on
-    // any backend; the CPU backend uses oneDNN where that is faster (CPUBackend+Conv2d.swift).
+    // any backend; the CPU backend uses oneDNN where that is faster (CPUBackend+Convolution.swift).
 
     /// y = conv2d(x, weight) + bias (bias optional).
     func conv2dForward(_ x: Storage, weight: Storage, bias: Storage?, geometry: Conv2dGeometry, into out: Storage)
@@ -138,16 +139,37 @@ public protocol Backend: AnyObject, Sendable {
     func gruBackward(_ gradOutputs: Storage, weightHH: Storage, initialHidden: Storage, outputs: Storage,
                      workspace: Storage, layout: GRULayout, gradInputProjections: Storage,
                      gradWeightHH: Storage?, gradBiasHH: Storage?, gradInitialHidden: Storage)
+
+    // MARK: Optimizer primitives (Backend+Optimizer.swift gives every backend a default built
+    // from the elementwise primitives, which a backend may replace)
+
+    /// One Adam/AdamW update of `count` elements in place: `parameter`, `expAvg` (m) and
+    /// `expAvgSq` (v) from `gradient`, with torch.optim.Adam's single-tensor arithmetic.
+    func adamStep(_ parameter: Storage, gradient: Storage, expAvg: Storage, expAvgSq: Storage, count: Int, _ step: AdamStep)
+    /// `start` plus the sum of the squares of `count` elements of `x` (gradient clipping's norm).
+    func sumOfSquares(_ x: Storage, count: Int, adding start: Double) -> Double
 }
 
 /// The backend for a device.
 public enum Backends {
     public static let cpu = CPUBackend()
 
+    /// The backend that runs `.cpu` tensors in the current task when not the tuned CPU backend
+    /// (`withHostBackend`).
+    @TaskLocal static var hostOverride: Backend?
+
     public static func backend(for device: Device) throws -> Backend {
         switch device {
-        case .cpu: return cpu
+        case .cpu: return hostOverride ?? cpu
         case .cuda: return try registry.backend(for: device)
         }
+    }
+
+    /// Runs `body` with every `.cpu` tensor op of this task on `backend`, a host-memory backend
+    /// such as `ReferenceBackend` (tests compare whole models on it with the tuned CPU backend).
+    /// Tensors made inside must not be used outside.
+    public static func withHostBackend<R>(_ backend: Backend, _ body: () throws -> R) rethrows -> R {
+        precondition(backend.device == .cpu, "withHostBackend: \(backend.device) is not host memory")
+        return try $hostOverride.withValue(backend) { try body() }
     }
 }

@@ -13,8 +13,6 @@ extension Backends {
         registry.register(kind: "cuda", factory)
     }
 
-    /// Whether a factory for CUDA devices has been registered.
-
     static let registry = BackendRegistry()
 }
 

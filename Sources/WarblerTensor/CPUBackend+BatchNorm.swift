@@ -51,7 +51,7 @@ extension CPUBackend {
                 let c = row % channels
                 let a = k[c], m = mu?[c] ?? 0, t = b?[c] ?? 0
                 let src = s + row * inner, dst = d + row * inner
-                let va = F16(repeating: a), vm = F16(repeating: m), vt = F16(repeating: t), zero = F16()
+                let va = Float32x16(repeating: a), vm = Float32x16(repeating: m), vt = Float32x16(repeating: t), zero = Float32x16()
                 var i = 0
                 while i + 16 <= inner {
                     var y = (load16(src + i) - vm) * va + vt
@@ -87,12 +87,12 @@ extension CPUBackend {
         nonisolated(unsafe) let yp = reluOutput?.floats
         parallel(channels, grain: channelGrain(outer, inner)) { r in
             for c in r {
-                let m = mu[c], vm = F16(repeating: m), zero = F16()
+                let m = mu[c], vm = Float32x16(repeating: m), zero = Float32x16()
                 var s: Double = 0, t: Double = 0
                 for o in 0..<outer {
                     let base = (o * channels + c) * inner
                     let gr = gp + base, xr = xp + base, yr = yp.map { $0 + base }
-                    var s0 = F16(), t0 = F16()
+                    var s0 = Float32x16(), t0 = Float32x16()
                     var i = 0
                     while i + 16 <= inner {
                         var gv = load16(gr + i)
@@ -127,8 +127,8 @@ extension CPUBackend {
                 let a = k[c], p = q?[c] ?? 0, m = mu[c], t = b?[c] ?? 0
                 let base = row * inner
                 let gr = gp + base, xr = xp + base, yr = yp.map { $0 + base }, dr = d + base
-                let va = F16(repeating: a), vp = F16(repeating: p), vm = F16(repeating: m), vt = F16(repeating: t)
-                let zero = F16()
+                let va = Float32x16(repeating: a), vp = Float32x16(repeating: p), vm = Float32x16(repeating: m), vt = Float32x16(repeating: t)
+                let zero = Float32x16()
                 var i = 0
                 while i + 16 <= inner {
                     var gv = load16(gr + i)

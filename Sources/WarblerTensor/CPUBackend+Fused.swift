@@ -3,7 +3,7 @@ extension CPUBackend {
     public func reluBackward(_ g: Storage, _ y: Storage, into out: Storage) {
         nonisolated(unsafe) let gp = g.floats, yp = y.floats, d = out.floats
         parallel(y.count, grain: 131_072) { r in
-            let zero = F16()
+            let zero = Float32x16()
             var i = r.lowerBound
             while i + 16 <= r.upperBound {
                 var v = load16(gp + i)
@@ -21,7 +21,7 @@ extension CPUBackend {
     public func addReLU(_ a: Storage, _ b: Storage, count: Int, into out: Storage) {
         nonisolated(unsafe) let pa = a.floats, pb = b.floats, d = out.floats
         parallel(count, grain: 131_072) { r in
-            let zero = F16()
+            let zero = Float32x16()
             var i = r.lowerBound
             while i + 16 <= r.upperBound {
                 var v = load16(pa + i) + load16(pb + i)

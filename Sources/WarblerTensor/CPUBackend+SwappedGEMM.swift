@@ -1,12 +1,10 @@
 // A B^T (a Linear's x W^T, a GRU step's h W_hh^T) for a few rows of A, as (B A^T)^T.
 //
-// oneDNN 2.6's matmul (its gemm:jit implementation on this machine) slows down sharply once A B^T
-// has 16 or more rows: [16, 2048] x [2048, 1536]^T took 2.5 ms against 0.22-0.30 ms for the
-// same product in the other orientation, and [16, 512] x [512, 1536]^T (a GRU step at batch
-// 16) 0.32 ms against 0.066. For such shapes the backend computes T = B A^T ([n, m], which
-// oneDNN runs fast) into a scratch buffer and transposes it into C. `usesSwappedProduct` holds
-// the rule and the measurements behind it; `CPUBackend.withGEMMOrientation` forces either
-// orientation for a scope (tests, benchmarks).
+// oneDNN 2.6's matmul (its gemm:jit implementation) slows down sharply once A B^T has 16 or more
+// rows, while the same product in the other orientation stays fast. For such shapes the backend
+// computes T = B A^T ([n, m]) into a scratch buffer and transposes it into C.
+// `usesSwappedProduct` holds the rule (its timings: docs/benchmarks.md, "Engine notes");
+// `CPUBackend.withGEMMOrientation` forces either orientation for a scope (tests, benchmarks).
 import Foundation
 
 /// How the CPU backend runs a large GEMM of the form A B^T.
@@ -29,19 +27,8 @@ extension CPUBackend {
     }
 
     /// Whether C = A B^T ([m, k] x [n, k]^T, one matrix each, going to oneDNN) is computed as
-    /// (B A^T)^T: for 16 <= m <= k / 8 when n >= 256. Measured (2 threads, direct time over
-    /// swapped time, transpose included; n x k):
-    ///   m         8     16    32    64    128   256   512
-    ///   1536x2048 0.86  12.5  4.7   2.6   1.6   1.13  0.95
-    ///   4096x1024 1.14  7.8   5.0   2.2   1.65  1.05  0.82
-    ///   1536x512  0.86  2.6   2.4   1.6   1.05  0.85  0.83
-    ///   512x512   0.91  1.8   1.5   1.3   1.1   0.93  0.85
-    ///   256x2048  0.90  3.3   3.4   1.6   1.3   1.06  0.80
-    ///   1536x256        1.37  1.27  1.07
-    ///   512x128         1.07  1.04  1.00
-    ///   4608x64         1.17  1.03  0.77
-    ///   24x2048   0.03  1.3   0.88  0.92  0.61  0.30  0.24
-    /// Below 16 rows oneDNN's own path is as fast; past k / 8 rows the transpose costs more than
+    /// (B A^T)^T: for 16 <= m <= k / 8 when n >= 256 (the region where the swapped product
+    /// measured faster; table in docs/benchmarks.md, "Engine notes"). Below 16 rows oneDNN's own path is as fast; past k / 8 rows the transpose costs more than
     /// the orientation saves; with few columns the swapped product has too few rows.
     func usesSwappedProduct(m: Int, n: Int, k: Int) -> Bool {
         switch CPUBackend.gemmOrientation {

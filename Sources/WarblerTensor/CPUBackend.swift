@@ -1,7 +1,8 @@
 // The CPU backend: pooled host memory, oneDNN's matmul for large GEMMs (OpenBLAS for small
 // ones; CPUBackend+SwappedGEMM.swift for A B^T with few rows), VectorMath for exp, sigmoid and
 // tanh, and plain loops (auto-vectorised, split over cores when a worker gets ~100 us of work)
-// for everything else. It is the reference the other backends are tested against.
+// for everything else. It is tested against the plain ReferenceBackend, and is what a GPU's
+// results are compared with by `warbler devices --check` (DeviceParity).
 import CBLAS
 import Foundation
 

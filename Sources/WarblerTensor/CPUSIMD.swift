@@ -1,14 +1,14 @@
 // Small SIMD helpers for the CPU kernels: 16-float vectors (one AVX-512 register; two AVX2
 // registers on older CPUs) read and written at any alignment, and row sums that keep several
 // independent accumulators so the adds pipeline instead of waiting on each other.
-typealias F16 = SIMD16<Float>
+typealias Float32x16 = SIMD16<Float>
 
-@inline(__always) func load16(_ p: UnsafePointer<Float>) -> F16 {
-    UnsafeRawPointer(p).loadUnaligned(as: F16.self)
+@inline(__always) func load16(_ p: UnsafePointer<Float>) -> Float32x16 {
+    UnsafeRawPointer(p).loadUnaligned(as: Float32x16.self)
 }
 
-@inline(__always) func store16(_ v: F16, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: F16.self)
+@inline(__always) func store16(_ v: Float32x16, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float32x16.self)
 }
 
 /// The sum of p[0..<n]: 32 float lanes, each adding at most 16 elements before the lanes are
@@ -18,7 +18,7 @@ typealias F16 = SIMD16<Float>
     var total: Double = 0
     var i = 0
     while i + 32 <= n {
-        var a0 = F16(), a1 = F16()
+        var a0 = Float32x16(), a1 = Float32x16()
         let end = Swift.min(n, i + 512)
         while i + 32 <= end {
             a0 += load16(p + i)
@@ -37,8 +37,8 @@ typealias F16 = SIMD16<Float>
 
 /// The sum of (p[i] - center)^2 over p[0..<n].
 @inline(__always) func rowSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, center: Float) -> Float {
-    var a0 = F16(), a1 = F16()
-    let c = F16(repeating: center)
+    var a0 = Float32x16(), a1 = Float32x16()
+    let c = Float32x16(repeating: center)
     var i = 0
     while i + 32 <= n {
         let d0 = load16(p + i) - c, d1 = load16(p + i + 16) - c

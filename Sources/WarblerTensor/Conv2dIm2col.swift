@@ -1,6 +1,6 @@
 // Convolution as im2col + GEMM per group, on any backend that has `im2col`, `col2im` and `gemm`:
 // the readable reference path, and the CPU's fast path where a convolution is a plain GEMM
-// (see CPUBackend+Conv2d.swift for when it is used). Forward: y[n, g] = W[g] cols[n, g];
+// (see CPUBackend+Convolution.swift for when it is used). Forward: y[n, g] = W[g] cols[n, g];
 // input gradient: col2im(W[g]^T dY[n, g]) (the adjoint of the unfolding); weight gradient:
 // dY[n, g] cols[n, g]^T summed over the images; bias gradient: dY summed over N, H', W'.
 // The columns are rebuilt in the backward pass rather than kept, a chunk of images at a time

@@ -1,6 +1,6 @@
-// GEMM through oneDNN's matmul primitive (its brgemm AVX-512 kernels): on this machine 2-4x the
-// GFLOP/s of Debian's OpenBLAS, which runs its Haswell kernels here (OPENBLAS_CORETYPE), and
-// on the same OpenMP threads as the convolutions, so the two never fight over the cores.
+// GEMM through oneDNN's matmul primitive (its brgemm AVX-512 kernels): faster than Debian's
+// OpenBLAS on AVX-512 CPUs (docs/benchmarks.md, "Engine notes"), and on the same OpenMP threads
+// as the convolutions, so the two never fight over the cores.
 // One primitive per shape, transposition, batch layout and alpha/beta, made on first use and
 // cached (the cache is emptied when it grows past `capacity` shapes).
 import CDNNL

@@ -1,7 +1,7 @@
 // 2-D and 1-D convolution (cross-correlation, as PyTorch) with groups, stride, zero padding and
 // dilation, and their gradients. The work is the backend's: `conv2dForward`,
 // `conv2dBackwardData` and `conv2dBackwardWeights` (oneDNN or im2col + GEMM on the CPU, see
-// CPUBackend+Conv2d.swift). Like every op, gradients of parameters accumulate (+=) and those
+// CPUBackend+Convolution.swift). Like every op, gradients of parameters accumulate (+=) and those
 // between ops are assigned.
 import Foundation
 

@@ -13,6 +13,16 @@ extension Tensor {
         try body(UnsafeMutableBufferPointer(start: storage.floats, count: count))
     }
 
+    /// Multiplies the elements by `factor` in place, on the tensor's device.
+    public func scale(by factor: Float) {
+        backend.unary(.scale(factor), storage, into: storage)
+    }
+
+    /// Adds `value` to every element in place, on the tensor's device (a step counter).
+    public func increment(by value: Float) {
+        backend.unary(.addScalar(value), storage, into: storage)
+    }
+
     /// Overwrites the elements with `other`'s, which must have the same shape and device (as
     /// Tensor.copy_). Runs on the device (the backend's gather), never through host memory.
     public func copy(from other: Tensor) throws {

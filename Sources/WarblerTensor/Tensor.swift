@@ -18,7 +18,11 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     var node: GradNode?
 
     public var device: Device { storage.device }
-    public var backend: Backend { (try? Backends.backend(for: device)) ?? Backends.cpu }
+    /// The backend of the tensor's device; a device whose backend has gone (it was re-registered
+    /// and cannot be opened again) stops the program with why, rather than running elsewhere.
+    public var backend: Backend {
+        do { return try Backends.backend(for: device) } catch { fatalError("Tensor on \(device): \(error)") }
+    }
     public var count: Int { shape.count }
     public var rank: Int { shape.rank }
 

@@ -1,16 +1,29 @@
-// The optimizers' device path (tensor ops on the parameter's device, what a GPU runs) against
-// their host loop, which OptimizerParityTests checks against PyTorch: the same trajectories over
-// several steps, with and without weight decay. Run here on the CPU by forcing the device path;
-// DeviceParity runs the same tensor ops on a GPU against the CPU. The two differ only in how
-// sqrt and the divisions round (both float32), so 1e-6 relative over 6 steps.
+// Adam's composed update (Backend.composedAdamStep: elementwise primitives, what a GPU runs)
+// against the CPU backend's host loop, which OptimizerParityTests checks against PyTorch: the
+// same trajectories over several steps, with and without weight decay. Run here on the CPU with a
+// backend that is the CPU's except for the Adam step; DeviceParity runs the composed ops on a GPU
+// against the CPU. The two differ only in how sqrt and the divisions round (both float32), so
+// 1e-6 relative over 6 steps.
 @testable import WarblerNN
 import WarblerTensor
+import WarblerTestSupport
 import XCTest
+
+/// The CPU backend with the composed Adam step instead of its own loop.
+private final class ComposedAdamCPU: ForwardingBackend, @unchecked Sendable {
+    init() { super.init(Backends.cpu) }
+    override func adamStep(_ parameter: Storage, gradient: Storage, expAvg: Storage, expAvgSq: Storage, count: Int, _ step: AdamStep) {
+        composedAdamStep(parameter, gradient: gradient, expAvg: expAvg, expAvgSq: expAvgSq, count: count, step)
+    }
+}
 
 final class OptimizerTensorPathTests: XCTestCase {
     private func trajectory(decoupled: Bool, weightDecay: Float, tensorOps: Bool) throws -> ([Float], [Float]) {
-        Adam.useTensorOps = tensorOps
-        defer { Adam.useTensorOps = false }
+        if tensorOps { return try Backends.withHostBackend(ComposedAdamCPU()) { try trajectory(decoupled: decoupled, weightDecay: weightDecay) } }
+        return try trajectory(decoupled: decoupled, weightDecay: weightDecay)
+    }
+
+    private func trajectory(decoupled: Bool, weightDecay: Float) throws -> ([Float], [Float]) {
         let p = try Tensor((0..<37).map { Float($0 % 9) / 4 - 1 }, shape: [37], requiresGrad: true)
         let q = try Tensor((0..<6).map { Float($0) / 5 + 0.1 }, shape: [2, 3], requiresGrad: true)
         let opt: Adam = decoupled

@@ -2,6 +2,7 @@
 // A missing fixture fails the test with the script to re-run; it never skips.
 import Foundation
 import WarblerIO
+import WarblerTensor
 
 public enum Fixtures {
     /// Tests/Fixtures in the source tree.
@@ -30,40 +31,10 @@ public enum Fixtures {
     }
 }
 
-/// The worst disagreement between two arrays, for messages and tolerance checks.
-public struct Disagreement: CustomStringConvertible {
-    public var maxAbs: Float = 0
-    public var maxAbsIndex = -1
-    public var maxRel: Float = 0
-    /// Elements outside `atol + rtol * |reference|`.
-    public var violations = 0
-    public var firstViolation = -1
-
-    public var description: String {
-        "max |diff| \(maxAbs) at \(maxAbsIndex), max rel \(maxRel), \(violations) outside tolerance (first at \(firstViolation))"
-    }
-}
-
-/// Compares `actual` with `reference` elementwise under `atol + rtol * |reference|`.
-/// NaNs must coincide.
+/// Compares `actual` with `reference` elementwise under `atol + rtol * |reference|`; NaNs must
+/// coincide (WarblerTensor's `Disagreement`, the comparison the device parity checks use too).
 public func compare(_ actual: [Float], _ reference: [Float], atol: Float, rtol: Float) -> Disagreement {
-    precondition(actual.count == reference.count, "compare: \(actual.count) vs \(reference.count) elements")
-    var d = Disagreement()
-    for i in 0..<actual.count {
-        let a = actual[i], r = reference[i]
-        if a.isNaN || r.isNaN {
-            if a.isNaN != r.isNaN { d.violations += 1; if d.firstViolation < 0 { d.firstViolation = i } }
-            continue
-        }
-        let diff = abs(a - r)
-        if diff > d.maxAbs { d.maxAbs = diff; d.maxAbsIndex = i }
-        if r != 0 { d.maxRel = max(d.maxRel, diff / abs(r)) }
-        if diff > atol + rtol * abs(r) {
-            d.violations += 1
-            if d.firstViolation < 0 { d.firstViolation = i }
-        }
-    }
-    return d
+    Disagreement(actual, reference, atol: Double(atol), rtol: Double(rtol))
 }
 
 /// Units in the last place between two floats (0 when bit-identical).

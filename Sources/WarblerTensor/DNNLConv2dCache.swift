@@ -5,8 +5,8 @@
 import CDNNL
 import Foundation
 
-final class DNNLConvolutions: @unchecked Sendable {
-    static let shared = DNNLConvolutions()
+final class DNNLConv2dCache: @unchecked Sendable {
+    static let shared = DNNLConv2dCache()
 
     struct Key: Hashable {
         let geometry: Conv2dGeometry

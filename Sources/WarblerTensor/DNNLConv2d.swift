@@ -1,6 +1,6 @@
 // 2-D convolution through oneDNN's C API on the CPU: forward (+ bias), backward-data and
 // backward-weights (+ bias) primitives for one Conv2dGeometry, fp32, created on first use and
-// cached by the full geometry (DNNLConvolutions). Tensors stay plain NCHW / OIHW; where the
+// cached by the full geometry (DNNLConv2dCache). Tensors stay plain NCHW / OIHW; where the
 // primitive works faster in a blocked layout (nChw16c, OIhw16i16o on AVX-512), which oneDNN
 // picks when asked with dnnl_format_tag_any, each operand is reordered into a scratch buffer
 // before the primitive and results back afterwards: PyTorch's CPU convolution (ideep) does

@@ -1,24 +1,31 @@
-// The backend primitives' parity cases: each runs one primitive on the CPU backend and on the
-// device backend with the same random inputs and compares the outputs (DeviceParity.swift).
+// Backend parity cases: each runs one primitive on a reference backend and on a candidate
+// backend with the same random inputs and compares the outputs (ParityResult, Disagreement.swift).
+// Used with the ReferenceBackend as reference for every backend (the CPU in WarblerTensorTests,
+// each CUDA device in WarblerCUDATests), and with the CPU as reference for a CUDA device by
+// DeviceParity (`warbler devices --check`). Shapes include those that select the CPU backend's
+// tuned paths (oneDNN or OpenBLAS GEMM, the swapped A B^T, oneDNN's blocked and plain
+// convolutions and the exactly-256-output-positions backward rule, small and large pools).
 // Tolerances: exact-formula elementwise ops 1e-6 + 1e-5 |ref| (device libm vs glibc differ by an
 // ulp or two); sums whose order differs (GEMM, reductions, convolution, pooling gradients with
 // atomics) 1e-5 + 1e-4 |ref| (plain reductions: 1e-6 per summed element + 1e-4 |ref|); gathers,
 // im2col and max selections exactly.
 import Foundation
-import WarblerTensor
 
-struct ParityCases {
-    let cpu: Backend
-    let gpu: Backend
+public struct BackendParity {
+    /// The backend whose results count as right.
+    let reference: Backend
+    /// The backend under test.
+    let candidate: Backend
     var rng = ParityRandom(seed: 5)
 
-    init(cpu: Backend, gpu: Backend) {
-        self.cpu = cpu
-        self.gpu = gpu
+    public init(reference: Backend, candidate: Backend) {
+        self.reference = reference
+        self.candidate = candidate
     }
 
-    /// Runs `body` on both backends with `inputs` copied in and `outputs` fresh (CPU: zeros or
-    /// `initial`; device: NaN or `initial`), and compares the outputs listed in `compare`.
+    /// Runs `body` on both backends with `inputs` copied in and `outputs` fresh (reference:
+    /// zeros or `initial`; candidate: NaN or `initial`, so an element it fails to write is a
+    /// mismatch), and compares the outputs listed in `compare`.
     func check(_ name: String, inputs: [[Float]], outputs: [Int], initial: [[Float]?]? = nil, atol: Double, rtol: Double,
                note: String? = nil, _ body: (Backend, [Storage], [Storage]) -> Void) -> [ParityResult] {
         func run(_ b: Backend, poison: Float) -> [[Float]] {
@@ -39,16 +46,17 @@ struct ParityCases {
                 return host
             }
         }
-        let expected = run(cpu, poison: 0)
-        let actual = run(gpu, poison: .nan)
+        let expected = run(reference, poison: 0)
+        let actual = run(candidate, poison: .nan)
         return zip(expected, actual).enumerated().map { i, pair in
-            ParityResult.compare(outputs.count > 1 ? "\(name) [out \(i)]" : name, device: gpu.device,
+            ParityResult.compare(outputs.count > 1 ? "\(name) [out \(i)]" : name, device: candidate.device,
                                  expected: pair.0, actual: pair.1, atol: atol, rtol: rtol, note: note)
         }
     }
 
-    mutating func all() -> [ParityResult] {
-        elementwise() + reductions() + gemms() + windows() + channels() + convolutions() + gru()
+    /// Every case, in a fixed order (the inputs depend on the order).
+    public mutating func all() -> [ParityResult] {
+        elementwise() + reductions() + gemms() + windows() + channels() + convolutions() + gru() + tunedPaths() + optimizers()
     }
 
     mutating func elementwise() -> [ParityResult] {
@@ -248,25 +256,144 @@ struct ParityCases {
                        atol: 1e-5, rtol: 1e-4) { b, i, o in
                 b.gruForward(i[0], weightHH: i[1], biasHH: i[2], initialHidden: i[3], layout: layout, outputs: o[0], workspace: o[1])
             }
-            // The backward from the forward's own outputs (computed on the CPU, the same inputs for both).
-            let cpuOut = Backends.cpu.allocate(T * B * H), cpuWork = Backends.cpu.allocate(T * B * 4 * H)
+            // The backward from the forward's own outputs (computed by the reference, the same inputs for both).
+            let ref = reference
+            let refOut = ref.allocate(T * B * H), refWork = ref.allocate(T * B * 4 * H)
             let s = [gi, whh, bhh, h0].map { v -> Storage in
-                let st = Backends.cpu.allocate(v.count)
-                v.withUnsafeBufferPointer { Backends.cpu.copy(from: $0, to: st) }
+                let st = ref.allocate(v.count)
+                v.withUnsafeBufferPointer { ref.copy(from: $0, to: st) }
                 return st
             }
-            Backends.cpu.gruForward(s[0], weightHH: s[1], biasHH: s[2], initialHidden: s[3], layout: layout, outputs: cpuOut, workspace: cpuWork)
+            ref.gruForward(s[0], weightHH: s[1], biasHH: s[2], initialHidden: s[3], layout: layout, outputs: refOut, workspace: refWork)
             func host(_ st: Storage) -> [Float] {
                 var v = [Float](repeating: 0, count: st.count)
-                v.withUnsafeMutableBufferPointer { Backends.cpu.copy(from: st, to: $0) }
+                v.withUnsafeMutableBufferPointer { ref.copy(from: st, to: $0) }
                 return v
             }
             let dy = rng.array(T * B * H)
-            r += check("gruBackward (reverse \(reverse))", inputs: [dy, whh, h0, host(cpuOut), host(cpuWork)],
+            r += check("gruBackward (reverse \(reverse))", inputs: [dy, whh, h0, host(refOut), host(refWork)],
                        outputs: [T * B * 3 * H, 3 * H * H, 3 * H, B * H], atol: 1e-5, rtol: 1e-4) { b, i, o in
                 b.gruBackward(i[0], weightHH: i[1], initialHidden: i[2], outputs: i[3], workspace: i[4], layout: layout,
                               gradInputProjections: o[0], gradWeightHH: o[1], gradBiasHH: o[2], gradInitialHidden: o[3])
             }
+        }
+        return r
+    }
+
+    /// Shapes that take the CPU backend's tuned paths (each named after the path it selects on
+    /// the CPU; on other backends they are just more shapes).
+    mutating func tunedPaths() -> [ParityResult] {
+        var r: [ParityResult] = []
+        // Elementwise work large enough to be split over threads, VectorMath in full vectors and a tail.
+        let n = 300_007
+        let big = rng.array(n, -6, 6)
+        for (name, op) in [("exp", UnaryOp.exp), ("sigmoid", .sigmoid), ("tanh", .tanh), ("relu", .relu)] {
+            r += check("unary \(name) (\(n), threaded)", inputs: [big], outputs: [n], atol: 1e-6, rtol: 1e-5) { b, i, o in
+                b.unary(op, i[0], into: o[0])
+            }
+        }
+        // Same-shape contiguous operands: the CPU's one-loop-per-op path.
+        let shape: Shape = [7, 301]
+        let a = rng.array(shape.count), c = rng.array(shape.count, 0.5, 2)
+        for (name, op) in [("add", BinaryOp.add), ("sub", .sub), ("mul", .mul), ("div", .div), ("maximum", .maximum)] {
+            r += check("binary \(name) (contiguous)", inputs: [a, c], outputs: [shape.count], atol: 1e-6, rtol: 1e-6) { b, i, o in
+                b.binary(op, i[0], strides: shape.strides, i[1], strides: shape.strides, shape: shape, into: o[0])
+            }
+        }
+        // GEMMs of >= 2^16 multiply-adds (oneDNN's matmul on the CPU), one A B^T with few rows
+        // (the swapped product), and a batched one.
+        let gemms: [(String, Bool, Bool, Int, Int, Int, Int)] = [
+            ("gemm oneDNN", false, false, 40, 300, 64, 1), ("gemm oneDNN tA", true, false, 37, 129, 70, 1),
+            ("gemm swapped A B^T", false, true, 24, 300, 256, 1), ("gemm oneDNN batched", false, true, 33, 40, 64, 3),
+        ]
+        for (name, ta, tb, m, nn, k, batch) in gemms {
+            let x = rng.array(batch * m * k), y = rng.array(batch * k * nn), c0 = rng.array(batch * m * nn)
+            r += check("\(name) [\(m)x\(k)]x[\(k)x\(nn)] x\(batch)", inputs: [x, y], outputs: [batch * m * nn], initial: [c0],
+                       atol: 1e-5, rtol: 1e-4) { be, i, o in
+                be.gemm(transA: ta, transB: tb, m: m, n: nn, k: k, alpha: 0.7, a: i[0], aOffset: 0, aBatchStride: m * k,
+                        b: i[1], bOffset: 0, bBatchStride: k * nn, beta: batch == 1 ? 0 : 0.25, c: o[0], cOffset: 0,
+                        cBatchStride: m * nn, batch: batch)
+            }
+        }
+        // Convolutions around CPUBackend.automaticLayout's rule: blocked and plain forwards, and
+        // backwards at fewer than, exactly and more than 256 output positions.
+        let convs: [(String, Conv2dGeometry)] = [
+            ("3x3 at 256 positions (blocked)", Conv2dGeometry(images: 1, channels: 4, outChannels: 8, groups: 1,
+                window: Window2d(height: 16, width: 16, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))),
+            ("1x1 at 256 positions (plain, im2col backward)", Conv2dGeometry(images: 1, channels: 8, outChannels: 4, groups: 1,
+                window: Window2d(height: 16, width: 16, kernel: (1, 1), stride: (1, 1), padding: (0, 0)))),
+            ("1x1 at 512 positions (plain)", Conv2dGeometry(images: 2, channels: 8, outChannels: 4, groups: 1,
+                window: Window2d(height: 16, width: 16, kernel: (1, 1), stride: (1, 1), padding: (0, 0)))),
+            ("grouped 3x3 at 256 positions", Conv2dGeometry(images: 1, channels: 8, outChannels: 8, groups: 2,
+                window: Window2d(height: 16, width: 16, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))),
+            ("3x3 stride 2 below 256 positions", Conv2dGeometry(images: 2, channels: 6, outChannels: 4, groups: 2,
+                window: Window2d(height: 10, width: 11, kernel: (3, 3), stride: (2, 2), padding: (1, 1)))),
+            ("5x5 dilated at 300 positions", Conv2dGeometry(images: 3, channels: 3, outChannels: 5, groups: 1,
+                window: Window2d(height: 14, width: 14, kernel: (5, 5), stride: (1, 1), padding: (2, 2), dilation: (2, 2)))),
+        ]
+        for (name, g) in convs {
+            let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outChannels)
+            let dy = rng.array(g.outputCount)
+            r += check("conv2d \(name) forward", inputs: [x, w, bias], outputs: [g.outputCount], atol: 1e-5, rtol: 1e-4) { b, i, o in
+                b.conv2dForward(i[0], weight: i[1], bias: i[2], geometry: g, into: o[0])
+            }
+            r += check("conv2d \(name) backward data", inputs: [dy, w], outputs: [g.inputCount], atol: 1e-5, rtol: 1e-4) { b, i, o in
+                b.conv2dBackwardData(i[0], weight: i[1], geometry: g, into: o[0])
+            }
+            r += check("conv2d \(name) backward weights", inputs: [dy, x], outputs: [g.weightCount, g.outChannels],
+                       atol: 1e-5, rtol: 1e-4) { b, i, o in
+                b.conv2dBackwardWeights(i[0], i[1], geometry: g, into: o[0], gradBias: o[1])
+            }
+        }
+        // Pools with windows larger than 4 x 4 (the CPU's general path; 3 x 3 above is its small one).
+        let planes = 5
+        let pw = Window2d(height: 13, width: 11, kernel: (5, 5), stride: (2, 2), padding: (2, 2))
+        let px = rng.array(planes * pw.inputArea), gy = rng.array(planes * pw.outputArea)
+        r += check("maxPool2d 5x5", inputs: [px], outputs: [planes * pw.outputArea], atol: 0, rtol: 0) { b, i, o in
+            b.maxPool2d(i[0], planes: planes, window: pw, into: o[0])
+        }
+        r += check("maxPool2d 5x5 backward", inputs: [gy, px], outputs: [planes * pw.inputArea], atol: 1e-6, rtol: 1e-5) { b, i, o in
+            b.maxPool2dBackward(i[0], i[1], planes: planes, window: pw, into: o[0])
+        }
+        for include in [false, true] {
+            r += check("avgPool2d 5x5 (countIncludePad \(include))", inputs: [px], outputs: [planes * pw.outputArea],
+                       atol: 1e-6, rtol: 1e-5) { b, i, o in
+                b.avgPool2d(i[0], planes: planes, window: pw, countIncludePad: include, into: o[0])
+            }
+            r += check("avgPool2d 5x5 backward (countIncludePad \(include))", inputs: [gy], outputs: [planes * pw.inputArea],
+                       atol: 1e-6, rtol: 1e-5) { b, i, o in
+                b.avgPool2dBackward(i[0], planes: planes, window: pw, countIncludePad: include, into: o[0])
+            }
+        }
+        // A GRU whose hidden size is not a multiple of the CPU's 16 lanes.
+        let layout = GRULayout(steps: 4, batch: 5, hidden: 40, reverse: false)
+        let (T, B, H) = (layout.steps, layout.batch, layout.hidden)
+        let gi = rng.array(T * B * 3 * H), whh = rng.array(3 * H * H, -0.2, 0.2), bhh = rng.array(3 * H), h0 = rng.array(B * H)
+        r += check("gruForward (hidden 40)", inputs: [gi, whh, bhh, h0], outputs: [T * B * H, T * B * 4 * H],
+                   atol: 1e-5, rtol: 1e-4) { b, i, o in
+            b.gruForward(i[0], weightHH: i[1], biasHH: i[2], initialHidden: i[3], layout: layout, outputs: o[0], workspace: o[1])
+        }
+        return r
+    }
+
+    /// The optimizer primitives: Adam and AdamW steps (moments updated in place too) and a sum
+    /// of squares. The CPU's host loop and the composed default round sqrt and the divisions
+    /// differently, hence 1e-6 + 1e-5 |ref|.
+    mutating func optimizers() -> [ParityResult] {
+        var r: [ParityResult] = []
+        let n = 1_001
+        let p = rng.array(n), g = rng.array(n), m = rng.array(n, -0.1, 0.1), v = rng.array(n, 0, 0.01)
+        for (name, decoupled, wd, beta1) in [("Adam", false, Float(0), Float(0.9)), ("Adam wd", false, 0.1, 0.9),
+                                             ("AdamW", true, 0.01, 0.9), ("Adam beta1 0.3", false, 0, 0.3)] {
+            let step = AdamStep(beta1: beta1, beta2: 0.999, eps: 1e-8, weightDecay: wd, decoupled: decoupled,
+                                decay: Float(1 - 0.01 * Double(wd)), stepSize: -0.01 / 0.19, bc2Sqrt: Float(0.002.squareRoot()))
+            r += check("adamStep \(name)", inputs: [g], outputs: [n, n, n], initial: [p, m, v], atol: 1e-6, rtol: 1e-5) { b, i, o in
+                b.adamStep(o[0], gradient: i[0], expAvg: o[1], expAvgSq: o[2], count: n, step)
+            }
+        }
+        r += check("sumOfSquares", inputs: [g], outputs: [1], atol: 1e-6 * Double(n), rtol: 1e-5) { b, i, o in
+            let sum = [Float(b.sumOfSquares(i[0], count: n, adding: 0.5))]
+            sum.withUnsafeBufferPointer { b.copy(from: $0, to: o[0]) }
         }
         return r
     }

@@ -1,4 +1,4 @@
-// The CPU backend's convolution primitives: oneDNN (DNNLConvolution.swift) or im2col + OpenBLAS
+// The CPU backend's convolution primitives: oneDNN (DNNLConv2d.swift) or im2col + OpenBLAS
 // GEMM (Conv2dIm2col.swift), chosen per shape by `ConvolutionPath.automatic`'s rule below;
 // `CPUBackend.withConvolutionPath` forces one for a scope (tests and benchmarks). Where oneDNN
 // has no primitive for a shape the im2col path runs instead.
@@ -21,13 +21,13 @@ extension CPUBackend {
     @TaskLocal static var bfloat16Inference = false
 
     /// Whether this CPU runs oneDNN's bf16 convolutions in hardware (AVX-512 BF16).
-    public static var hasBFloat16Convolutions: Bool { DNNLConvolutions.hasBF16 }
+    public static var hasBFloat16Convolutions: Bool { DNNLConv2dCache.hasBF16 }
 
     /// Runs `body` with every convolution forward on this backend in bfloat16 (inputs and
     /// weights rounded to bf16, products accumulated in float32, float32 results) where oneDNN
     /// has a bf16 kernel for the CPU (AVX-512 BF16); elsewhere, and for gradients, float32.
     public static func withBFloat16Convolutions<R>(_ body: () throws -> R) rethrows -> R {
-        guard DNNLConvolutions.hasBF16 else { return try body() }
+        guard DNNLConv2dCache.hasBF16 else { return try body() }
         return try $bfloat16Inference.withValue(true) { try body() }
     }
 
@@ -48,9 +48,9 @@ extension CPUBackend {
     ///   oneDNN 2.6's backward kernels were 3-10x slower there than its own matmul, which the
     ///   backend's GEMM runs on); oneDNN plain for 1x1 kernels on >= 512; blocked oneDNN
     ///   otherwise (at batch 8 the blocked backward of the deep grouped 3x3s is 10-20% faster
-    ///   than im2col). At exactly 256 positions (resnest50d's third stage at batch 1) the 3x3
-    ///   with 128 x 256 channels per group measured 9% faster blocked (1.65 vs 1.80 ms over five
-    ///   alternating runs), the one with 256 x 512 per group 10% faster on im2col (6.8 vs 7.5).
+    ///   than im2col). At exactly 256 positions (resnest50d's third stage at batch 1) the two
+    ///   paths were close and split by channel count: blocked up to 128 x 256 channels per group,
+    ///   im2col above (timings: docs/benchmarks.md, "Engine notes").
     static func automaticLayout(_ g: Conv2dGeometry, _ pass: DNNLConvPass) -> DNNLConvLayout? {
         let area = g.window.outputArea
         switch pass {
@@ -85,13 +85,13 @@ extension CPUBackend {
     }
 
     public func conv2dForward(_ x: Storage, weight: Storage, bias: Storage?, geometry g: Conv2dGeometry, into out: Storage) {
-        if CPUBackend.bfloat16Inference && DNNLConvolutions.hasBF16 && g.multiplyAdds >= CPUBackend.singleThreadMultiplyAdds,
-           DNNLConvolutions.shared.run(.forward, g, bias: bias != nil, layout: .blockedBF16, threads: threads,
+        if CPUBackend.bfloat16Inference && DNNLConv2dCache.hasBF16 && g.multiplyAdds >= CPUBackend.singleThreadMultiplyAdds,
+           DNNLConv2dCache.shared.run(.forward, g, bias: bias != nil, layout: .blockedBF16, threads: threads,
                                        [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? [])) {
             return
         }
         if let layout = layout(g, .forward),
-           DNNLConvolutions.shared.run(.forward, g, bias: bias != nil, layout: layout, threads: convolutionThreads(g),
+           DNNLConv2dCache.shared.run(.forward, g, bias: bias != nil, layout: layout, threads: convolutionThreads(g),
                                        [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? [])) {
             return
         }
@@ -100,7 +100,7 @@ extension CPUBackend {
 
     public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: Conv2dGeometry, into gradInput: Storage) {
         if let layout = layout(g, .backwardData),
-           DNNLConvolutions.shared.run(.backwardData, g, bias: false, layout: layout, threads: convolutionThreads(g),
+           DNNLConv2dCache.shared.run(.backwardData, g, bias: false, layout: layout, threads: convolutionThreads(g),
                                        [gradOutput.raw, weight.raw, gradInput.raw]) {
             return
         }
@@ -111,7 +111,7 @@ extension CPUBackend {
                                       into gradWeight: Storage?, gradBias: Storage?) {
         // A bias gradient alone is a sum: no need for a convolution primitive.
         if let gradWeight, let layout = layout(g, .backwardWeights),
-           DNNLConvolutions.shared.run(.backwardWeights, g, bias: gradBias != nil, layout: layout, threads: convolutionThreads(g),
+           DNNLConv2dCache.shared.run(.backwardWeights, g, bias: gradBias != nil, layout: layout, threads: convolutionThreads(g),
                                        [gradOutput.raw, x.raw, gradWeight.raw] + (gradBias.map { [$0.raw] } ?? [])) {
             return
         }
