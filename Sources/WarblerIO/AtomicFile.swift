@@ -123,6 +123,12 @@ public final class AtomicFile {
         }
         // Temporary files are created 0600 by some libcs; give the result ordinary permissions.
         chmod(temporaryPath, 0o644)
+        if !syncsOnCommit && Self.exchange(temporaryPath, destination) {
+            // The temporary path now holds the previous file.
+            unlink(temporaryPath)
+            committed = true
+            return
+        }
         if rename(temporaryPath, destination) != 0 {
             let why = String(cString: strerror(errno))
             unlink(temporaryPath)
@@ -130,6 +136,23 @@ public final class AtomicFile {
         }
         committed = true
     }
+
+    /// Swaps `path` and an existing regular file `destination` in one step (Linux renameat2 with
+    /// RENAME_EXCHANGE); false when there is nothing to swap with or the file system cannot.
+    /// Replacing a file by rename makes ext4 write the new file's data out at once (its
+    /// auto_da_alloc safeguard for files that were not synced), which cost a 15 MB spectrogram
+    /// ~7 ms; the swap does not, and is as atomic. Only for outputs written without fsync.
+    static func exchange(_ path: String, _ destination: String) -> Bool {
+        var st = stat()
+        guard lstat(destination, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let swap = renameExchange else { return false }
+        return swap(AT_FDCWD, path, AT_FDCWD, destination, 2 /* RENAME_EXCHANGE */) == 0
+    }
+
+    /// glibc's renameat2, looked up at run time: the Glibc module does not declare it.
+    private static let renameExchange: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
+        guard let symbol = dlsym(nil, "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
+    }()
 
     /// Closes and deletes the temporary file; the destination is untouched.
     public func discard() {

@@ -70,4 +70,31 @@ final class NPYAndAtomicFileTests: XCTestCase {
         let left = try FileManager.default.contentsOfDirectory(atPath: dir)
         XCTAssertEqual(left, ["out.bin"], "a discarded write left \(left)")
     }
+
+    /// Unsynced outputs replace an existing file by swapping it with the new one; the result is
+    /// the same as a rename: the new bytes in place, ordinary permissions, no file left behind.
+    func testUnsyncedCommitOverAnExistingFileReplacesIt() throws {
+        let dir = scratch("exchange")
+        let dest = dir + "/out.npy"
+        for (round, durable) in [(1, false), (2, false), (3, true), (4, false)] {
+            let file = try AtomicFile(destination: dest)
+            file.syncsOnCommit = durable
+            try file.write(Data(repeating: UInt8(round), count: 1000 * round))
+            try file.commit()
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dest)), Data(repeating: UInt8(round), count: 1000 * round))
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.npy"], "round \(round)")
+            let mode = try FileManager.default.attributesOfItem(atPath: dest)[.posixPermissions] as? Int
+            XCTAssertEqual(mode, 0o644)
+        }
+        // The swap is taken only with an existing regular file: a folder in the way still fails.
+        try FileManager.default.createDirectory(atPath: dir + "/taken", withIntermediateDirectories: true)
+        try FileManager.default.createFile(atPath: dir + "/taken/x", contents: Data([1]))
+        XCTAssertFalse(AtomicFile.exchange(dest, dir + "/taken"))
+        XCTAssertFalse(AtomicFile.exchange(dest, dir + "/missing"))
+        let blocked = try AtomicFile(destination: dir + "/taken")
+        blocked.syncsOnCommit = false
+        try blocked.write(Data([7]))
+        XCTAssertThrowsError(try blocked.commit())
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/taken/x")), Data([1]))
+    }
 }
