@@ -5,7 +5,7 @@
 import PackageDescription
 
 let releaseCPU: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
+    .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))
 ]
 
 let package = Package(
@@ -50,15 +50,22 @@ let package = Package(
         // Challenge metrics shared by training (validation) and detection (evaluate).
         .target(name: "WarblerMetrics", dependencies: ["WarblerIO"], swiftSettings: releaseCPU),
         // Long-recording detection: windows, event decoding, writers, the run journal.
-        .target(name: "WarblerDetect", dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerPlot",
-                                                      "WarblerModels", "WarblerNN", "WarblerTensor",
-                                                      .product(name: "GRDB", package: "GRDB.swift")],
-                swiftSettings: releaseCPU),
+        .target(
+            name: "WarblerDetect",
+            dependencies: [
+                "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerPlot",
+                "WarblerModels", "WarblerNN", "WarblerTensor",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: releaseCPU),
         // The training loop, validation and checkpoints of the seed's recipe.
-        .target(name: "WarblerTraining",
-                dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerTensor",
-                               "WarblerNN", "WarblerPlot", "WarblerModels"],
-                swiftSettings: releaseCPU),
+        .target(
+            name: "WarblerTraining",
+            dependencies: [
+                "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerTensor",
+                "WarblerNN", "WarblerPlot", "WarblerModels",
+            ],
+            swiftSettings: releaseCPU),
         // Synthetic species, training sets and soundscapes with ground truth (tests, the demo).
         .target(name: "WarblerSynth", dependencies: ["WarblerAudio", "WarblerIO", "WarblerMetrics"], swiftSettings: releaseCPU),
         // ResNeSt backbones and the SED model (timm/PyTorch keys), checkpoints.
@@ -85,15 +92,19 @@ let package = Package(
         // statuses, progress lines, output folders, signals, the thread policy.
         .target(
             name: "WarblerCommandLine",
-            dependencies: ["WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerCUDA", "WarblerTraining",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerCUDA", "WarblerTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: releaseCPU),
         // Timings for bench/*.py and the batches bench/train.py replays: built beside `warbler`,
         // not part of it.
         .executableTarget(
             name: "warbler-bench",
-            dependencies: ["WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerNN", "WarblerModels", "WarblerTraining",
-                           "WarblerCUDA", "WarblerCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "WarblerIO", "WarblerAudio", "WarblerFeatures", "WarblerTensor", "WarblerNN", "WarblerModels", "WarblerTraining",
+                "WarblerCUDA", "WarblerCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: releaseCPU),
 
         // Fixture loading and array comparison shared by the test targets (not a product).
@@ -103,22 +114,33 @@ let package = Package(
         .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
         .testTarget(name: "WarblerTensorTests", dependencies: ["WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
-        .testTarget(name: "WarblerDetectTests", dependencies: ["WarblerDetect", "WarblerMetrics", "WarblerIO",
-                                                              .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "WarblerDetectTests",
+            dependencies: [
+                "WarblerDetect", "WarblerMetrics", "WarblerIO",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "WarblerSynthTests", dependencies: ["WarblerSynth", "WarblerAudio", "WarblerIO", "WarblerMetrics"]),
         .testTarget(name: "WarblerMetricsTests", dependencies: ["WarblerMetrics", "WarblerIO", "WarblerTestSupport"]),
-        .testTarget(name: "WarblerTrainingTests",
-                    dependencies: ["WarblerTraining", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerSynth", "WarblerNN",
-                                   "WarblerTensor"]),
+        .testTarget(
+            name: "WarblerTrainingTests",
+            dependencies: [
+                "WarblerTraining", "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerMetrics", "WarblerSynth", "WarblerNN",
+                "WarblerTensor",
+            ]),
         .testTarget(name: "WarblerNNTests", dependencies: ["WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerCUDATests", dependencies: ["WarblerCUDA", "WarblerTensor", "WarblerFeatures", "WarblerTestSupport"]),
-        .testTarget(name: "WarblerModelsTests",
-                    dependencies: ["WarblerModels", "WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
+        .testTarget(
+            name: "WarblerModelsTests",
+            dependencies: ["WarblerModels", "WarblerNN", "WarblerTensor", "WarblerIO", "WarblerTestSupport"]),
         // Runs the built `warbler` and `warbler-bench` binaries as a user would. Not dependencies on
         // the executable targets: that would link them (and warbler's static Swift runtime) into
         // the test bundle; `swift build --build-tests` and `swift test` build the binaries anyway.
-        .testTarget(name: "WarblerCLITests",
-                    dependencies: ["WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
-                                   "WarblerTensor", "WarblerTraining", "WarblerTestSupport"]),
+        .testTarget(
+            name: "WarblerCLITests",
+            dependencies: [
+                "WarblerAudio", "WarblerFeatures", "WarblerIO", "WarblerModels", "WarblerNN",
+                "WarblerTensor", "WarblerTraining", "WarblerTestSupport",
+            ]),
     ]
 )

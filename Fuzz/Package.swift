@@ -20,31 +20,42 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"], path: "Sources/FuzzSupport"),
         // safetensors bytes -> tensors, then the model config, input contract and thresholds
         // in the metadata, as a checkpoint is read.
-        .executableTarget(name: "FuzzSafeTensors",
-                          dependencies: ["FuzzSupport", .product(name: "WarblerNN", package: "Warbler"),
-                                         .product(name: "WarblerModels", package: "Warbler"),
-                                         .product(name: "WarblerFeatures", package: "Warbler"),
-                                         .product(name: "WarblerMetrics", package: "Warbler")],
-                          swiftSettings: fuzzTarget),
+        .executableTarget(
+            name: "FuzzSafeTensors",
+            dependencies: [
+                "FuzzSupport", .product(name: "WarblerNN", package: "Warbler"),
+                .product(name: "WarblerModels", package: "Warbler"),
+                .product(name: "WarblerFeatures", package: "Warbler"),
+                .product(name: "WarblerMetrics", package: "Warbler"),
+            ],
+            swiftSettings: fuzzTarget),
         // .npy bytes -> array -> float32 and float64.
-        .executableTarget(name: "FuzzNPY", dependencies: ["FuzzSupport", .product(name: "WarblerIO", package: "Warbler")],
-                          swiftSettings: fuzzTarget),
+        .executableTarget(
+            name: "FuzzNPY", dependencies: ["FuzzSupport", .product(name: "WarblerIO", package: "Warbler")],
+            swiftSettings: fuzzTarget),
         // Audio bytes (any libsndfile format) -> decode, downmix, resample to 32 kHz, chunked.
-        .executableTarget(name: "FuzzAudio", dependencies: ["FuzzSupport", .product(name: "WarblerAudio", package: "Warbler")],
-                          swiftSettings: fuzzTarget),
+        .executableTarget(
+            name: "FuzzAudio", dependencies: ["FuzzSupport", .product(name: "WarblerAudio", package: "Warbler")],
+            swiftSettings: fuzzTarget),
         // Manifest CSVs (BirdCLEF, Cornell layouts), BirdCLEF's Python-list labels, evaluate's tables.
-        .executableTarget(name: "FuzzManifest",
-                          dependencies: ["FuzzSupport", .product(name: "WarblerIO", package: "Warbler"),
-                                         .product(name: "WarblerMetrics", package: "Warbler"),
-                                         .product(name: "WarblerTraining", package: "Warbler")],
-                          swiftSettings: fuzzTarget),
+        .executableTarget(
+            name: "FuzzManifest",
+            dependencies: [
+                "FuzzSupport", .product(name: "WarblerIO", package: "Warbler"),
+                .product(name: "WarblerMetrics", package: "Warbler"),
+                .product(name: "WarblerTraining", package: "Warbler"),
+            ],
+            swiftSettings: fuzzTarget),
         // JSON configs: thresholds.json, SEDConfig, TrainConfig, the checkpoint input contract,
         // augmentation and field-validation settings; decode then validate.
-        .executableTarget(name: "FuzzConfig",
-                          dependencies: ["FuzzSupport", .product(name: "WarblerMetrics", package: "Warbler"),
-                                         .product(name: "WarblerModels", package: "Warbler"),
-                                         .product(name: "WarblerFeatures", package: "Warbler"),
-                                         .product(name: "WarblerTraining", package: "Warbler")],
-                          swiftSettings: fuzzTarget),
+        .executableTarget(
+            name: "FuzzConfig",
+            dependencies: [
+                "FuzzSupport", .product(name: "WarblerMetrics", package: "Warbler"),
+                .product(name: "WarblerModels", package: "Warbler"),
+                .product(name: "WarblerFeatures", package: "Warbler"),
+                .product(name: "WarblerTraining", package: "Warbler"),
+            ],
+            swiftSettings: fuzzTarget),
     ]
 )

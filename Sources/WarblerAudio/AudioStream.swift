@@ -35,8 +35,9 @@ public final class AudioStream {
     public init(path: String, config: AudioConfig = AudioConfig(), chunkSize: Int = 320_000) throws {
         precondition(chunkSize > 0, "AudioStream: chunkSize must be positive")
         if let sr = config.sampleRate, !SoundFile.sampleRateRange.contains(sr) {
-            throw AudioError(.invalidOption, path: path,
-                             "the target sample rate must be \(SoundFile.sampleRateRange.lowerBound) to \(SoundFile.sampleRateRange.upperBound) Hz, not \(sr).")
+            throw AudioError(
+                .invalidOption, path: path,
+                "the target sample rate must be \(SoundFile.sampleRateRange.lowerBound) to \(SoundFile.sampleRateRange.upperBound) Hz, not \(sr).")
         }
         let file = try SoundFile(path: path)
         info = file.info
@@ -44,7 +45,9 @@ public final class AudioStream {
         self.chunkSize = chunkSize
         // About 256 KB of interleaved samples per block, however many channels the header states.
         blockFrames = max(256, 65_536 / max(1, info.channels))
-        resampler = sampleRate == info.sampleRate ? nil
+        resampler =
+            sampleRate == info.sampleRate
+            ? nil
             : try Resampler(inputRate: Double(info.sampleRate), outputRate: Double(sampleRate), quality: config.quality)
         pending.reserveCapacity(chunkSize + blockFrames * 2)
         decoder = DecodeAhead(file: file, blockFrames: blockFrames)
@@ -132,9 +135,11 @@ public final class AudioStream {
         if let bad = Self.firstNonFinite(block.samples, count: n * info.channels) {
             let at = String(format: "%.3f", Double(inputFrames + bad / info.channels) / Double(info.sampleRate))
             let v = block.samples[bad]
-            throw AudioError(.corrupt, path: info.path, v.isFinite
-                ? "the audio contains samples of absurd size (\(v) at \(at) s; beyond ±\(Self.maxMagnitude) no recording is audio, and its power would overflow)."
-                : "the audio contains NaN or infinite samples (the first at \(at) s).")
+            throw AudioError(
+                .corrupt, path: info.path,
+                v.isFinite
+                    ? "the audio contains samples of absurd size (\(v) at \(at) s; beyond ±\(Self.maxMagnitude) no recording is audio, and its power would overflow)."
+                    : "the audio contains NaN or infinite samples (the first at \(at) s).")
         }
         inputFrames += n
         return block

@@ -9,8 +9,10 @@ public enum AudioWriter {
 
     /// Writes mono or interleaved samples. The container comes from the extension:
     /// .wav, .flac, .ogg (Vorbis), .opus (Opus in Ogg), .mp3 (where libsndfile was built with LAME).
-    public static func write(_ samples: [Float], channels: Int = 1, sampleRate: Int, to path: String,
-                             encoding: Encoding = .pcm16) throws {
+    public static func write(
+        _ samples: [Float], channels: Int = 1, sampleRate: Int, to path: String,
+        encoding: Encoding = .pcm16
+    ) throws {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         var format: Int32
         switch ext {

@@ -23,20 +23,23 @@ public enum ExampleRecording {
             case 0:  // three falling whistles with two harmonics
                 let f0 = 3200 + 1800 * rng.nextDouble()
                 for k in 0..<3 {
-                    addTone(&y, sr: sr, start: t0 + Double(k) * 0.22, duration: 0.14, amplitude: 0.25,
-                            f: { tau in f0 - 9000 * tau }, harmonics: [1, 0.3, 0.08])
+                    addTone(
+                        &y, sr: sr, start: t0 + Double(k) * 0.22, duration: 0.14, amplitude: 0.25,
+                        f: { tau in f0 - 9000 * tau }, harmonics: [1, 0.3, 0.08])
                 }
                 t0 += 0.9
             case 1:  // a fast trill: frequency-modulated tone with amplitude pulses
                 let fc = 5000 + 2500 * rng.nextDouble()
-                addTone(&y, sr: sr, start: t0, duration: 0.5, amplitude: 0.18,
-                        f: { tau in fc + 600 * sin(2 * .pi * 28 * tau) }, harmonics: [1],
-                        pulse: 24)
+                addTone(
+                    &y, sr: sr, start: t0, duration: 0.5, amplitude: 0.18,
+                    f: { tau in fc + 600 * sin(2 * .pi * 28 * tau) }, harmonics: [1],
+                    pulse: 24)
                 t0 += 0.8
             default:  // a buzzy call: low fundamental with many harmonics
                 let fb = 1800 + 700 * rng.nextDouble()
-                addTone(&y, sr: sr, start: t0, duration: 0.35, amplitude: 0.12,
-                        f: { tau in fb + 300 * tau }, harmonics: [1, 0.7, 0.5, 0.35, 0.25, 0.15])
+                addTone(
+                    &y, sr: sr, start: t0, duration: 0.35, amplitude: 0.12,
+                    f: { tau in fb + 300 * tau }, harmonics: [1, 0.7, 0.5, 0.35, 0.25, 0.15])
                 t0 += 0.7
             }
             t0 += 0.3 + 0.9 * rng.nextDouble()
@@ -45,8 +48,10 @@ public enum ExampleRecording {
         return y.map { Float(0.7 * $0 / max(peak, 1e-9)) }
     }
 
-    private static func addTone(_ y: inout [Double], sr: Double, start: Double, duration: Double, amplitude: Double,
-                                f: (Double) -> Double, harmonics: [Double], pulse: Double = 0) {
+    private static func addTone(
+        _ y: inout [Double], sr: Double, start: Double, duration: Double, amplitude: Double,
+        f: (Double) -> Double, harmonics: [Double], pulse: Double = 0
+    ) {
         let i0 = Int(start * sr), i1 = min(y.count, Int((start + duration) * sr))
         guard i0 < i1 else { return }
         var phase = 0.0

@@ -51,16 +51,18 @@ public final class SoundFile: @unchecked Sendable {
         guard let h = sf_open(path, Int32(SFM_READ), &sfInfo) else {
             let why = String(cString: sf_strerror(nil))
             if why.contains("unknown format") || why.contains("not recognised") || why.contains("Format not recognised") {
-                throw AudioError(.unsupportedFormat, path: path,
-                                 "not a recognised audio format (Warbler reads WAV, FLAC, OGG Vorbis, Opus, MP3 and the other formats of libsndfile).")
+                throw AudioError(
+                    .unsupportedFormat, path: path,
+                    "not a recognised audio format (Warbler reads WAV, FLAC, OGG Vorbis, Opus, MP3 and the other formats of libsndfile).")
             }
             // libsndfile's MPEG reader answers a damaged or non-MP3 stream with "File does not
             // exist or is not a regular file (possibly a pipe?)"; the file was checked above, so
             // that text is wrong here.
             if why.contains("does not exist") || why.contains("possibly a pipe") {
                 let ext = URL(fileURLWithPath: path).pathExtension.uppercased()
-                throw AudioError(.corrupt, path: path,
-                                 "not a readable \(ext.isEmpty ? "" : ext + "/")audio file (the decoder could not find valid audio in it).")
+                throw AudioError(
+                    .corrupt, path: path,
+                    "not a readable \(ext.isEmpty ? "" : ext + "/")audio file (the decoder could not find valid audio in it).")
             }
             throw AudioError(.corrupt, path: path, "cannot be decoded (\(Self.clean(why))).")
         }
@@ -73,8 +75,10 @@ public final class SoundFile: @unchecked Sendable {
         }
         guard Self.sampleRateRange.contains(Int(sfInfo.samplerate)) else {
             sf_close(h); handle = nil
-            throw AudioError(.corrupt, path: path,
-                             "the header gives a sample rate of \(sfInfo.samplerate) Hz; Warbler reads \(Self.sampleRateRange.lowerBound) to \(Self.sampleRateRange.upperBound) Hz.")
+            throw AudioError(
+                .corrupt, path: path,
+                "the header gives a sample rate of \(sfInfo.samplerate) Hz; Warbler reads \(Self.sampleRateRange.lowerBound) to \(Self.sampleRateRange.upperBound) Hz."
+            )
         }
         // A damaged or partly downloaded Ogg file has no last page to take its length from:
         // libsndfile then says "SF_COUNT_MAX frames" and decodes what is there without an error.
@@ -117,14 +121,16 @@ public final class SoundFile: @unchecked Sendable {
         if err != 0 {
             let why = Self.clean(String(cString: sf_strerror(h)))
             if !info.frameCountIsEstimate && framesRead < info.frames {
-                throw AudioError(.truncated, path: info.path,
-                                 "the file is truncated or corrupt: decoding stopped after \(framesRead) of the \(info.frames) frames its header promises (\(why)).")
+                throw AudioError(
+                    .truncated, path: info.path,
+                    "the file is truncated or corrupt: decoding stopped after \(framesRead) of the \(info.frames) frames its header promises (\(why)).")
             }
             throw AudioError(.corrupt, path: info.path, "decoding failed after \(framesRead) frames (\(why)).")
         }
         if n == 0 && !info.frameCountIsEstimate && framesRead < info.frames {
-            throw AudioError(.truncated, path: info.path,
-                             "the file is truncated or corrupt: the header promises \(info.frames) frames but only \(framesRead) could be decoded.")
+            throw AudioError(
+                .truncated, path: info.path,
+                "the file is truncated or corrupt: the header promises \(info.frames) frames but only \(framesRead) could be decoded.")
         }
         return n
     }
@@ -144,7 +150,8 @@ public final class SoundFile: @unchecked Sendable {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, ["data", "SSND"].contains(parts[0]),
-                  let open = parts[1].range(of: "(should be "), parts[1].hasSuffix(")") else { continue }
+                let open = parts[1].range(of: "(should be "), parts[1].hasSuffix(")")
+            else { continue }
             let stated = UInt64(parts[1][..<open.lowerBound].trimmingCharacters(in: .whitespaces)) ?? 0
             let actual = UInt64(parts[1][open.upperBound...].dropLast()) ?? 0
             if stated > actual && stated != 0xFFFF_FFFF && stated != 0x7FFF_FFFF {

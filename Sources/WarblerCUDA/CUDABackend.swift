@@ -47,8 +47,9 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         var buffer: DeviceBuffer!
         must { buffer = try cuda.allocate(floats: count) }
         let b = buffer!
-        return Storage(device: device, count: count, raw: UnsafeMutableRawPointer(bitPattern: UInt(b.pointer))!,
-                       release: { _ in withExtendedLifetime(b) {} })
+        return Storage(
+            device: device, count: count, raw: UnsafeMutableRawPointer(bitPattern: UInt(b.pointer))!,
+            release: { _ in withExtendedLifetime(b) {} })
     }
 
     public func copy(from host: UnsafeBufferPointer<Float>, to storage: Storage) {
@@ -65,9 +66,11 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         must { try cuda.fill(ptr(storage), words: storage.count, bits: value.bitPattern) }
     }
 
-    public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                     a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
-                     beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int) {
+    public func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
+        beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int
+    ) {
         must {
             if k == 0 {
                 // No products: C = beta C, as BLAS defines it.
@@ -77,9 +80,10 @@ public final class CUDABackend: Backend, @unchecked Sendable {
                 }
                 return
             }
-            try cuda.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                          a: ptr(a, aOffset), aBatchStride: aBatchStride, b: ptr(b, bOffset), bBatchStride: bBatchStride,
-                          beta: beta, c: ptr(c, cOffset), cBatchStride: cBatchStride, batch: batch)
+            try cuda.gemm(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                a: ptr(a, aOffset), aBatchStride: aBatchStride, b: ptr(b, bOffset), bBatchStride: bBatchStride,
+                beta: beta, c: ptr(c, cOffset), cBatchStride: cBatchStride, batch: batch)
         }
     }
 }

@@ -62,8 +62,10 @@ public final class CUDADevice: @unchecked Sendable {
             try drv.check(drv.cuDeviceGetAttribute(&v, a, dev), "cuDeviceGetAttribute(\(a))")
             return Int(v)
         }
-        computeCapability = (try attribute(Int32(CCUDA_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)),
-                             try attribute(Int32(CCUDA_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR)))
+        computeCapability = (
+            try attribute(Int32(CCUDA_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)),
+            try attribute(Int32(CCUDA_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR))
+        )
         multiprocessors = try attribute(Int32(CCUDA_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT))
         var ctx: CUcontext?
         try drv.check(drv.cuDevicePrimaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain")

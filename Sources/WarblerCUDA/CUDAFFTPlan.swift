@@ -32,9 +32,11 @@ final class CUDAFFTPlan: @unchecked Sendable {
         var h: cufftHandle = 0
         var n = [Int32(size)]
         // NULL embeddings: the basic contiguous layout (input distance size, output size/2 + 1).
-        try CUDAError.checkFFT(fft.cufftPlanMany(&h, 1, &n, nil, 1, Int32(size), nil, 1, Int32(size / 2 + 1),
-                                                 Int32(CCUDA_CUFFT_R2C), Int32(batch)),
-                               "cufftPlanMany(R2C, n \(size), batch \(batch))")
+        try CUDAError.checkFFT(
+            fft.cufftPlanMany(
+                &h, 1, &n, nil, 1, Int32(size), nil, 1, Int32(size / 2 + 1),
+                Int32(CCUDA_CUFFT_R2C), Int32(batch)),
+            "cufftPlanMany(R2C, n \(size), batch \(batch))")
         handle = h
         try CUDAError.checkFFT(fft.cufftSetStream(h, device.stream), "cufftSetStream")
     }
@@ -44,8 +46,10 @@ final class CUDAFFTPlan: @unchecked Sendable {
     /// Transforms `batch` frames at `input` into the complex spectra at `output`.
     func forward(_ input: CUdeviceptr, into output: CUdeviceptr) throws {
         try device.makeCurrent()
-        try CUDAError.checkFFT(device.libraries.cufft.cufftExecR2C(handle, UnsafeMutablePointer(bitPattern: UInt(input)),
-                                                                   UnsafeMutableRawPointer(bitPattern: UInt(output))),
-                               "cufftExecR2C")
+        try CUDAError.checkFFT(
+            device.libraries.cufft.cufftExecR2C(
+                handle, UnsafeMutablePointer(bitPattern: UInt(input)),
+                UnsafeMutableRawPointer(bitPattern: UInt(output))),
+            "cufftExecR2C")
     }
 }

@@ -186,13 +186,20 @@ public final class CUDAFrontEnd: @unchecked Sendable {
         let route = effectivePath
         if totalFrames > 0 {
             let chunk = min(chunkFrames, totalFrames)
-            let scratch = route == .fused ? nil : try (frames: device.allocate(floats: chunk * nFFT),
-                                                       spectra: device.allocate(floats: chunk * bins * 2))
+            let scratch =
+                route == .fused
+                ? nil
+                : try (
+                    frames: device.allocate(floats: chunk * nFFT),
+                    spectra: device.allocate(floats: chunk * bins * 2)
+                )
             let power = route == .cufftGEMM ? try device.allocate(floats: chunk * bins) : nil
             let reflect = Int32(config.padMode == .reflect ? 1 : 0)
-            let sparse: [KernelArg] = [.pointer(sparseTable.pointer), .pointer(sparseTable.address(float: nMels)),
-                                       .pointer(sparseTable.address(float: 2 * nMels)), .pointer(sparseWeights.pointer),
-                                       .int32(Int32(nMels))]
+            let sparse: [KernelArg] = [
+                .pointer(sparseTable.pointer), .pointer(sparseTable.address(float: nMels)),
+                .pointer(sparseTable.address(float: 2 * nMels)), .pointer(sparseWeights.pointer),
+                .int32(Int32(nMels)),
+            ]
             let dB: [KernelArg] = [.int32(config.decibels ? 1 : 0), .float(config.amin), .float(dbOffset)]
             var first = 0
             while first < totalFrames {
@@ -200,45 +207,65 @@ public final class CUDAFrontEnd: @unchecked Sendable {
                 let rows = KernelArg.pointer(mel.address(float: first * nMels))
                 guard let scratch else {
                     let half = nFFT / 2
-                    try fusedKernels.launch("fused_log_mel", blocks: (n, 1, 1), threads: 256, shared: half * 8 + (half + 1) * 4, [
-                        .pointer(signal.pointer), .pointer(clipStart), .pointer(clipLength), .pointer(clipFrame), .pointer(frameStart),
-                        .int32(Int32(clips)), .int64(Int64(first)), .int32(Int32(nFFT)), .int32(Int32(half.trailingZeroBitCount)),
-                        .int32(Int32(config.hopLength)), .int32(Int32(padding)), .int32(reflect),
-                        .pointer(window.pointer), .pointer(twiddles.pointer), .float(config.power)] + sparse + [rows] + dB)
+                    try fusedKernels.launch(
+                        "fused_log_mel", blocks: (n, 1, 1), threads: 256, shared: half * 8 + (half + 1) * 4,
+                        [
+                            .pointer(signal.pointer), .pointer(clipStart), .pointer(clipLength), .pointer(clipFrame), .pointer(frameStart),
+                            .int32(Int32(clips)), .int64(Int64(first)), .int32(Int32(nFFT)), .int32(Int32(half.trailingZeroBitCount)),
+                            .int32(Int32(config.hopLength)), .int32(Int32(padding)), .int32(reflect),
+                            .pointer(window.pointer), .pointer(twiddles.pointer), .float(config.power),
+                        ] + sparse + [rows] + dB)
                     first += n
                     continue
                 }
-                try kernels.launch("frame_window", blocks: (n, 1, 1), threads: 256, [
-                    .pointer(signal.pointer), .pointer(clipStart), .pointer(clipLength), .pointer(clipFrame), .pointer(frameStart),
-                    .int32(Int32(clips)), .int64(Int64(first)), .int32(Int32(nFFT)),
-                    .int32(Int32(config.hopLength)), .int32(Int32(padding)), .int32(reflect),
-                    .pointer(window.pointer), .pointer(scratch.frames.pointer)])
+                try kernels.launch(
+                    "frame_window", blocks: (n, 1, 1), threads: 256,
+                    [
+                        .pointer(signal.pointer), .pointer(clipStart), .pointer(clipLength), .pointer(clipFrame), .pointer(frameStart),
+                        .int32(Int32(clips)), .int64(Int64(first)), .int32(Int32(nFFT)),
+                        .int32(Int32(config.hopLength)), .int32(Int32(padding)), .int32(reflect),
+                        .pointer(window.pointer), .pointer(scratch.frames.pointer),
+                    ])
                 try CUDAFFTPlan.shared(device: device, size: nFFT, batch: n).forward(scratch.frames.pointer, into: scratch.spectra.pointer)
                 if let power {
-                    try kernels.launch("power_spectrum", count: n * bins, [
-                        .pointer(scratch.spectra.pointer), .pointer(power.pointer), .int64(Int64(n * bins)), .float(config.power)])
+                    try kernels.launch(
+                        "power_spectrum", count: n * bins,
+                        [
+                            .pointer(scratch.spectra.pointer), .pointer(power.pointer), .int64(Int64(n * bins)), .float(config.power),
+                        ])
                     // mel [n, nMels] = power [n, bins] x W^T, W [nMels, bins].
-                    try device.gemm(transA: false, transB: true, m: n, n: nMels, k: bins, alpha: 1,
-                                    a: power.pointer, aBatchStride: 0, b: melWeights.pointer, bBatchStride: 0,
-                                    beta: 0, c: mel.address(float: first * nMels), cBatchStride: 0, batch: 1)
+                    try device.gemm(
+                        transA: false, transB: true, m: n, n: nMels, k: bins, alpha: 1,
+                        a: power.pointer, aBatchStride: 0, b: melWeights.pointer, bBatchStride: 0,
+                        beta: 0, c: mel.address(float: first * nMels), cBatchStride: 0, batch: 1)
                 } else {
-                    try kernels.launch("power_mel_sparse", blocks: (n, 1, 1), threads: 128, shared: bins * 4,
-                                       [.pointer(scratch.spectra.pointer), .int32(Int32(bins)), .float(config.power)] + sparse + [rows] + dB)
+                    try kernels.launch(
+                        "power_mel_sparse", blocks: (n, 1, 1), threads: 128, shared: bins * 4,
+                        [.pointer(scratch.spectra.pointer), .int32(Int32(bins)), .float(config.power)] + sparse + [rows] + dB)
                 }
                 first += n
             }
             if config.decibels {
                 if route == .cufftGEMM {
-                    try kernels.launch("power_to_db", count: totalFrames * nMels, [
-                        .pointer(mel.pointer), .int64(Int64(totalFrames * nMels)), .float(config.amin), .float(dbOffset)])
+                    try kernels.launch(
+                        "power_to_db", count: totalFrames * nMels,
+                        [
+                            .pointer(mel.pointer), .int64(Int64(totalFrames * nMels)), .float(config.amin), .float(dbOffset),
+                        ])
                 }
                 if topDB, let top = config.topDB {
                     let maxima = try device.allocate(floats: clips)
-                    try kernels.launch("clip_max", blocks: (clips, 1, 1), threads: 256, [
-                        .pointer(mel.pointer), .pointer(frameStart), .int32(Int32(nMels)), .pointer(maxima.pointer)])
+                    try kernels.launch(
+                        "clip_max", blocks: (clips, 1, 1), threads: 256,
+                        [
+                            .pointer(mel.pointer), .pointer(frameStart), .int32(Int32(nMels)), .pointer(maxima.pointer),
+                        ])
                     let perClip = (counts.max() ?? 0) * nMels
-                    try kernels.launch("clamp_top_db", blocks: (max(1, min((perClip + 255) / 256, 65_535)), clips, 1), threads: 256, [
-                        .pointer(mel.pointer), .pointer(frameStart), .int32(Int32(nMels)), .pointer(maxima.pointer), .float(top)])
+                    try kernels.launch(
+                        "clamp_top_db", blocks: (max(1, min((perClip + 255) / 256, 65_535)), clips, 1), threads: 256,
+                        [
+                            .pointer(mel.pointer), .pointer(frameStart), .int32(Int32(nMels)), .pointer(maxima.pointer), .float(top),
+                        ])
                     withExtendedLifetime(maxima) {}
                 }
             }
@@ -246,9 +273,10 @@ public final class CUDAFrontEnd: @unchecked Sendable {
             withExtendedLifetime((scratch, power)) {}
         }
         withExtendedLifetime((table, signal)) {}
-        let storage = Storage(device: .cuda(device.ordinal), count: totalFrames * nMels,
-                              raw: UnsafeMutableRawPointer(bitPattern: UInt(mel.pointer))!,
-                              release: { _ in withExtendedLifetime(mel) {} })
+        let storage = Storage(
+            device: .cuda(device.ordinal), count: totalFrames * nMels,
+            raw: UnsafeMutableRawPointer(bitPattern: UInt(mel.pointer))!,
+            release: { _ in withExtendedLifetime(mel) {} })
         return DeviceSpectrogramBatch(storage: storage, frameCounts: counts, frameStarts: frameStarts, binCount: nMels)
     }
 

@@ -49,8 +49,9 @@ final class CUDAKernelModule: @unchecked Sendable {
             fromCache = false
         }
         var m: CUmodule?
-        try device.driver.check(image.withUnsafeBytes { device.driver.cuModuleLoadData(&m, $0.baseAddress) },
-                                "cuModuleLoadData(\(source.name))")
+        try device.driver.check(
+            image.withUnsafeBytes { device.driver.cuModuleLoadData(&m, $0.baseAddress) },
+            "cuModuleLoadData(\(source.name))")
         module = m!
         loadSeconds = Date().timeIntervalSince(started)
     }
@@ -71,7 +72,9 @@ final class CUDAKernelModule: @unchecked Sendable {
             _ = nvrtc.nvrtcGetProgramLogSize(program, &size)
             var log = [CChar](repeating: 0, count: max(1, size))
             _ = nvrtc.nvrtcGetProgramLog(program, &log)
-            throw CUDAError("NVRTC could not compile the \(source.name) kernels for \(arch): \(String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            throw CUDAError(
+                "NVRTC could not compile the \(source.name) kernels for \(arch): \(String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
+            )
         }
         var size = 0
         try nvrtc.check(nvrtc.nvrtcGetCUBINSize(program, &size), "nvrtcGetCUBINSize")
@@ -115,10 +118,12 @@ final class CUDAKernelModule: @unchecked Sendable {
         }
         var params: [UnsafeMutableRawPointer?] = storage
         try device.makeCurrent()
-        try device.driver.check(params.withUnsafeMutableBufferPointer {
-            device.driver.cuLaunchKernel(f, UInt32(blocks.0), UInt32(blocks.1), UInt32(blocks.2), UInt32(threads), 1, 1,
-                                         UInt32(shared), device.stream, $0.baseAddress, nil)
-        }, "cuLaunchKernel(\(name))")
+        try device.driver.check(
+            params.withUnsafeMutableBufferPointer {
+                device.driver.cuLaunchKernel(
+                    f, UInt32(blocks.0), UInt32(blocks.1), UInt32(blocks.2), UInt32(threads), 1, 1,
+                    UInt32(shared), device.stream, $0.baseAddress, nil)
+            }, "cuLaunchKernel(\(name))")
     }
 
     /// 1-D launch over `count` elements, 256 threads a block (grid-stride loops cover the rest).
@@ -132,7 +137,8 @@ final class CUDAKernelModule: @unchecked Sendable {
 enum KernelCache {
     static var folder: String {
         let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache"
         return base + "/warbler/kernels"
     }

@@ -41,7 +41,8 @@ public final class CUDALibraries: @unchecked Sendable {
         folders = locator.folders
         let shown = locator.folders.prefix(12).joined(separator: ", ")
         let more = locator.folders.count > 12 ? " and \(locator.folders.count - 12) more" : ""
-        let scope = ProcessInfo.processInfo.environment["WARBLER_CUDA_PATH"].map { $0.isEmpty ? nil : $0 } != nil
+        let scope =
+            ProcessInfo.processInfo.environment["WARBLER_CUDA_PATH"].map { $0.isEmpty ? nil : $0 } != nil
             ? "$WARBLER_CUDA_PATH" : "CUDA_HOME, the system library path, Python's site-packages/nvidia/*/lib"
         let whereLooked = "looked through the system loader and in \(locator.folders.isEmpty ? "no existing folder" : shown + more) (\(scope))"
         var loaded: [LoadedLibrary] = []

@@ -26,16 +26,18 @@ extension DeviceParity {
             var h = try p[0].conv2d(weight: p[1], bias: p[2], padding: (1, 1))
             h = try h.batchNorm(runningMean: runningMean, runningVar: runningVar, weight: p[3], bias: p[4], training: true)
             h = try h.relu().maxPool2d(kernel: (2, 2))
-            let logits = try h.reshaped(2, 80).matmul(p[5]).logSoftmax(axis: 1)          // [2, 6]
+            let logits = try h.reshaped(2, 80).matmul(p[5]).logSoftmax(axis: 1)  // [2, 6]
             // A GRU over the 4 pooled rows of frequency-averaged features: [T 4, B 2, X 4].
-            let seq = try h.mean(axes: [3]).permuted([2, 0, 1])                           // [5, 2, 4]
+            let seq = try h.mean(axes: [3]).permuted([2, 0, 1])  // [5, 2, 4]
             let gi = try seq.reshaped(10, 4).matmul(p[6]).reshaped(5, 2, 15)
             let h0 = try Tensor.zeros([2, 5], device: d)
             let (outputs, _) = try Tensor.gruSequence(inputProjections: gi, weightHH: p[7], biasHH: p[8], initialHidden: h0)
             let loss = try (try logits.sum()) * 0.5 + (try outputs.square().sum())
             try loss.backward()
-            return [("loss", loss.toArray()), ("logits", logits.toArray()), ("gru outputs", outputs.toArray()),
-                    ("running var", runningVar.toArray())]
+            return [
+                ("loss", loss.toArray()), ("logits", logits.toArray()), ("gru outputs", outputs.toArray()),
+                ("running var", runningVar.toArray()),
+            ]
                 + zip(inits, p).map { ("d " + $0.0.0, $0.1.grad?.toArray() ?? []) }
         }
         let cpu = try hostReference.map { b in try Backends.withHostBackend(b) { try run(on: .cpu) } } ?? run(on: .cpu)

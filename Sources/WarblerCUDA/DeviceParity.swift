@@ -67,8 +67,10 @@ public enum DeviceParity {
                 let actual = try gpu(batch: clips).flatMap(\.values)
                 // Linear values: atol relative to the largest value (tiny bands are near rounding noise).
                 let scale = config.decibels ? 1 : Double(expected.map(abs).max() ?? 1)
-                results.append(.compare("\(name) [\(path.rawValue)]", device: .cuda(ordinal), expected: expected, actual: actual,
-                                        atol: config.decibels ? atol : 1e-6 * scale, rtol: rtol))
+                results.append(
+                    .compare(
+                        "\(name) [\(path.rawValue)]", device: .cuda(ordinal), expected: expected, actual: actual,
+                        atol: config.decibels ? atol : 1e-6 * scale, rtol: rtol))
             }
         }
         // The streaming front-end (the CLI's --device cuda path) on pieces of a clip equals the CPU.
@@ -80,8 +82,10 @@ public enum DeviceParity {
             streamed += try stream.append(Array(long[start..<min(long.count, start + 9_999)])).values
         }
         streamed += try stream.finish().values
-        results.append(.compare("frontend streamed in pieces", device: .cuda(ordinal), expected: try cpu(long).values,
-                                actual: streamed, atol: 2e-3, rtol: 1e-5))
+        results.append(
+            .compare(
+                "frontend streamed in pieces", device: .cuda(ordinal), expected: try cpu(long).values,
+                actual: streamed, atol: 2e-3, rtol: 1e-5))
         return results
     }
 }

@@ -15,7 +15,8 @@ public enum ExitStatus {
     public static let failure: Int32 = 1
 
     /// The table as one sentence, for `warbler --help`.
-    public static let summary = "0 success; 1 some inputs failed or the run failed; 3 outputs could not be written "
+    public static let summary =
+        "0 success; 1 some inputs failed or the run failed; 3 outputs could not be written "
         + "(disk full; the results are kept, run the same command again); 4 merge: inputs in no finished shard; 64 usage error (unknown option, bad value); "
         + "130/143 stopped by SIGINT/SIGTERM at a safe point (the last line says how to go on)."
 }

@@ -44,15 +44,17 @@ public struct AudioOptions: ParsableArguments {
     @Option(name: .customLong("sample-rate"), help: "Resample every input to this rate, Hz (1000 to 768000).")
     public var sampleRate: Int = 32_000
 
-    @Option(name: .customLong("resample-quality"),
-            help: "soxr quality: quick, low, medium, high (soxr HQ, librosa's default) or very-high (VHQ).")
+    @Option(
+        name: .customLong("resample-quality"),
+        help: "soxr quality: quick, low, medium, high (soxr HQ, librosa's default) or very-high (VHQ).")
     public var resampleQuality: ResampleQuality = .high
 
     public var config: AudioConfig { AudioConfig(sampleRate: sampleRate, quality: resampleQuality) }
 
     public func validate() throws {
         guard SoundFile.sampleRateRange.contains(sampleRate) else {
-            throw ValidationError("--sample-rate must be \(SoundFile.sampleRateRange.lowerBound) to \(SoundFile.sampleRateRange.upperBound) Hz, not \(sampleRate).")
+            throw ValidationError(
+                "--sample-rate must be \(SoundFile.sampleRateRange.lowerBound) to \(SoundFile.sampleRateRange.upperBound) Hz, not \(sampleRate).")
         }
     }
 }
@@ -71,8 +73,9 @@ public struct FrontEndOptions: ParsableArguments {
     public var window: WindowKind = .hann
     @Flag(inversion: .prefixedNo, help: "Centre frames by padding n-fft/2 samples at each end.")
     public var center: Bool = true
-    @Option(name: .customLong("pad-mode"),
-            help: "Padding when centred: reflect (torchlibrosa/torch.stft, the seed's) or constant (librosa >= 0.10).")
+    @Option(
+        name: .customLong("pad-mode"),
+        help: "Padding when centred: reflect (torchlibrosa/torch.stft, the seed's) or constant (librosa >= 0.10).")
     public var padMode: PadMode = .reflect
     @Option(help: "Exponent of the magnitude: 2 = power, 1 = magnitude.")
     public var power: Float = 2
@@ -150,7 +153,10 @@ public struct ModelDeviceOptions: ParsableArguments {
 
     @OptionGroup var deviceOptions: DeviceOptions
 
-    @Flag(help: "Run the model's convolutions in bfloat16 on the CPU (AVX-512 BF16, float32 where the CPU lacks it; about 1.25x faster at batch 16, scores within ~1e-2).")
+    @Flag(
+        help:
+            "Run the model's convolutions in bfloat16 on the CPU (AVX-512 BF16, float32 where the CPU lacks it; about 1.25x faster at batch 16, scores within ~1e-2)."
+    )
     public var bf16 = false
 
     /// The --device text as given (run records and score reuse keep it as written).
@@ -169,8 +175,10 @@ public struct RunOptions: ParsableArguments {
     @Flag(help: "No progress and no per-file lines (results, warnings and errors are still printed).")
     public var quiet: Bool = false
 
-    @Option(help: ArgumentHelp("Threads for the work: the front-end, the model on the CPU (OpenBLAS, oneDNN/OpenMP) and file loading, 1 to 256 (default: WARBLER_THREADS, else one per core).",
-                               valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Threads for the work: the front-end, the model on the CPU (OpenBLAS, oneDNN/OpenMP) and file loading, 1 to 256 (default: WARBLER_THREADS, else one per core).",
+            valueName: "n"))
     public var threads: Int?
 
     public static let threadRange = 1...256

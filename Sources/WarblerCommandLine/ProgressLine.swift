@@ -19,8 +19,10 @@ public final class ProgressLine {
     public static let defaultLineSeconds = 10.0
 
     /// How progress shows: off when not `enabled`, a bar on a terminal, lines otherwise.
-    public static func style(enabled: Bool, terminal: Bool = isatty(STDERR_FILENO) != 0,
-                      environment: [String: String] = ProcessInfo.processInfo.environment) -> Style {
+    public static func style(
+        enabled: Bool, terminal: Bool = isatty(STDERR_FILENO) != 0,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Style {
         guard enabled else { return .off }
         if terminal { return .bar }
         let seconds = environment["WARBLER_PROGRESS_SECONDS"].flatMap { Double($0) }.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
@@ -64,13 +66,15 @@ public final class ProgressLine {
             let width = 30
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            let line = String(format: "\r%@ [%@] %3.0f%%  %@ elapsed, %@", label, bar, fraction * 100, Self.duration(elapsed), left)
+            let line =
+                String(format: "\r%@ [%@] %3.0f%%  %@ elapsed, %@", label, bar, fraction * 100, Self.duration(elapsed), left)
                 + (text.isEmpty ? "" : " (" + text + ")") + "\u{1B}[K"
             FileHandle.standardError.write(Data(line.utf8))
             drawn = true
             Self.barOnScreen = true
         } else {
-            let line = label + ": " + (text.isEmpty ? "" : text + ", ")
+            let line =
+                label + ": " + (text.isEmpty ? "" : text + ", ")
                 + String(format: "%.0f%%, ", fraction * 100) + Self.duration(elapsed) + " elapsed, " + left + "\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
@@ -147,7 +151,8 @@ public final class BatchProgress {
         let worked = done - meter.reused
         let elapsed = Date().timeIntervalSince(started)
         let speed = worked > 0 && elapsed > 0 ? String(format: ", %.1fx real time", worked / elapsed) : ""
-        let hours = meter.total >= 360
+        let hours =
+            meter.total >= 360
             ? String(format: "%.2f of %.2f h of audio", done / 3600, meter.total / 3600)
             : String(format: "%.0f of %.0f s of audio", done, meter.total)
         return "\(finished)/\(count) files, " + hours + speed

@@ -3,11 +3,11 @@
 // Only Glibc is imported here: `stdout` is a C global, and setting its buffering once at
 // start-up, before any other thread exists, is safe.
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 
-public func lineBufferStandardOutput() {
-    setvbuf(stdout, nil, _IOLBF, 0)
-}
+    public func lineBufferStandardOutput() {
+        setvbuf(stdout, nil, _IOLBF, 0)
+    }
 #else
-public func lineBufferStandardOutput() {}
+    public func lineBufferStandardOutput() {}
 #endif

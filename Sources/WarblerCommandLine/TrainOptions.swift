@@ -15,9 +15,15 @@ public struct TrainOptions: ParsableArguments {
     public var audioRoot: String?
     @Option(help: "Run folder for checkpoints, thresholds and logs.")
     public var out: String
-    @Option(help: "Architecture: warbler-small (the default; trains on birds5 in about 7 minutes on 2 cores), warbler-base (twice the width, about 11), resnest14d, resnest26d, resnest50d, resnest101e. With --init-from a checkpoint: the checkpoint's.")
+    @Option(
+        help:
+            "Architecture: warbler-small (the default; trains on birds5 in about 7 minutes on 2 cores), warbler-base (twice the width, about 11), resnest14d, resnest26d, resnest50d, resnest101e. With --init-from a checkpoint: the checkpoint's."
+    )
     public var arch: String?
-    @Option(help: ArgumentHelp("Start from these weights instead of a random initialisation (fine-tuning): a Warbler checkpoint (from train or model init), whose architecture, GRU and front-end the run takes, with its whole model loaded when the classes are the same and otherwise its backbone and GRU plus the head rows of the classes it knows; or a timm ResNeSt state dict (.safetensors) for the backbone of --arch.", valueName: "checkpoint"))
+    @Option(
+        help: ArgumentHelp(
+            "Start from these weights instead of a random initialisation (fine-tuning): a Warbler checkpoint (from train or model init), whose architecture, GRU and front-end the run takes, with its whole model loaded when the classes are the same and otherwise its backbone and GRU plus the head rows of the classes it knows; or a timm ResNeSt state dict (.safetensors) for the backbone of --arch.",
+            valueName: "checkpoint"))
     public var initFrom: String?
     @Option(help: "Epochs (validation, thresholds and checkpoints after each).")
     public var epochs = 10
@@ -31,7 +37,9 @@ public struct TrainOptions: ParsableArguments {
     public var learningRate: Float = 1e-3
     @Option(help: "Share of the files held out for validation (stratified by species).")
     public var validationFraction = 0.2
-    @Option(help: "Species with fewer files than this are split by time instead: each file trains on its first part and validates on its last --validation-fraction.")
+    @Option(
+        help:
+            "Species with fewer files than this are split by time instead: each file trains on its first part and validates on its last --validation-fraction.")
     public var timeSplitBelow = 4
     @Option(help: "Examples per epoch, however many files there are (the training budget is epochs x this).")
     public var examplesPerEpoch = 1024
@@ -49,9 +57,13 @@ public struct TrainOptions: ParsableArguments {
     public var workers = 2
     @Option(help: "EMA decay of the weights used for validation and checkpoints (off by default).")
     public var emaDecay: Float?
-    @Flag(inversion: .prefixedNo, help: "Draw each clip's first call class-balanced (species uniform, then file); --no-class-balanced goes through the files in a shuffled order.")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Draw each clip's first call class-balanced (species uniform, then file); --no-class-balanced goes through the files in a shuffled order.")
     public var classBalanced = true
-    @Flag(help: "Drop secondary labels of a BirdCLEF manifest that are not among its primary labels, instead of stopping (real BirdCLEF data names such species).")
+    @Flag(
+        help: "Drop secondary labels of a BirdCLEF manifest that are not among its primary labels, instead of stopping (real BirdCLEF data names such species)."
+    )
     public var ignoreUnknownSecondaryLabels = false
     public func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
@@ -79,7 +91,9 @@ public struct TrainOptions: ParsableArguments {
         guard learningRate.isFinite, learningRate <= 10 else { throw ValidationError("--learning-rate must be finite and at most 10, not \(learningRate).") }
         guard cropSeconds.isFinite, cropSeconds <= 600 else { throw ValidationError("--crop-seconds must be at most 600, not \(cropSeconds).") }
         if let gruHidden { guard gruHidden <= 8192 else { throw ValidationError("--gru-hidden must be at most 8192, not \(gruHidden).") } }
-        if let emaDecay { guard emaDecay.isFinite, emaDecay > 0, emaDecay < 1 else { throw ValidationError("--ema-decay must be in (0, 1), not \(emaDecay).") } }
+        if let emaDecay {
+            guard emaDecay.isFinite, emaDecay > 0, emaDecay < 1 else { throw ValidationError("--ema-decay must be in (0, 1), not \(emaDecay).") }
+        }
     }
 
     /// The options as the library's settings; `device` and `threads` come from other groups.

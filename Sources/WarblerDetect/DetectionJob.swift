@@ -39,9 +39,11 @@ public struct DetectionJobSettings {
     /// The command line, for run.json.
     public var command: [String]
 
-    public init(checkpoint: String, inputs: [String], filesFrom: String?, shard: (shard: Shard, source: String)?, out: String,
-                formats: [OutputFormat], thresholdsFile: String?, threshold: Float?, topK: Int?, window: Double?, hop: Double?,
-                batch: Int, rule: EventRule, report: Bool, device: String, bf16: Bool, threads: Int, command: [String]) {
+    public init(
+        checkpoint: String, inputs: [String], filesFrom: String?, shard: (shard: Shard, source: String)?, out: String,
+        formats: [OutputFormat], thresholdsFile: String?, threshold: Float?, topK: Int?, window: Double?, hop: Double?,
+        batch: Int, rule: EventRule, report: Bool, device: String, bf16: Bool, threads: Int, command: [String]
+    ) {
         (self.checkpoint, self.inputs, self.filesFrom, self.shard, self.out, self.formats) = (checkpoint, inputs, filesFrom, shard, out, formats)
         (self.thresholdsFile, self.threshold, self.topK, self.window, self.hop, self.batch) = (thresholdsFile, threshold, topK, window, hop, batch)
         (self.rule, self.report, self.device, self.bf16, self.threads, self.command) = (rule, report, device, bf16, threads, command)
@@ -131,8 +133,11 @@ public enum DetectionJob {
         let idOf = Dictionary(zip(files, ids), uniquingKeysWith: { a, _ in a })
         // A reused recording's report page is kept when it was made with the same labelling;
         // otherwise it is drawn again (the front-end only, no model).
-        let sameLabelling = previous.map { $0.thresholds == policy.thresholds && $0.topK == policy.topK && $0.classes == policy.classes
-                                             && $0.settings.rule == config.rule } ?? false
+        let sameLabelling =
+            previous.map {
+                $0.thresholds == policy.thresholds && $0.topK == policy.topK && $0.classes == policy.classes
+                    && $0.settings.rule == config.rule
+            } ?? false
         var recordings: [RunRecord.Recording] = []
         var reportFiles: [String: [String]] = [:]
         // Files of the run's outputs that could not be written (a full disk), with the cause.
@@ -154,45 +159,54 @@ public enum DetectionJob {
         }
         func newPicture(_ file: String) -> MaxPooledColumns? {
             guard s.report, let info = try? AudioFileInfo(path: file) else { return nil }
-            return DetectionReport.picture(bins: detector.frontEnd.config.nMels,
-                                           expectedFrames: Int(min(info.duration * detector.frameRate, Double(Int32.max))) + 1)
+            return DetectionReport.picture(
+                bins: detector.frontEnd.config.nMels,
+                expectedFrames: Int(min(info.duration * detector.frameRate, Double(Int32.max))) + 1)
         }
         observer.starting(files)
         let results: [RecordingResult], failures: [(path: String, reason: String)]
         do {
-            (results, failures) = try run.run(files, ids: ids, detect: { file in
-                var picture = newPicture(file)
-                let r = try detector.run(path: file, recording: idOf[file], progress: { done, _ in observer.progress(file, seconds: done) },
-                                         picture: picture == nil ? nil : { picture!.add($0) })
-                if let picture { writePage(r, picture) }
-                return r
-            }, report: { file, outcome in
-                let reused: Bool = { if case .reused = outcome { return true } else { return false } }()
-                switch outcome {
-                case .detected(let r), .reused(let r): observer.finished(file, result: r, reused: reused, reason: nil)
-                case .failed(let reason): observer.finished(file, result: nil, reused: false, reason: reason)
-                }
-                switch outcome {
-                case .detected(let r), .reused(let r):
-                    recordings.append(RunRecord.Recording(id: r.recording, path: file, status: reused ? "reused" : "detected"))
-                    if reused && s.report {
-                        if sameLabelling, let kept = previous?.recordings.first(where: { $0.id == r.recording && $0.status != "failed" })?.reportFiles,
-                           kept.allSatisfy({ FileManager.default.fileExists(atPath: out + "/" + $0) }) {
-                            reportFiles[r.recording] = kept
-                        } else if var picture = newPicture(file) {
-                            do {
-                                _ = try detector.drawOnly(path: file, recording: r.recording) { picture.add($0) }
-                                writePage(r, picture)
-                            } catch {
-                                writeFailures.append(("\(reportDir)/\(DetectionReport.pageName(for: r.recording)).html",
-                                                      ErrorText.describe(error, file: file)))
+            (results, failures) = try run.run(
+                files, ids: ids,
+                detect: { file in
+                    var picture = newPicture(file)
+                    let r = try detector.run(
+                        path: file, recording: idOf[file], progress: { done, _ in observer.progress(file, seconds: done) },
+                        picture: picture == nil ? nil : { picture!.add($0) })
+                    if let picture { writePage(r, picture) }
+                    return r
+                },
+                report: { file, outcome in
+                    let reused: Bool = { if case .reused = outcome { return true } else { return false } }()
+                    switch outcome {
+                    case .detected(let r), .reused(let r): observer.finished(file, result: r, reused: reused, reason: nil)
+                    case .failed(let reason): observer.finished(file, result: nil, reused: false, reason: reason)
+                    }
+                    switch outcome {
+                    case .detected(let r), .reused(let r):
+                        recordings.append(RunRecord.Recording(id: r.recording, path: file, status: reused ? "reused" : "detected"))
+                        if reused && s.report {
+                            if sameLabelling, let kept = previous?.recordings.first(where: { $0.id == r.recording && $0.status != "failed" })?.reportFiles,
+                                kept.allSatisfy({ FileManager.default.fileExists(atPath: out + "/" + $0) })
+                            {
+                                reportFiles[r.recording] = kept
+                            } else if var picture = newPicture(file) {
+                                do {
+                                    _ = try detector.drawOnly(path: file, recording: r.recording) { picture.add($0) }
+                                    writePage(r, picture)
+                                } catch {
+                                    writeFailures.append(
+                                        (
+                                            "\(reportDir)/\(DetectionReport.pageName(for: r.recording)).html",
+                                            ErrorText.describe(error, file: file)
+                                        ))
+                                }
                             }
                         }
+                    case .failed(let reason):
+                        recordings.append(RunRecord.Recording(id: idOf[file] ?? file, path: file, status: "failed", reason: reason))
                     }
-                case .failed(let reason):
-                    recordings.append(RunRecord.Recording(id: idOf[file] ?? file, path: file, status: "failed", reason: reason))
-                }
-            })
+                })
         } catch let e as DetectionInterrupted {
             observer.stopped()
             throw e
@@ -201,9 +215,10 @@ public enum DetectionJob {
         for i in recordings.indices { recordings[i].reportFiles = reportFiles[recordings[i].id] }
         // Scale-out: each recording's place in the whole input list, for `warbler merge`.
         if selection.shard != nil && recordings.count == files.count { for i in recordings.indices { recordings[i].index = selection.indexes[i] } }
-        var record = RunRecord(command: s.command, started: started, checkpoint: checkpointRecord, settings: config, policy: policy,
-                               thresholdSource: thresholdSource, device: s.device + (s.bf16 ? " (bf16)" : ""), inputRoot: inputRoot,
-                               recordings: recordings, files: [])
+        var record = RunRecord(
+            command: s.command, started: started, checkpoint: checkpointRecord, settings: config, policy: policy,
+            thresholdSource: thresholdSource, device: s.device + (s.bf16 ? " (bf16)" : ""), inputRoot: inputRoot,
+            recordings: recordings, files: [])
         record.shard = selection.record
         let outcome = try ResultWriters.writeEach(results, policy: policy, formats: s.formats, to: out, run: record)
         writeFailures += outcome.failed
@@ -222,9 +237,10 @@ public enum DetectionJob {
         let removed = RunRecord.removeStale(previous: previous?.files ?? [], current: record.files, folder: out)
         do { try record.write(folder: out) } catch { writeFailures.append((out + "/" + RunRecord.fileName, ErrorText.describe(error))) }
         let indexWritten = s.report && !writeFailures.contains { $0.path.hasSuffix("index.html") }
-        return DetectionJobOutcome(recordings: files.count, detected: results.count, failures: failures, writeFailures: writeFailures,
-                                   tablesWritten: outcome.written.count, removedStale: removed.count,
-                                   reportIndex: indexWritten ? reportDir + "/index.html" : nil)
+        return DetectionJobOutcome(
+            recordings: files.count, detected: results.count, failures: failures, writeFailures: writeFailures,
+            tablesWritten: outcome.written.count, removedStale: removed.count,
+            reportIndex: indexWritten ? reportDir + "/index.html" : nil)
     }
 
     /// Thresholds: `threshold` for all, else the thresholds file's per-class values, else those
@@ -235,7 +251,9 @@ public enum DetectionJob {
         if let threshold = s.threshold {
             return (LabelPolicy(classes: classes, thresholds: Array(repeating: threshold, count: classes.count), topK: topK), "--threshold \(threshold)")
         }
-        if s.thresholdsFile == nil, let stored { return (LabelPolicy(classes: classes, thresholds: stored.perClass, topK: topK), "the checkpoint's (from training)") }
+        if s.thresholdsFile == nil, let stored {
+            return (LabelPolicy(classes: classes, thresholds: stored.perClass, topK: topK), "the checkpoint's (from training)")
+        }
         let parent = PathText.parent(s.checkpoint)
         let path = s.thresholdsFile ?? (parent.isEmpty ? "thresholds.json" : parent + "/thresholds.json")
         guard FileManager.default.fileExists(atPath: path) else {

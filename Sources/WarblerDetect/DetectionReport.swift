@@ -47,7 +47,7 @@ public enum DetectionReport {
         for byte in recording.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
                 name.unicodeScalars.append(Unicode.Scalar(byte))
             case UInt8(ascii: "/"): name += "~~"
             default: name += "~" + String(format: "%02X", byte)
@@ -77,23 +77,27 @@ public enum DetectionReport {
     /// Column ranges of the time pages of a picture with `columns` columns of `secondsPerColumn`:
     /// one page up to 1.5 `pageSeconds`, else pages of `pageSeconds` (or of `plotWidth` columns
     /// when columns are coarser than the plot's pixels).
-    static func timePages(columns: Int, secondsPerColumn: Double, pageSeconds: Double = pageSeconds,
-                          plotWidth: Int = plotWidth) -> [Range<Int>] {
+    static func timePages(
+        columns: Int, secondsPerColumn: Double, pageSeconds: Double = pageSeconds,
+        plotWidth: Int = plotWidth
+    ) -> [Range<Int>] {
         guard columns > 0 else { return [] }
         let spc = max(secondsPerColumn, 1e-9)
         let length = max(pageSeconds, Double(plotWidth) * spc)
         guard Double(columns) * spc > 1.5 * length else { return [0..<columns] }
         let perPage = max(1, Int((length / spc).rounded()))
-        return stride(from: 0, to: columns, by: perPage).map { $0 ..< min(columns, $0 + perPage) }
+        return stride(from: 0, to: columns, by: perPage).map { $0..<min(columns, $0 + perPage) }
     }
 
     /// Writes `<dir>/<page>.html` and its pictures and clips in `<dir>/<page>.files/` (page:
     /// `pageName(for: result.recording)`); returns the HTML path. The audio is decoded again at
     /// the front-end's rate for the clips (`clips` bounds them).
     @discardableResult
-    public static func write(_ result: RecordingResult, picture: MaxPooledColumns, frontEnd: FrontEnd,
-                             policy: LabelPolicy, clips clipPolicy: ReportClipPolicy = ReportClipPolicy(),
-                             to dir: String) throws -> String {
+    public static func write(
+        _ result: RecordingResult, picture: MaxPooledColumns, frontEnd: FrontEnd,
+        policy: LabelPolicy, clips clipPolicy: ReportClipPolicy = ReportClipPolicy(),
+        to dir: String
+    ) throws -> String {
         let name = pageName(for: result.recording)
         let assets = name + ".files"
         let assetDir = dir + "/" + assets
@@ -109,9 +113,10 @@ public enum DetectionReport {
         let range: ClosedRange<Float> = top.isFinite ? (top - 80)...top : -80...0
         var pages: [ReportPageData.TimePage] = []
         for (k, cols) in timePages(columns: count, secondsPerColumn: spc).enumerated() {
-            var figure = SpectrogramFigure(values: Array(columns[cols.lowerBound * bins ..< cols.upperBound * bins]),
-                                           frames: cols.count, bins: bins, secondsPerFrame: spc,
-                                           binFrequencies: frontEnd.filterbank.centerFrequencies)
+            var figure = SpectrogramFigure(
+                values: Array(columns[cols.lowerBound * bins..<cols.upperBound * bins]),
+                frames: cols.count, bins: bins, secondsPerFrame: spc,
+                binFrequencies: frontEnd.filterbank.centerFrequencies)
             figure.maxPlotWidth = plotWidth
             figure.startTime = Double(cols.lowerBound) * spc
             figure.valueRange = range
@@ -119,9 +124,11 @@ public enum DetectionReport {
             let image = figure.render(), layout = figure.layout
             let png = String(format: "page-%03d.png", k + 1)
             try AtomicFile.write(try image.pngData(), to: assetDir + "/" + png)
-            pages.append(.init(png: assets + "/" + png, t0: figure.startTime, t1: Double(cols.upperBound) * spc,
-                               w: layout.imageWidth, h: layout.imageHeight, px: layout.plot.minX, py: layout.plot.minY,
-                               pw: layout.plot.width, ph: layout.plot.height))
+            pages.append(
+                .init(
+                    png: assets + "/" + png, t0: figure.startTime, t1: Double(cols.upperBound) * spc,
+                    w: layout.imageWidth, h: layout.imageHeight, px: layout.plot.minX, py: layout.plot.minY,
+                    pw: layout.plot.width, ph: layout.plot.height))
         }
         let plan = ReportClipPlan(events: result.events, duration: result.duration, policy: clipPolicy)
         func clipName(_ clip: ReportClipPlan.Clip) -> String { String(format: "clip-%05d.wav", clip.event + 1) }
@@ -136,13 +143,15 @@ public enum DetectionReport {
             key: reportKey(dir), recording: result.recording, classes: policy.classes, colours: ReportScripts.colours,
             pages: pages,
             dets: result.events.enumerated().map { i, e in
-                .init(label: e.label, onset: e.onset, offset: e.offset, score: Double(e.confidence),
-                      clip: clipOf[i].map { assets + "/" + clipName($0) }, clipStart: clipOf[i]?.start ?? 0)
+                .init(
+                    label: e.label, onset: e.onset, offset: e.offset, score: Double(e.confidence),
+                    clip: clipOf[i].map { assets + "/" + clipName($0) }, clipStart: clipOf[i]?.start ?? 0)
             })
-        let clipNote = clipOf.count == result.events.count
+        let clipNote =
+            clipOf.count == result.events.count
             ? (clipOf.isEmpty ? "" : "Every detection has an audio clip (\(assets)/).")
             : "Audio clips for \(clipOf.count) of \(result.events.count) detections, the highest scores "
-              + "(clips are limited to \(Int(clipPolicy.budgetSeconds)) s per recording)."
+                + "(clips are limited to \(Int(clipPolicy.budgetSeconds)) s per recording)."
         let html = ReportScripts.recordingPage(
             title: result.recording,
             meta: "\(result.path) · \(String(format: "%.1f", result.duration)) s · \(result.events.count) detection"

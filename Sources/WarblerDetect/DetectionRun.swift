@@ -69,7 +69,8 @@ public final class DetectionRun {
     /// matches the file and the run, and (with `relabel` set) its events decoded again.
     public func journalled(_ path: String) -> RecordingResult? {
         guard let k = try? key(for: path), let data = FileManager.default.contents(atPath: journalPath(path)),
-              let entry = try? JSONDecoder().decode(JournalEntry.self, from: data), entry.key == k else { return nil }
+            let entry = try? JSONDecoder().decode(JournalEntry.self, from: data), entry.key == k
+        else { return nil }
         var result = entry.result
         if let frames = FileManager.default.contents(atPath: framesPath(path)) {
             result.frameScores = try? FrameScores(decoding: frames, source: framesPath(path))
@@ -97,8 +98,10 @@ public final class DetectionRun {
     /// `report` hears each outcome. Returns the results in input order and the failures.
     /// With `ids` (one per file, AudioInputs.recordingIDs), reused results take the id of this
     /// run's inputs (the journal may come from a run whose inputs had another common folder).
-    public func run(_ files: [String], ids: [String]? = nil, detect: (String) throws -> RecordingResult,
-                    report: (String, Outcome) -> Void = { _, _ in }) throws -> (results: [RecordingResult], failures: [(path: String, reason: String)]) {
+    public func run(
+        _ files: [String], ids: [String]? = nil, detect: (String) throws -> RecordingResult,
+        report: (String, Outcome) -> Void = { _, _ in }
+    ) throws -> (results: [RecordingResult], failures: [(path: String, reason: String)]) {
         precondition(ids == nil || ids!.count == files.count, "DetectionRun.run: \(ids!.count) ids for \(files.count) files")
         var results: [RecordingResult] = [], failures: [(String, String)] = []
         for (index, file) in files.enumerated() {

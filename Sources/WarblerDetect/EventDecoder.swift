@@ -41,7 +41,8 @@ public enum EventDecoder {
     /// Events of one class from `scores` (one per frame, frame i covering
     /// [start + i / frameRate, start + (i + 1) / frameRate)).
     public static func events(scores: [Float], frameRate: Double, start: Double, onThreshold: Float, rule: EventRule)
-        -> [(onset: Double, offset: Double, confidence: Float)] {
+        -> [(onset: Double, offset: Double, confidence: Float)]
+    {
         let off = onThreshold * rule.offRatio
         var runs: [(first: Int, end: Int, peak: Float)] = []
         var i = 0
@@ -72,8 +73,10 @@ public enum EventDecoder {
     }
 
     /// Events of every class from framewise scores [frames][classes] of one recording.
-    public static func events(framewise: [[Float]], classes: [String], recording: String, frameRate: Double,
-                              start: Double = 0, threshold: (Int) -> Float, rule: EventRule) -> [DetectedEvent] {
+    public static func events(
+        framewise: [[Float]], classes: [String], recording: String, frameRate: Double,
+        start: Double = 0, threshold: (Int) -> Float, rule: EventRule
+    ) -> [DetectedEvent] {
         var out: [DetectedEvent] = []
         for (k, label) in classes.enumerated() {
             let column = framewise.map { $0[k] }

@@ -14,7 +14,9 @@ public enum FileList {
     public static func read(_ list: String, cwd: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: list) else {
             var isDir: ObjCBool = false
-            let why = FileManager.default.fileExists(atPath: list, isDirectory: &isDir) ? (isDir.boolValue ? "a folder, not a list of files" : "not readable") : "no such file"
+            let why =
+                FileManager.default.fileExists(atPath: list, isDirectory: &isDir)
+                ? (isDir.boolValue ? "a folder, not a list of files" : "not readable") : "no such file"
             throw DetectError("\(list): cannot read the list of recordings (\(why))")
         }
         let base = Array(standardize(Array(cwd.utf8), cwd: []).utf8)

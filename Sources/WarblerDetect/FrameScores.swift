@@ -136,7 +136,8 @@ public struct FrameScores: Sendable, Equatable {
         let floor = Float(bitPattern: try take(UInt32.self))
         let count = try take(UInt64.self)
         guard rate.isFinite, rate > 0, rate <= 1e6, frames <= UInt64(Int32.max), classes >= 1, classes <= 100_000,
-              floor.isFinite, floor >= 0, floor <= 1 else { throw fail("implausible header") }
+            floor.isFinite, floor >= 0, floor <= 1
+        else { throw fail("implausible header") }
         // Each run takes at least 20 bytes: a count beyond what is left is a lie.
         guard count <= UInt64((bytes.count - at) / 20) else { throw fail("more runs than bytes") }
         var runs: [Run] = []

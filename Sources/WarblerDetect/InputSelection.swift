@@ -41,8 +41,10 @@ public struct InputSelection: Sendable {
     }
 
     /// All inputs (`inputs`, or the `filesFrom` list read against `cwd`), then `shard`'s part.
-    public static func make(inputs: [String], filesFrom: String?, shard: Shard?, shardSource: String? = nil,
-                            cwd: String = FileManager.default.currentDirectoryPath) throws -> InputSelection {
+    public static func make(
+        inputs: [String], filesFrom: String?, shard: Shard?, shardSource: String? = nil,
+        cwd: String = FileManager.default.currentDirectoryPath
+    ) throws -> InputSelection {
         var selection: InputSelection
         if let filesFrom {
             let paths = try FileList.read(filesFrom, cwd: cwd)
@@ -59,9 +61,10 @@ public struct InputSelection: Sendable {
         }
         if let shard {
             selection.shardSource = shardSource ?? "--shard"
-            selection.record = ShardRecord(index: shard.index, count: shard.count, source: selection.shardSource!, totalInputs: selection.totalInputs,
-                                           filesFrom: filesFrom.map { FileList.standardize(Array($0.utf8), cwd: Array(cwd.utf8)) },
-                                           inputs: filesFrom == nil ? inputs.map { AudioInputs.absolute($0) } : nil)
+            selection.record = ShardRecord(
+                index: shard.index, count: shard.count, source: selection.shardSource!, totalInputs: selection.totalInputs,
+                filesFrom: filesFrom.map { FileList.standardize(Array($0.utf8), cwd: Array(cwd.utf8)) },
+                inputs: filesFrom == nil ? inputs.map { AudioInputs.absolute($0) } : nil)
         }
         return selection
     }

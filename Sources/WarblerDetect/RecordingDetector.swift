@@ -58,8 +58,10 @@ public final class RecordingDetector {
     /// `recording` is the id tables use (default: the file's stem; a run over many files passes
     /// `AudioInputs.recordingIDs`). The result keeps the framewise scores (`frameScores`), so
     /// events can be decoded again with other thresholds without the model.
-    public func run(path: String, recording: String? = nil, progress: (Double, Double) -> Void = { _, _ in },
-                    picture: ((Spectrogram) -> Void)? = nil) throws -> RecordingResult {
+    public func run(
+        path: String, recording: String? = nil, progress: (Double, Double) -> Void = { _, _ in },
+        picture: ((Spectrogram) -> Void)? = nil
+    ) throws -> RecordingResult {
         let stream = try AudioStream(path: path, config: config.audio)
         let sr = stream.sampleRate
         // Seconds (an estimate for MP3 until the end is reached; the result uses what was read).
@@ -172,8 +174,9 @@ struct SilentScorer: WindowScorer {
     let classes: [String]
     func score(_ windows: [Spectrogram]) throws -> [WindowPrediction] {
         windows.map { w in
-            WindowPrediction(clipwise: [Float](repeating: 0, count: classes.count),
-                             framewise: Array(repeating: [Float](repeating: 0, count: classes.count), count: w.frameCount))
+            WindowPrediction(
+                clipwise: [Float](repeating: 0, count: classes.count),
+                framewise: Array(repeating: [Float](repeating: 0, count: classes.count), count: w.frameCount))
         }
     }
 }

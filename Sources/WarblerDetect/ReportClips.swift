@@ -39,8 +39,10 @@ public struct ReportClipPlan: Sendable, Equatable {
         // Several species detected over the same span share one clip, and its cost.
         var spans = Set<[Double]>()
         // Highest scores first, ties by time, so the budget keeps the detections most worth hearing.
-        let order = events.indices.sorted { events[$0].confidence != events[$1].confidence
-            ? events[$0].confidence > events[$1].confidence : events[$0].onset < events[$1].onset }
+        let order = events.indices.sorted {
+            events[$0].confidence != events[$1].confidence
+                ? events[$0].confidence > events[$1].confidence : events[$0].onset < events[$1].onset
+        }
         for i in order {
             let e = events[i]
             let start = max(0, e.onset - policy.padding)
@@ -70,8 +72,10 @@ enum ReportClipWriter {
     /// Decodes `path` once at `sampleRate` and writes each distinct span of `plan` to
     /// `fileName(clip)` in `dir`. Returns the clips written, one per span (a clip past the real end of the audio is shortened;
     /// one with no samples left is dropped).
-    static func write(_ plan: ReportClipPlan, audio path: String, sampleRate: Int, to dir: String,
-                      fileName: (ReportClipPlan.Clip) -> String) throws -> [ReportClipPlan.Clip] {
+    static func write(
+        _ plan: ReportClipPlan, audio path: String, sampleRate: Int, to dir: String,
+        fileName: (ReportClipPlan.Clip) -> String
+    ) throws -> [ReportClipPlan.Clip] {
         guard !plan.clips.isEmpty else { return [] }
         let plan = ReportClipPlan(clips: plan.unique)
         let stream = try AudioStream(path: path, config: AudioConfig(sampleRate: sampleRate))

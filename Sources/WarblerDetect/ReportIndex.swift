@@ -9,8 +9,10 @@ extension DetectionReport {
     /// Writes `<dir>/index.html` and `<dir>/nav.js`; returns the index's path. `about` is shown in
     /// the header (version, checkpoint, thresholds, command line: whatever the caller passes).
     @discardableResult
-    public static func writeIndex(_ results: [RecordingResult], failures: [(path: String, reason: String)],
-                                  about: [(label: String, value: String)] = [], to dir: String) throws -> String {
+    public static func writeIndex(
+        _ results: [RecordingResult], failures: [(path: String, reason: String)],
+        about: [(label: String, value: String)] = [], to dir: String
+    ) throws -> String {
         func score(_ x: Float) -> String { String(format: "%.3f", x) }
         func link(_ r: RecordingResult, species: String? = nil) -> String {
             escape(pageName(for: r.recording)) + ".html" + (species.map { "#species=" + escape(urlComponent($0)) } ?? "")
@@ -29,14 +31,16 @@ extension DetectionReport {
             }
             let species = counts.keys.sorted().map { "<a href=\"\(link(r, species: $0))\">\(escape($0))</a> (\(counts[$0]!.0))" }.joined(separator: ", ")
             let best = r.events.map(\.confidence).max().map(score) ?? "&mdash;"
-            recordingRows += "<tr><td><a href=\"\(link(r))\">\(escape(r.recording))</a></td><td>\(String(format: "%.1f", r.duration))</td>"
+            recordingRows +=
+                "<tr><td><a href=\"\(link(r))\">\(escape(r.recording))</a></td><td>\(String(format: "%.1f", r.duration))</td>"
                 + "<td>\(r.events.count)</td><td>\(best)</td><td>\(species.isEmpty ? "&mdash;" : species)</td></tr>\n"
         }
         let species = bySpecies.keys.sorted()
         var speciesRows = "", whereList = ""
         for (k, label) in species.enumerated() {
             let s = bySpecies[label]!
-            speciesRows += "<tr><td><a href=\"#species-\(k + 1)\">\(escape(label))</a></td><td>\(s.count)</td>"
+            speciesRows +=
+                "<tr><td><a href=\"#species-\(k + 1)\">\(escape(label))</a></td><td>\(s.count)</td>"
                 + "<td>\(s.recordings.count)</td><td>\(score(s.best))</td></tr>\n"
             let places = s.recordings.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.recording < $1.0.recording }
                 .map { "<a href=\"\(link($0.0, species: label))\">\(escape($0.0.recording))</a> (\($0.1), best \(score($0.2)))" }
@@ -72,7 +76,8 @@ extension DetectionReport {
             """
         struct NavEntry: Encodable { var id: String; var page: String }
         let nav = results.map { NavEntry(id: $0.recording, page: pageName(for: $0.recording) + ".html") }
-        let navJS = "// The report's recordings in order, for each page's previous/next links.\nwindow.WARBLER_NAV = "
+        let navJS =
+            "// The report's recordings in order, for each page's previous/next links.\nwindow.WARBLER_NAV = "
             + String(decoding: try JSONEncoder().encode(nav), as: UTF8.self) + ";\n"
         // No recording may have written a page (every input failed): the folder is made here.
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

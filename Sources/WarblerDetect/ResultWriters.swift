@@ -7,8 +7,10 @@ public enum ResultWriters {
     /// Writes `results` (in the order given) into `dir` in every format of `formats`; returns
     /// the paths written.
     @discardableResult
-    public static func write(_ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String,
-                             run: RunRecord? = nil) throws -> [String] {
+    public static func write(
+        _ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String,
+        run: RunRecord? = nil
+    ) throws -> [String] {
         let outcome = try writeEach(results, policy: policy, formats: formats, to: dir, run: run)
         if let first = outcome.failed.first { throw FileError(path: first.path, reason: first.reason) }
         return outcome.written
@@ -23,8 +25,10 @@ public enum ResultWriters {
     /// Like `write`, but a file that cannot be written (a full disk) does not stop the others:
     /// every format is attempted and the failures are returned, for the caller to report.
     /// `run`, when given, is the provenance detections.json and detections.sqlite carry.
-    public static func writeEach(_ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String,
-                                 run: RunRecord? = nil) throws -> Outcome {
+    public static func writeEach(
+        _ results: [RecordingResult], policy: LabelPolicy, formats: [OutputFormat], to dir: String,
+        run: RunRecord? = nil
+    ) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var outcome = Outcome()
         func put(_ relative: String, _ text: String) {
@@ -38,7 +42,8 @@ public enum ResultWriters {
             }
         }
         // The 5-s rows, computed once for the Cornell and the scores tables.
-        let segmentRows = formats.contains(.cornell) || formats.contains(.csv)
+        let segmentRows =
+            formats.contains(.cornell) || formats.contains(.csv)
             ? results.flatMap { CornellRows.rows($0, classes: policy.classes.count) } : []
         for format in formats {
             switch format {
@@ -54,7 +59,8 @@ public enum ResultWriters {
                 put("raven/all.selections.txt", ravenCombined(results))
             case .audacity:
                 for r in results {
-                    put("audacity/\(r.recording).txt",
+                    put(
+                        "audacity/\(r.recording).txt",
                         r.events.map { "\(time($0.onset))\t\(time($0.offset))\t\(tabField($0.label)) (\(score($0.confidence)))\n" }.joined())
                 }
             case .json:
@@ -63,8 +69,10 @@ public enum ResultWriters {
                 }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                let data = try encoder.encode(Run(classes: policy.classes, thresholds: policy.thresholds, topK: policy.topK,
-                                                  provenance: run.map(Provenance.init), recordings: results))
+                let data = try encoder.encode(
+                    Run(
+                        classes: policy.classes, thresholds: policy.thresholds, topK: policy.topK,
+                        provenance: run.map(Provenance.init), recordings: results))
                 put("detections.json", String(decoding: data, as: UTF8.self))
             case .sqlite:
                 let path = dir + "/detections.sqlite"
@@ -112,17 +120,21 @@ public enum ResultWriters {
     /// `Begin File`, `Begin Path` (absolute) and `File Offset (s)` (the time in the file) say
     /// where each selection is.
     static func ravenCombined(_ results: [RecordingResult]) -> String {
-        let header = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)",
-                      "Begin File", "Begin Path", "File Offset (s)", "Species", "Confidence"]
+        let header = [
+            "Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)",
+            "Begin File", "Begin Path", "File Offset (s)", "Species", "Confidence",
+        ]
         var text = header.joined(separator: "\t") + "\n"
         var start = 0.0, n = 0
         for r in results {
             let absolute = URL(fileURLWithPath: r.path).standardizedFileURL.path
             for e in r.events {
                 n += 1
-                let fields = [String(n), "Spectrogram 1", "1", time(start + e.onset), time(start + e.offset), "50", "14000",
-                              tabField((r.path as NSString).lastPathComponent), tabField(absolute), time(e.onset),
-                              tabField(e.label), score(e.confidence)]
+                let fields = [
+                    String(n), "Spectrogram 1", "1", time(start + e.onset), time(start + e.offset), "50", "14000",
+                    tabField((r.path as NSString).lastPathComponent), tabField(absolute), time(e.onset),
+                    tabField(e.label), score(e.confidence),
+                ]
                 text += fields.joined(separator: "\t") + "\n"
             }
             start += r.duration

@@ -56,8 +56,10 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// This run's shard of a larger run (--shard), what `warbler merge` needs (InputSelection.swift).
     public var shard: ShardRecord?
 
-    public init(command: [String], started: Date, checkpoint: Checkpoint, settings: DetectConfig, policy: LabelPolicy,
-                thresholdSource: String, device: String, inputRoot: String, recordings: [Recording], files: [String]) {
+    public init(
+        command: [String], started: Date, checkpoint: Checkpoint, settings: DetectConfig, policy: LabelPolicy,
+        thresholdSource: String, device: String, inputRoot: String, recordings: [Recording], files: [String]
+    ) {
         self.command = command
         workingDirectory = FileManager.default.currentDirectoryPath
         self.started = RunRecord.timestamp(started)
@@ -107,7 +109,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
         for rel in previous where !keep.contains(rel) {
             let parts = rel.split(separator: "/", omittingEmptySubsequences: false)
             guard !rel.hasPrefix("/"), !parts.isEmpty, !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
-                  rel != fileName else { continue }
+                rel != fileName
+            else { continue }
             let path = folder + "/" + rel
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { continue }
@@ -126,7 +129,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
 
     /// Key/value pairs saying where results came from, for result files and the report.
     public var provenance: [(label: String, value: String)] {
-        [("warbler", warbler), ("command", command.joined(separator: " ")), ("checkpoint", checkpoint.path),
-         ("checkpoint sha256", checkpoint.sha256), ("thresholds", thresholdSource), ("started", started), ("finished", finished)]
+        [
+            ("warbler", warbler), ("command", command.joined(separator: " ")), ("checkpoint", checkpoint.path),
+            ("checkpoint sha256", checkpoint.sha256), ("thresholds", thresholdSource), ("started", started), ("finished", finished),
+        ]
     }
 }

@@ -44,8 +44,9 @@ public final class SEDScorer: WindowScorer {
         let clip = out.clipwise.toArray(), frames = out.framewise.toArray()
         let tOut = out.framewise.shape[1]
         return (0..<b).map { i in
-            WindowPrediction(clipwise: Array(clip[i * k..<(i + 1) * k]),
-                             framewise: (0..<tOut).map { j in Array(frames[(i * tOut + j) * k..<(i * tOut + j + 1) * k]) })
+            WindowPrediction(
+                clipwise: Array(clip[i * k..<(i + 1) * k]),
+                framewise: (0..<tOut).map { j in Array(frames[(i * tOut + j) * k..<(i * tOut + j + 1) * k]) })
         }
     }
 }

@@ -18,17 +18,18 @@ public enum SQLiteResults {
         do {
             let queue = try DatabaseQueue(path: tmp)
             try queue.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE recordings (id INTEGER PRIMARY KEY, recording TEXT NOT NULL UNIQUE, path TEXT NOT NULL, duration REAL NOT NULL);
-                    CREATE TABLE classes (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE, threshold REAL NOT NULL);
-                    CREATE TABLE windows (recording_id INTEGER NOT NULL REFERENCES recordings(id), start REAL NOT NULL, "end" REAL NOT NULL,
-                                          class_id INTEGER NOT NULL REFERENCES classes(id), score REAL NOT NULL);
-                    CREATE TABLE events (recording_id INTEGER NOT NULL REFERENCES recordings(id), class_id INTEGER NOT NULL REFERENCES classes(id),
-                                         onset REAL NOT NULL, offset REAL NOT NULL, confidence REAL NOT NULL);
-                    CREATE INDEX events_by_class ON events(class_id, confidence);
-                    CREATE INDEX windows_by_recording ON windows(recording_id, start);
-                    CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE recordings (id INTEGER PRIMARY KEY, recording TEXT NOT NULL UNIQUE, path TEXT NOT NULL, duration REAL NOT NULL);
+                        CREATE TABLE classes (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE, threshold REAL NOT NULL);
+                        CREATE TABLE windows (recording_id INTEGER NOT NULL REFERENCES recordings(id), start REAL NOT NULL, "end" REAL NOT NULL,
+                                              class_id INTEGER NOT NULL REFERENCES classes(id), score REAL NOT NULL);
+                        CREATE TABLE events (recording_id INTEGER NOT NULL REFERENCES recordings(id), class_id INTEGER NOT NULL REFERENCES classes(id),
+                                             onset REAL NOT NULL, offset REAL NOT NULL, confidence REAL NOT NULL);
+                        CREATE INDEX events_by_class ON events(class_id, confidence);
+                        CREATE INDEX windows_by_recording ON windows(recording_id, start);
+                        CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                        """)
                 if let run {
                     let e = JSONEncoder()
                     e.outputFormatting = [.sortedKeys]
@@ -38,13 +39,15 @@ public enum SQLiteResults {
                     }
                 }
                 for (k, label) in policy.classes.enumerated() {
-                    try db.execute(sql: "INSERT INTO classes (id, label, threshold) VALUES (?, ?, ?)",
-                                   arguments: [k + 1, label, Double(policy.thresholds[k])])
+                    try db.execute(
+                        sql: "INSERT INTO classes (id, label, threshold) VALUES (?, ?, ?)",
+                        arguments: [k + 1, label, Double(policy.thresholds[k])])
                 }
                 let classID = Dictionary(uniqueKeysWithValues: policy.classes.enumerated().map { ($1, $0 + 1) })
                 for (i, r) in results.enumerated() {
-                    try db.execute(sql: "INSERT INTO recordings (id, recording, path, duration) VALUES (?, ?, ?, ?)",
-                                   arguments: [i + 1, r.recording, r.path, r.duration])
+                    try db.execute(
+                        sql: "INSERT INTO recordings (id, recording, path, duration) VALUES (?, ?, ?, ?)",
+                        arguments: [i + 1, r.recording, r.path, r.duration])
                     let window = try db.makeStatement(sql: "INSERT INTO windows VALUES (?, ?, ?, ?, ?)")
                     for w in r.windows {
                         for (k, s) in w.scores.enumerated() {
@@ -53,8 +56,9 @@ public enum SQLiteResults {
                     }
                     for e in r.events {
                         guard let c = classID[e.label] else { continue }
-                        try db.execute(sql: "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
-                                       arguments: [i + 1, c, e.onset, e.offset, Double(e.confidence)])
+                        try db.execute(
+                            sql: "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
+                            arguments: [i + 1, c, e.onset, e.offset, Double(e.confidence)])
                     }
                 }
             }

@@ -142,8 +142,9 @@ public struct ShardMerge {
     static func journalled(_ r: RunRecord.Recording, run: DetectionRun, folder: String, policy: LabelPolicy, rule: EventRule) throws -> RecordingResult {
         let entryPath = run.journalPath(r.path)
         guard let data = FileManager.default.contents(atPath: entryPath),
-              let entry = try? JSONDecoder().decode(DetectionRun.JournalEntry.self, from: data),
-              entry.key.hasPrefix(r.path + "|") else {
+            let entry = try? JSONDecoder().decode(DetectionRun.JournalEntry.self, from: data),
+            entry.key.hasPrefix(r.path + "|")
+        else {
             throw DetectError("\(folder): the journal entry of \(r.path) is missing or damaged (\(entryPath)); run that shard again")
         }
         var result = entry.result

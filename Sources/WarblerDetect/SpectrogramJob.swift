@@ -79,9 +79,10 @@ public struct SpectrogramJob {
                 pooled.clamp(below: floor)
             }
             if let pngPath {
-                var figure = SpectrogramFigure(values: pooled.all, frames: pooled.columnCount, bins: c.nMels,
-                                               secondsPerFrame: Double(c.hopLength * pooled.factor) / Double(c.sampleRate),
-                                               binFrequencies: frontEnd.filterbank.centerFrequencies)
+                var figure = SpectrogramFigure(
+                    values: pooled.all, frames: pooled.columnCount, bins: c.nMels,
+                    secondsPerFrame: Double(c.hopLength * pooled.factor) / Double(c.sampleRate),
+                    binFrequencies: frontEnd.filterbank.centerFrequencies)
                 figure.title = URL(fileURLWithPath: input).lastPathComponent
                 figure.unit = c.decibels ? "dB" : ""
                 try figure.render().writePNG(to: pngPath)

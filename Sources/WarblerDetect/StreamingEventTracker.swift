@@ -48,7 +48,8 @@ public struct StreamingEventTracker {
             // A pending event is final once the merge gap has passed and no run that began
             // within the gap is still open (it could yet become an event and merge).
             if let p = pending[k], Double(f + 1 - p.end) / frameRate >= rule.mergeGap,
-               runStart[k].map({ Double($0 - p.end) / frameRate >= rule.mergeGap }) ?? true {
+                runStart[k].map({ Double($0 - p.end) / frameRate >= rule.mergeGap }) ?? true
+            {
                 emit(k, p, into: &out)
                 pending[k] = nil
             }
@@ -60,8 +61,9 @@ public struct StreamingEventTracker {
     /// Events of `push`/`finish` results as detections of `recording`, times in seconds.
     public func events(_ found: [(classIndex: Int, first: Int, end: Int, peak: Float)], recording: String, labels: [String]) -> [DetectedEvent] {
         found.map { e in
-            DetectedEvent(recording: recording, label: labels[e.classIndex],
-                          onset: Double(e.first) / frameRate, offset: Double(e.end) / frameRate, confidence: e.peak)
+            DetectedEvent(
+                recording: recording, label: labels[e.classIndex],
+                onset: Double(e.first) / frameRate, offset: Double(e.end) / frameRate, confidence: e.peak)
         }
     }
 

@@ -161,8 +161,9 @@ public final class FrontEnd: @unchecked Sendable {
                 for f in 0..<batch {
                     let dst = scratch.frames + f * nFFT
                     if f < valid {
-                        view.copyFrame(from: (t + f) * config.hopLength - pad, count: nFFT, padMode: config.padMode,
-                                       window: win.baseAddress!, into: dst)
+                        view.copyFrame(
+                            from: (t + f) * config.hopLength - pad, count: nFFT, padMode: config.padMode,
+                            window: win.baseAddress!, into: dst)
                     } else {
                         dst.update(repeating: 0, count: nFFT)
                     }

@@ -64,8 +64,10 @@ public struct MelFilterbank: Sendable {
     let sparseWeights: [Float]
 
     /// librosa.filters.mel(sr, n_fft, n_mels, fmin, fmax, htk, norm), float32.
-    public init(sampleRate: Int, nFFT: Int, melCount: Int, fMin: Double, fMax: Double,
-                scale: MelScale = .slaney, norm: MelNorm = .slaney) {
+    public init(
+        sampleRate: Int, nFFT: Int, melCount: Int, fMin: Double, fMax: Double,
+        scale: MelScale = .slaney, norm: MelNorm = .slaney
+    ) {
         self.melCount = melCount
         let bins = nFFT / 2 + 1
         binCount = bins
@@ -107,8 +109,9 @@ public struct MelFilterbank: Sendable {
     }
 
     public init(config: FrontEndConfig) {
-        self.init(sampleRate: config.sampleRate, nFFT: config.nFFT, melCount: config.nMels,
-                  fMin: config.fMin, fMax: config.effectiveFMax, scale: config.melScale, norm: config.melNorm)
+        self.init(
+            sampleRate: config.sampleRate, nFFT: config.nFFT, melCount: config.nMels,
+            fMin: config.fMin, fMax: config.effectiveFMax, scale: config.melScale, norm: config.melNorm)
     }
 
     /// Projects a batch of spectra stored bin-major, `power[k * 8 + f]` for bin k of frame f,

@@ -54,8 +54,10 @@ public struct ModelInput: Codable, Sendable, Equatable {
     /// The length of one model input (training crop, detection window), seconds.
     public var windowSeconds: Double
 
-    public init(frontEnd: FrontEndConfig = FrontEndConfig(), normalization: InputNormalization = .decibelsAround40,
-                windowSeconds: Double = 5) {
+    public init(
+        frontEnd: FrontEndConfig = FrontEndConfig(), normalization: InputNormalization = .decibelsAround40,
+        windowSeconds: Double = 5
+    ) {
         self.frontEnd = frontEnd
         self.normalization = normalization
         self.windowSeconds = windowSeconds
@@ -78,7 +80,8 @@ public struct ModelInput: Codable, Sendable, Equatable {
         try normalization.validate()
         let f = frontEnd
         guard f.sampleRate <= 768_000, f.nFFT <= 1 << 16, f.hopLength <= f.nFFT * 4, f.nMels <= 2048 else {
-            throw ModelInputError("the front-end's sizes are out of range (sample rate \(f.sampleRate) Hz, n-fft \(f.nFFT), hop \(f.hopLength), \(f.nMels) mels)")
+            throw ModelInputError(
+                "the front-end's sizes are out of range (sample rate \(f.sampleRate) Hz, n-fft \(f.nFFT), hop \(f.hopLength), \(f.nMels) mels)")
         }
         guard windowSeconds.isFinite, windowSeconds > 0, windowSeconds <= 600 else {
             throw ModelInputError("the window must be a positive length of at most 10 minutes, not \(windowSeconds) s")

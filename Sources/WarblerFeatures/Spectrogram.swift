@@ -9,8 +9,9 @@ public struct Spectrogram: Sendable, Equatable {
     public var values: [Float]
 
     public init(frameCount: Int, binCount: Int, values: [Float]) {
-        precondition(values.count == frameCount * binCount,
-                     "Spectrogram: \(values.count) values do not fill \(frameCount) frames x \(binCount) bins")
+        precondition(
+            values.count == frameCount * binCount,
+            "Spectrogram: \(values.count) values do not fill \(frameCount) frames x \(binCount) bins")
         self.frameCount = frameCount
         self.binCount = binCount
         self.values = values

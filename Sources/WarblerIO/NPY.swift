@@ -85,7 +85,7 @@ public enum NPY {
             throw bad("unsupported format version \(major)")
         }
         guard data.count >= headerStart + headerLength,
-              let header = String(data: data.subdata(in: headerStart..<headerStart + headerLength), encoding: .utf8)
+            let header = String(data: data.subdata(in: headerStart..<headerStart + headerLength), encoding: .utf8)
         else { throw bad("truncated header") }
         guard let descr = field("descr", in: header), let type = NPYType(rawValue: descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")))
         else { throw bad("unsupported element type in header \(header.trimmingCharacters(in: .whitespacesAndNewlines))") }
@@ -155,8 +155,9 @@ public enum NPY {
 
     private static func shapeField(in header: String) -> String? {
         guard let r = header.range(of: "'shape':"),
-              let open = header[r.upperBound...].firstIndex(of: "("),
-              let close = header[open...].firstIndex(of: ")") else { return nil }
+            let open = header[r.upperBound...].firstIndex(of: "("),
+            let close = header[open...].firstIndex(of: ")")
+        else { return nil }
         return String(header[header.index(after: open)..<close])
     }
 

@@ -5,7 +5,7 @@
 // With the lock held, `removeStaleTemporaryFiles` clears what a killed run left behind.
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 public final class RunLock {

@@ -38,8 +38,10 @@ public struct EvaluationError: Error, CustomStringConvertible, LocalizedError {
 public enum Evaluation {
     /// Scores `predictions` against `truth` row by row (every truth row needs a prediction).
     /// Scores become labels at `threshold(class)`.
-    public static func segments(truth: SegmentLabels, predictions: SegmentPredictions, predictionsPath: String,
-                                threshold: @escaping (String) -> Float, reportedThreshold: Float?) throws -> EvaluationReport {
+    public static func segments(
+        truth: SegmentLabels, predictions: SegmentPredictions, predictionsPath: String,
+        threshold: @escaping (String) -> Float, reportedThreshold: Float?
+    ) throws -> EvaluationReport {
         let predicted: SegmentLabels
         var scores: SegmentScores?
         switch predictions {
@@ -48,8 +50,9 @@ public enum Evaluation {
         }
         let missing = truth.rowIDs.filter { predicted.labels[$0] == nil }
         if let first = missing.first {
-            throw EvaluationError(description: "\(predictionsPath): no prediction for row '\(first)'"
-                                  + (missing.count > 1 ? " and \(missing.count - 1) more truth rows" : ""))
+            throw EvaluationError(
+                description: "\(predictionsPath): no prediction for row '\(first)'"
+                    + (missing.count > 1 ? " and \(missing.count - 1) more truth rows" : ""))
         }
         let t = truth.rowIDs.map { truth.labels[$0]! }
         let p = truth.rowIDs.map { predicted.labels[$0]! }
@@ -71,19 +74,22 @@ public enum Evaluation {
         }
         let labels = counts.keys.sorted().map { label -> LabelReport in
             let c = counts[label]!
-            return LabelReport(label: label, precision: c.precision, recall: c.recall, f1: c.f1, support: c.support,
-                               averagePrecision: ap[label])
+            return LabelReport(
+                label: label, precision: c.precision, recall: c.recall, f1: c.f1, support: c.support,
+                averagePrecision: ap[label])
         }
         let truthIDs = Set(truth.rowIDs)
-        return EvaluationReport(rows: t.count, rowWiseMicroF1: RowWiseF1.score(truth: t, predicted: p),
-                                threshold: scores == nil ? nil : reportedThreshold, meanAveragePrecision: mAP, paddedCMAP: cmAP,
-                                labels: labels, events: nil,
-                                unmatchedPredictionRows: predicted.rowIDs.filter { !truthIDs.contains($0) }.count)
+        return EvaluationReport(
+            rows: t.count, rowWiseMicroF1: RowWiseF1.score(truth: t, predicted: p),
+            threshold: scores == nil ? nil : reportedThreshold, meanAveragePrecision: mAP, paddedCMAP: cmAP,
+            labels: labels, events: nil,
+            unmatchedPredictionRows: predicted.rowIDs.filter { !truthIDs.contains($0) }.count)
     }
 
     public static func events(truth: [SoundEvent], predicted: [SoundEvent], onsetTolerance: Double) -> EventReport {
         let c = EventF1.counts(truth: truth, predicted: predicted, onsetTolerance: onsetTolerance)
-        return EventReport(onsetTolerance: onsetTolerance, truthEvents: truth.count, predictedEvents: predicted.count,
-                           matched: c.truePositives, precision: c.precision, recall: c.recall, f1: c.f1)
+        return EventReport(
+            onsetTolerance: onsetTolerance, truthEvents: truth.count, predictedEvents: predicted.count,
+            matched: c.truePositives, precision: c.precision, recall: c.recall, f1: c.f1)
     }
 }

@@ -69,8 +69,10 @@ public enum Thresholds {
 
     /// The global threshold: the middle of the plateau of grid thresholds whose row-wise micro
     /// F1 is within `tolerance` of the best, clamped to `bounds`; and the F1 at that threshold.
-    public static func robustGlobal(scores: [[Float]], truth: [Set<String>], classes: [String], tolerance: Double = 0.01,
-                                    bounds: ClosedRange<Float> = 0.1...0.9) -> (threshold: Float, f1: Double) {
+    public static func robustGlobal(
+        scores: [[Float]], truth: [Set<String>], classes: [String], tolerance: Double = 0.01,
+        bounds: ClosedRange<Float> = 0.1...0.9
+    ) -> (threshold: Float, f1: Double) {
         let curve = globalCurve(scores: scores, truth: truth, classes: classes)
         let t = min(max(grid[plateauMiddle(curve, tolerance: tolerance)], bounds.lowerBound), bounds.upperBound)
         return (t, RowWiseF1.score(truth: truth, predicted: scores.map { labels($0, classes: classes) { _ in t } }))
@@ -80,8 +82,10 @@ public enum Thresholds {
     /// `global` as t = (n t_class + prior global) / (n + prior) for a class with n positive rows
     /// (so a class with few positives keeps close to the global value), clamped to `bounds`. A
     /// class with no positive row gets `global`.
-    public static func robustPerClass(scores: [[Float]], truth: [[Bool]], global: Float, prior: Double = 20,
-                                      tolerance: Double = 0.01, bounds: ClosedRange<Float> = 0.1...0.9) -> [Float] {
+    public static func robustPerClass(
+        scores: [[Float]], truth: [[Bool]], global: Float, prior: Double = 20,
+        tolerance: Double = 0.01, bounds: ClosedRange<Float> = 0.1...0.9
+    ) -> [Float] {
         let classes = scores.first?.count ?? 0
         return (0..<classes).map { c in
             let positives = truth.filter { $0[c] }.count

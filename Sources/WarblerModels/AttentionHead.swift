@@ -12,8 +12,10 @@ public final class AttentionHead: Module {
     public let activation: SEDConfig.AttentionActivation
 
     /// PyTorch's default Conv1d initialisation.
-    public init(inputChannels: Int, classes: Int, activation: SEDConfig.AttentionActivation,
-                generator: inout some RandomNumberGenerator) throws {
+    public init(
+        inputChannels: Int, classes: Int, activation: SEDConfig.AttentionActivation,
+        generator: inout some RandomNumberGenerator
+    ) throws {
         att = try Conv1d(inputChannels: inputChannels, outputChannels: classes, kernelSize: 1, generator: &generator)
         cla = try Conv1d(inputChannels: inputChannels, outputChannels: classes, kernelSize: 1, generator: &generator)
         self.activation = activation

@@ -41,13 +41,17 @@ extension SEDModel {
             for (i, layer) in backbone.conv1.layers.enumerated() {
                 x = try layer(x)
                 guard let conv = layer as? Conv2d else { continue }
-                rows.append(LayerSummary(name: "backbone.conv1.\(i)", kind: "Conv2d \(conv.kernelSize.0)x\(conv.kernelSize.1)/\(conv.stride.0)",
-                                         outputShape: x.shape.dims, parameters: count(conv) + (i == 6 ? 0 : count(backbone.conv1[i + 1])),
-                                         flops: convFLOPs(conv, positions: area(x))))
+                rows.append(
+                    LayerSummary(
+                        name: "backbone.conv1.\(i)", kind: "Conv2d \(conv.kernelSize.0)x\(conv.kernelSize.1)/\(conv.stride.0)",
+                        outputShape: x.shape.dims, parameters: count(conv) + (i == 6 ? 0 : count(backbone.conv1[i + 1])),
+                        flops: convFLOPs(conv, positions: area(x))))
             }
             x = try backbone.bn1(x).relu().maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
-            rows.append(LayerSummary(name: "backbone.bn1+maxpool", kind: "BatchNorm2d, MaxPool2d 3x3/2", outputShape: x.shape.dims,
-                                     parameters: count(backbone.bn1), flops: 0))
+            rows.append(
+                LayerSummary(
+                    name: "backbone.bn1+maxpool", kind: "BatchNorm2d, MaxPool2d 3x3/2", outputShape: x.shape.dims,
+                    parameters: count(backbone.bn1), flops: 0))
             for (s, stage) in backbone.stages.enumerated() {
                 for (b, layer) in stage.layers.enumerated() {
                     guard let block = layer as? ResNeStBottleneck else { continue }
@@ -56,28 +60,37 @@ extension SEDModel {
                     let strided = area(x) != area(input)
                     // The split-attention conv runs before the avd pool (avdFirst false) at the input size.
                     let convArea = strided && !config.backbone.avdFirst && config.backbone.avd ? area(input) : area(x)
-                    var flops = convFLOPs(block.conv1, positions: area(input)) + convFLOPs(block.conv2.conv, positions: convArea)
+                    var flops =
+                        convFLOPs(block.conv1, positions: area(input)) + convFLOPs(block.conv2.conv, positions: convArea)
                         + convFLOPs(block.conv2.fc1, positions: 1) + convFLOPs(block.conv2.fc2, positions: 1)
                         + convFLOPs(block.conv3, positions: area(x))
                     if let down = block.downsample, let conv = down[1] as? Conv2d { flops += convFLOPs(conv, positions: area(x)) }
-                    rows.append(LayerSummary(name: "backbone.layer\(s + 1).\(b)", kind: "ResNeSt bottleneck" + (strided ? " /2" : ""),
-                                             outputShape: x.shape.dims, parameters: count(block), flops: flops))
+                    rows.append(
+                        LayerSummary(
+                            name: "backbone.layer\(s + 1).\(b)", kind: "ResNeSt bottleneck" + (strided ? " /2" : ""),
+                            outputShape: x.shape.dims, parameters: count(block), flops: flops))
                 }
             }
             let steps = x.shape[2]
-            rows.append(LayerSummary(name: "pool", kind: "frequency \(config.frequencyPooling.rawValue)",
-                                     outputShape: [1, steps, x.shape[1]], parameters: 0, flops: 0))
+            rows.append(
+                LayerSummary(
+                    name: "pool", kind: "frequency \(config.frequencyPooling.rawValue)",
+                    outputShape: [1, steps, x.shape[1]], parameters: 0, flops: 0))
             if let gru {
                 var flops = 0
                 for layer in 0..<gru.layers {
                     let input = layer == 0 ? gru.inputSize : 2 * gru.hiddenSize
                     flops += 2 * 2 * steps * 3 * gru.hiddenSize * (input + gru.hiddenSize)
                 }
-                rows.append(LayerSummary(name: "gru", kind: "GRU bidirectional x\(gru.layers)", outputShape: [1, steps, 2 * gru.hiddenSize],
-                                         parameters: count(gru), flops: flops))
+                rows.append(
+                    LayerSummary(
+                        name: "gru", kind: "GRU bidirectional x\(gru.layers)", outputShape: [1, steps, 2 * gru.hiddenSize],
+                        parameters: count(gru), flops: flops))
             }
-            rows.append(LayerSummary(name: "head", kind: "attention (att, cla)", outputShape: [1, config.classes],
-                                     parameters: count(head), flops: 2 * 2 * steps * head.att.weight.count))
+            rows.append(
+                LayerSummary(
+                    name: "head", kind: "attention (att, cla)", outputShape: [1, config.classes],
+                    parameters: count(head), flops: 2 * 2 * steps * head.att.weight.count))
             return ModelSummary(layers: rows, frames: frames, mels: mels)
         }
     }

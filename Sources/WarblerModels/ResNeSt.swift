@@ -35,13 +35,17 @@ public final class ResNeSt: Module, Layer {
             var downsample: Sequential?
             if stride != 1 || inputChannels != planes * 4 {
                 let pool: any Layer = stride == 1 ? Identity() : AvgPool2d(kernel: 2, stride: stride, ceilMode: true, countIncludePad: false)
-                downsample = Sequential([pool, try TimmInit.conv(inputChannels, planes * 4, kernel: 1, generator: &generator),
-                                         try BatchNorm2d(channels: planes * 4)])
+                downsample = Sequential([
+                    pool, try TimmInit.conv(inputChannels, planes * 4, kernel: 1, generator: &generator),
+                    try BatchNorm2d(channels: planes * 4),
+                ])
             }
             let stage = Sequential()
             for b in 0..<blocks {
-                stage.append(try ResNeStBottleneck(inputChannels: inputChannels, planes: planes, stride: b == 0 ? stride : 1,
-                                                   downsample: b == 0 ? downsample : nil, config: config, generator: &generator))
+                stage.append(
+                    try ResNeStBottleneck(
+                        inputChannels: inputChannels, planes: planes, stride: b == 0 ? stride : 1,
+                        downsample: b == 0 ? downsample : nil, config: config, generator: &generator))
                 inputChannels = planes * 4
             }
             stages.append(stage)

@@ -22,8 +22,10 @@ public final class ResNeStBottleneck: Module, Layer {
     public let bn3: BatchNorm2d
     public let downsample: Sequential?
 
-    init(inputChannels: Int, planes: Int, stride: Int, downsample: Sequential?, config: ResNeStConfig,
-         generator: inout some RandomNumberGenerator) throws {
+    init(
+        inputChannels: Int, planes: Int, stride: Int, downsample: Sequential?, config: ResNeStConfig,
+        generator: inout some RandomNumberGenerator
+    ) throws {
         let width = Int(Double(planes) * (Double(config.baseWidth) / 64)) * config.cardinality
         let avdPool = config.avd && stride > 1 ? AvgPool2d(kernel: 3, stride: stride, padding: 1) : nil
         let convStride = avdPool == nil ? stride : 1
@@ -31,8 +33,9 @@ public final class ResNeStBottleneck: Module, Layer {
         avdLast = config.avdFirst ? nil : avdPool
         conv1 = try TimmInit.conv(inputChannels, width, kernel: 1, generator: &generator)
         bn1 = try BatchNorm2d(channels: width)
-        conv2 = try SplitAttention(inputChannels: width, outputChannels: width, stride: convStride, padding: 1, dilation: 1,
-                                   cardinality: config.cardinality, radix: config.radix, generator: &generator)
+        conv2 = try SplitAttention(
+            inputChannels: width, outputChannels: width, stride: convStride, padding: 1, dilation: 1,
+            cardinality: config.cardinality, radix: config.radix, generator: &generator)
         conv3 = try TimmInit.conv(width, planes * 4, kernel: 1, generator: &generator)
         let lastNorm = try BatchNorm2d(channels: planes * 4)
         // timm's zero_init_last: each residual branch starts as zero.

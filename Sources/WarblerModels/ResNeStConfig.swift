@@ -25,8 +25,10 @@ public struct ResNeStConfig: Codable, Equatable, Sendable {
     /// Channels of the input image (1 for a log-mel spectrogram).
     public var inChannels: Int = 1
 
-    public init(layers: [Int], channels: [Int] = [64, 128, 256, 512], stemWidth: Int = 32, baseWidth: Int = 64,
-                cardinality: Int = 1, radix: Int = 2, avd: Bool = true, avdFirst: Bool = false, inChannels: Int = 1) {
+    public init(
+        layers: [Int], channels: [Int] = [64, 128, 256, 512], stemWidth: Int = 32, baseWidth: Int = 64,
+        cardinality: Int = 1, radix: Int = 2, avd: Bool = true, avdFirst: Bool = false, inChannels: Int = 1
+    ) {
         self.layers = layers
         self.channels = channels
         self.stemWidth = stemWidth

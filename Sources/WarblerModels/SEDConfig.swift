@@ -34,9 +34,11 @@ public struct SEDConfig: Codable, Equatable, Sendable {
     public var frequencyPooling: FrequencyPooling
     public var attentionActivation: AttentionActivation
 
-    public init(arch: String, backbone: ResNeStConfig, classes: Int, gruHidden: Int = 256, gruLayers: Int = 1,
-                dropout: Float = 0.2, frequencyPooling: FrequencyPooling = .meanMax,
-                attentionActivation: AttentionActivation = .tanh) {
+    public init(
+        arch: String, backbone: ResNeStConfig, classes: Int, gruHidden: Int = 256, gruLayers: Int = 1,
+        dropout: Float = 0.2, frequencyPooling: FrequencyPooling = .meanMax,
+        attentionActivation: AttentionActivation = .tanh
+    ) {
         self.arch = arch
         self.backbone = backbone
         self.classes = classes
@@ -48,8 +50,10 @@ public struct SEDConfig: Codable, Equatable, Sendable {
     }
 
     /// A config for a named backbone (see `ResNeStConfig.named`); throws for an unknown name.
-    public init(arch: String, classes: Int, gruHidden: Int = 256, gruLayers: Int = 1, dropout: Float = 0.2,
-                inChannels: Int = 1) throws {
+    public init(
+        arch: String, classes: Int, gruHidden: Int = 256, gruLayers: Int = 1, dropout: Float = 0.2,
+        inChannels: Int = 1
+    ) throws {
         guard let backbone = ResNeStConfig.named(arch, inChannels: inChannels) else {
             let known = ResNeStConfig.named.keys.sorted().joined(separator: ", ")
             throw ModelError("unknown architecture \"\(arch)\" (known: \(known))")
@@ -74,7 +78,8 @@ public struct SEDConfig: Codable, Equatable, Sendable {
             backbone = named
         } else {
             let known = ResNeStConfig.named.keys.sorted().joined(separator: ", ")
-            throw DecodingError.dataCorruptedError(forKey: .backbone, in: c,
+            throw DecodingError.dataCorruptedError(
+                forKey: .backbone, in: c,
                 debugDescription: "no \"backbone\" given and \"\(arch)\" is not a known architecture (\(known))")
         }
         classes = try c.decode(Int.self, forKey: .classes)
@@ -98,7 +103,9 @@ public struct SEDConfig: Codable, Equatable, Sendable {
         // A config read from a file is untrusted: bound the sizes so that products such as
         // headInputChannels (2 * gruHidden) cannot overflow (Fuzz/FuzzConfig trapped there).
         guard classes <= 100_000, gruHidden <= 16_384, gruLayers <= 16, backbone.channels.allSatisfy({ $0 <= 16_384 }) else {
-            throw ModelError("SED config: a size is beyond any real model (classes \(classes) <= 100000, gruHidden \(gruHidden) and channels \(backbone.channels) <= 16384, gruLayers \(gruLayers) <= 16)")
+            throw ModelError(
+                "SED config: a size is beyond any real model (classes \(classes) <= 100000, gruHidden \(gruHidden) and channels \(backbone.channels) <= 16384, gruLayers \(gruLayers) <= 16)"
+            )
         }
     }
 }

@@ -39,13 +39,15 @@ public final class SEDModel: Module {
         backbone = try ResNeSt(config: config.backbone, generator: &generator)
         dropout = try Dropout(probability: config.dropout, seed: generator.next())
         if config.gruLayers > 0 {
-            gru = try GRU(inputSize: config.backbone.outputChannels, hiddenSize: config.gruHidden, layers: config.gruLayers,
-                          bidirectional: true, batchFirst: true, generator: &generator)
+            gru = try GRU(
+                inputSize: config.backbone.outputChannels, hiddenSize: config.gruHidden, layers: config.gruLayers,
+                bidirectional: true, batchFirst: true, generator: &generator)
         } else {
             gru = nil
         }
-        head = try AttentionHead(inputChannels: config.headInputChannels, classes: config.classes,
-                                 activation: config.attentionActivation, generator: &generator)
+        head = try AttentionHead(
+            inputChannels: config.headInputChannels, classes: config.classes,
+            activation: config.attentionActivation, generator: &generator)
     }
 
     /// x: [B, 1, frames, mels] (a batch of log-mels, time along H) -> clipwise [B, K] and
@@ -55,11 +57,11 @@ public final class SEDModel: Module {
             throw TensorError("SEDModel", "needs input [B, \(config.backbone.inChannels), frames, mels], got \(x.shape)")
         }
         let frames = x.shape[2]
-        let features = try backbone(x)                          // [B, C, T', F']
-        let pooled = try poolFrequency(features)                 // [B, C, T']
-        var sequence = try dropout(pooled.transposed(1, 2))      // [B, T', C]
-        if let gru { sequence = try gru(sequence).output }       // [B, T', 2H]
-        let (clipwise, scores) = try head(sequence.transposed(1, 2))   // [B, K], [B, K, T']
+        let features = try backbone(x)  // [B, C, T', F']
+        let pooled = try poolFrequency(features)  // [B, C, T']
+        var sequence = try dropout(pooled.transposed(1, 2))  // [B, T', C]
+        if let gru { sequence = try gru(sequence).output }  // [B, T', 2H]
+        let (clipwise, scores) = try head(sequence.transposed(1, 2))  // [B, K], [B, K, T']
         let framewise = try scores.interpolatedLinear(size: frames, axis: 2).transposed(1, 2)
         return SEDOutput(clipwise: clipwise, framewise: framewise)
     }

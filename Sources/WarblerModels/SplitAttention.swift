@@ -29,12 +29,15 @@ public final class SplitAttention: Module, Layer {
     }
 
     /// in -> out channels through a k x k conv (stride, padding, dilation as given).
-    init(inputChannels: Int, outputChannels: Int, kernelSize: Int = 3, stride: Int, padding: Int, dilation: Int,
-         cardinality: Int, radix: Int, generator: inout some RandomNumberGenerator) throws {
+    init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int = 3, stride: Int, padding: Int, dilation: Int,
+        cardinality: Int, radix: Int, generator: inout some RandomNumberGenerator
+    ) throws {
         let mid = outputChannels * radix
         let attention = Self.makeDivisible(Double(inputChannels * radix) * 0.25, divisor: 8, minimum: 32)
-        conv = try TimmInit.conv(inputChannels, mid, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation,
-                                 groups: cardinality * radix, generator: &generator)
+        conv = try TimmInit.conv(
+            inputChannels, mid, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation,
+            groups: cardinality * radix, generator: &generator)
         bn0 = try BatchNorm2d(channels: mid)
         fc1 = try TimmInit.conv(outputChannels, attention, kernel: 1, groups: cardinality, bias: true, generator: &generator)
         bn1 = try BatchNorm2d(channels: attention)

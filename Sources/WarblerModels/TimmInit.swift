@@ -13,17 +13,21 @@ struct CheckpointPlaceholder: PlaceholderGenerator {
 }
 
 enum TimmInit {
-    static func conv(_ inputChannels: Int, _ outputChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                     dilation: Int = 1, groups: Int = 1, bias: Bool = false,
-                     generator: inout some RandomNumberGenerator) throws -> Conv2d {
+    static func conv(
+        _ inputChannels: Int, _ outputChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+        dilation: Int = 1, groups: Int = 1, bias: Bool = false,
+        generator: inout some RandomNumberGenerator
+    ) throws -> Conv2d {
         guard inputChannels % groups == 0, outputChannels % groups == 0 else {
             throw ModelError("a convolution \(inputChannels) -> \(outputChannels) channels cannot have \(groups) groups")
         }
         let shape: Shape = [outputChannels, inputChannels / groups, kernel, kernel]
-        let weight = generator is CheckpointPlaceholder
+        let weight =
+            generator is CheckpointPlaceholder
             ? try Tensor.zeros(shape, requiresGrad: true) : try Init.kaimingNormalFanOut(shape, generator: &generator)
         let b = bias ? try Init.uniform([outputChannels], bound: 1 / Float(try Init.fanIn(shape)).squareRoot(), generator: &generator) : nil
-        return try Conv2d(weight: weight, bias: b, stride: (stride, stride), padding: (padding, padding),
-                          dilation: (dilation, dilation), groups: groups)
+        return try Conv2d(
+            weight: weight, bias: b, stride: (stride, stride), padding: (padding, padding),
+            dilation: (dilation, dilation), groups: groups)
     }
 }

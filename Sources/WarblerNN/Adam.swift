@@ -22,10 +22,13 @@ public class Adam: Optimizer {
     var state: OptimizerState
 
     /// torch.optim.Adam's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.
-    public convenience init(parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
-                            eps: Float = 1e-8, weightDecay: Float = 0) throws {
-        try self.init(parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
-                      weightDecay: weightDecay, decoupled: false)
+    public convenience init(
+        parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+        eps: Float = 1e-8, weightDecay: Float = 0
+    ) throws {
+        try self.init(
+            parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
+            weightDecay: weightDecay, decoupled: false)
     }
 
     init(parameters: [Tensor], learningRate: Float, betas: (Float, Float), eps: Float, weightDecay: Float, decoupled: Bool) throws {
@@ -51,9 +54,11 @@ public class Adam: Optimizer {
             let (s, stepSize, bc2Sqrt) = try advance(i, p)
             // The decoupled decay factor rounded to float32, as PyTorch's kernels round it.
             let decay = Float(1 - Double(learningRate) * Double(weightDecay))
-            try p.adamStep(gradient: gradient, expAvg: s["exp_avg"]!, expAvgSq: s["exp_avg_sq"]!,
-                           AdamStep(beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: weightDecay,
-                                    decoupled: decoupledWeightDecay, decay: decay, stepSize: stepSize, bc2Sqrt: bc2Sqrt))
+            try p.adamStep(
+                gradient: gradient, expAvg: s["exp_avg"]!, expAvgSq: s["exp_avg_sq"]!,
+                AdamStep(
+                    beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: weightDecay,
+                    decoupled: decoupledWeightDecay, decay: decay, stepSize: stepSize, bc2Sqrt: bc2Sqrt))
         }
     }
 
@@ -62,15 +67,19 @@ public class Adam: Optimizer {
     /// with the step size -lr / (1 - beta1^step) and sqrt(1 - beta2^step), as PyTorch rounds them.
     private func advance(_ i: Int, _ p: Tensor) throws -> (state: [String: Tensor], stepSize: Float, bc2Sqrt: Float) {
         if state.state[i].isEmpty {
-            state.state[i] = ["step": try Tensor.zeros([]), "exp_avg": try Tensor.zeros(p.shape, device: p.device),
-                              "exp_avg_sq": try Tensor.zeros(p.shape, device: p.device)]
+            state.state[i] = [
+                "step": try Tensor.zeros([]), "exp_avg": try Tensor.zeros(p.shape, device: p.device),
+                "exp_avg_sq": try Tensor.zeros(p.shape, device: p.device),
+            ]
         }
         for name in ["exp_avg", "exp_avg_sq"] where state.state[i][name]!.device != p.device {
             state.state[i][name] = try state.state[i][name]!.on(p.device)
         }
         let s = state.state[i]
         var step: Float = 0
-        s["step"]!.update { $0[0] += 1; step = $0[0] }
+        s["step"]!.update {
+            $0[0] += 1; step = $0[0]
+        }
         let bc1 = 1 - Foundation.pow(Double(betas.0), Double(step))
         let bc2 = 1 - Foundation.pow(Double(betas.1), Double(step))
         return (s, Float(-(Double(learningRate) / bc1)), Float(bc2.squareRoot()))
@@ -87,9 +96,12 @@ public class Adam: Optimizer {
 /// lr * weightDecay before the Adam step instead of the decay entering the gradient.
 public final class AdamW: Adam {
     /// torch.optim.AdamW's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 1e-2.
-    public init(parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
-                eps: Float = 1e-8, weightDecay: Float = 1e-2) throws {
-        try super.init(parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
-                       weightDecay: weightDecay, decoupled: true)
+    public init(
+        parameters: [Tensor], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+        eps: Float = 1e-8, weightDecay: Float = 1e-2
+    ) throws {
+        try super.init(
+            parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
+            weightDecay: weightDecay, decoupled: true)
     }
 }

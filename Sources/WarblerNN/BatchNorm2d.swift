@@ -50,7 +50,8 @@ public final class BatchNorm2d: Module, Layer {
             return relu ? x.relu() : x
         }
         if isTraining { numBatchesTracked.increment(by: 1) }
-        return try x.batchNorm(runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
-                               training: isTraining, momentum: momentum, eps: eps, relu: relu)
+        return try x.batchNorm(
+            runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+            training: isTraining, momentum: momentum, eps: eps, relu: relu)
     }
 }

@@ -20,11 +20,14 @@ public final class Conv2d: Module, Layer {
     /// PyTorch's initialisation (torch.nn.Conv2d.reset_parameters): weight by
     /// kaiming_uniform(a: sqrt(5)), i.e. U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with
     /// fanIn = C/groups * kH * kW, then bias from the same range, drawn in that order.
-    public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
-                generator: inout some RandomNumberGenerator) throws {
+    public convenience init(
+        inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+        padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+        generator: inout some RandomNumberGenerator
+    ) throws {
         guard inputChannels > 0, outputChannels > 0, groups > 0,
-              inputChannels % groups == 0, outputChannels % groups == 0 else {
+            inputChannels % groups == 0, outputChannels % groups == 0
+        else {
             throw TensorError("Conv2d", "channels \(inputChannels) -> \(outputChannels) must be positive multiples of groups \(groups)")
         }
         guard kernelSize.0 > 0, kernelSize.1 > 0 else { throw TensorError("Conv2d", "kernel size \(kernelSize) must be positive") }
@@ -35,16 +38,21 @@ public final class Conv2d: Module, Layer {
     }
 
     /// Square kernel, stride, padding and dilation.
-    public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: inout some RandomNumberGenerator) throws {
-        try self.init(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: (kernelSize, kernelSize),
-                      stride: (stride, stride), padding: (padding, padding), dilation: (dilation, dilation), groups: groups,
-                      bias: bias, generator: &generator)
+    public convenience init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: inout some RandomNumberGenerator
+    ) throws {
+        try self.init(
+            inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: (kernelSize, kernelSize),
+            stride: (stride, stride), padding: (padding, padding), dilation: (dilation, dilation), groups: groups,
+            bias: bias, generator: &generator)
     }
 
     /// A layer over existing tensors; they become its parameters.
-    public init(weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                dilation: (Int, Int) = (1, 1), groups: Int = 1) throws {
+    public init(
+        weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+        dilation: (Int, Int) = (1, 1), groups: Int = 1
+    ) throws {
         guard weight.rank == 4 else { throw TensorError("Conv2d", "weight must be [O, C/groups, kH, kW], got \(weight.shape)") }
         if let bias, bias.shape != Shape([weight.shape[0]]) {
             throw TensorError("Conv2d", "bias \(bias.shape) does not match weight \(weight.shape)")
@@ -78,11 +86,15 @@ public final class Conv1d: Module, Layer {
     public var outputChannels: Int { weight.shape[0] }
 
     /// PyTorch's initialisation (torch.nn.Conv1d.reset_parameters), as Conv2d's.
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: inout some RandomNumberGenerator) throws {
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: inout some RandomNumberGenerator
+    ) throws {
         guard inputChannels > 0, outputChannels > 0, groups > 0, kernelSize > 0,
-              inputChannels % groups == 0, outputChannels % groups == 0 else {
-            throw TensorError("Conv1d", "channels \(inputChannels) -> \(outputChannels) must be positive multiples of groups \(groups), kernel \(kernelSize) positive")
+            inputChannels % groups == 0, outputChannels % groups == 0
+        else {
+            throw TensorError(
+                "Conv1d", "channels \(inputChannels) -> \(outputChannels) must be positive multiples of groups \(groups), kernel \(kernelSize) positive")
         }
         let shape: Shape = [outputChannels, inputChannels / groups, kernelSize]
         weight = try Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: &generator)

@@ -42,7 +42,8 @@ extension GRU {
             var outputs: [Tensor] = []
             for d in 0..<directionCount {
                 let index = layer * directionCount + d
-                let start = try h0.map { try $0.sliced(0, index..<index + 1).reshaped(batch, hiddenSize) }
+                let start =
+                    try h0.map { try $0.sliced(0, index..<index + 1).reshaped(batch, hiddenSize) }
                     ?? Tensor.zeros([batch, hiddenSize], device: x.device)
                 let (out, last) = try run(directions[index], layerInput, start, reverse: d == 1)
                 outputs.append(out)
@@ -69,8 +70,9 @@ extension GRU {
     func run(_ w: Direction, _ x: Tensor, _ h: Tensor, reverse: Bool) throws -> (Tensor, Tensor) {
         // All steps' input projections in one GEMM: [T, B, 3H].
         let gi = try x.linear(weight: w.weightIH, bias: w.biasIH)
-        let (outputs, last) = try Tensor.gruSequence(inputProjections: gi, weightHH: w.weightHH, biasHH: w.biasHH,
-                                                     initialHidden: h, reverse: reverse)
+        let (outputs, last) = try Tensor.gruSequence(
+            inputProjections: gi, weightHH: w.weightHH, biasHH: w.biasHH,
+            initialHidden: h, reverse: reverse)
         return (outputs, last)
     }
 }

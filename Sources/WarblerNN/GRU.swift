@@ -34,8 +34,10 @@ public final class GRU: Module {
 
     /// PyTorch's initialisation (torch.nn.GRU.reset_parameters): every weight and bias from
     /// U(-1/sqrt(H), 1/sqrt(H)), drawn in parameter order from `generator`.
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, bidirectional: Bool = false,
-                batchFirst: Bool = false, dropout: Float = 0, generator: inout some RandomNumberGenerator) throws {
+    public init(
+        inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, bidirectional: Bool = false,
+        batchFirst: Bool = false, dropout: Float = 0, generator: inout some RandomNumberGenerator
+    ) throws {
         guard inputSize > 0, hiddenSize > 0, layers > 0 else {
             throw TensorError("GRU", "inputSize \(inputSize), hiddenSize \(hiddenSize) and layers \(layers) must be positive")
         }
@@ -52,12 +54,13 @@ public final class GRU: Module {
         for layer in 0..<layers {
             let inSize = layer == 0 ? inputSize : hiddenSize * (bidirectional ? 2 : 1)
             for reverse in bidirectional ? [false, true] : [false] {
-                dirs.append(Direction(
-                    suffix: "_l\(layer)" + (reverse ? "_reverse" : ""),
-                    weightIH: try Init.uniform([h3, inSize], bound: bound, generator: &generator),
-                    weightHH: try Init.uniform([h3, hiddenSize], bound: bound, generator: &generator),
-                    biasIH: bias ? try Init.uniform([h3], bound: bound, generator: &generator) : nil,
-                    biasHH: bias ? try Init.uniform([h3], bound: bound, generator: &generator) : nil))
+                dirs.append(
+                    Direction(
+                        suffix: "_l\(layer)" + (reverse ? "_reverse" : ""),
+                        weightIH: try Init.uniform([h3, inSize], bound: bound, generator: &generator),
+                        weightHH: try Init.uniform([h3, hiddenSize], bound: bound, generator: &generator),
+                        biasIH: bias ? try Init.uniform([h3], bound: bound, generator: &generator) : nil,
+                        biasHH: bias ? try Init.uniform([h3], bound: bound, generator: &generator) : nil))
             }
         }
         directions = dirs

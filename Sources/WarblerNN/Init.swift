@@ -13,7 +13,8 @@ public enum Init {
     /// A zero bound gives zeros (PyTorch's Linear bias when fan_in is 0).
     public static func uniform(_ shape: Shape, bound: Float, generator: inout some RandomNumberGenerator) throws -> Tensor {
         if generator is any PlaceholderGenerator { return try Tensor.zeros(shape, requiresGrad: true) }
-        let values = bound > 0
+        let values =
+            bound > 0
             ? (0..<shape.count).map { _ in Float.random(in: -bound..<bound, using: &generator) }
             : [Float](repeating: 0, count: shape.count)
         return try Tensor(values, shape: shape, requiresGrad: true)

@@ -75,8 +75,9 @@ extension Module {
             return .init(key: key, expected: t.shape, found: v.shape)
         }
         if !mismatched.isEmpty || (strict && !(missing.isEmpty && unexpected.isEmpty)) {
-            throw StateDictError(module: String(describing: type(of: self)),
-                                 missing: strict ? missing : [], unexpected: strict ? unexpected : [], mismatched: mismatched)
+            throw StateDictError(
+                module: String(describing: type(of: self)),
+                missing: strict ? missing : [], unexpected: strict ? unexpected : [], mismatched: mismatched)
         }
         try GradMode.withoutGradients {
             // A value on another device (a host checkpoint for a model on a GPU) is moved first.

@@ -129,8 +129,9 @@ extension Module {
         func visit(_ m: Module, _ path: String) {
             let id = ObjectIdentifier(m)
             guard !ancestors.contains(id), !unique || seen.insert(id).inserted else { return }
-            assert(m.unregisteredMembers().isEmpty,
-                   "\(type(of: m)) at '\(path)' leaves \(m.unregisteredMembers()) out of children/ownParameters/ownBuffers")
+            assert(
+                m.unregisteredMembers().isEmpty,
+                "\(type(of: m)) at '\(path)' leaves \(m.unregisteredMembers()) out of children/ownParameters/ownBuffers")
             out.append((path, m))
             ancestors.insert(id)
             for (name, child) in m.children { visit(child, path.isEmpty ? name : path + "." + name) }

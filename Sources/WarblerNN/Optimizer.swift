@@ -55,7 +55,8 @@ struct OptimizerState {
         for (key, value) in dict.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count == 3, parts[0] == "state", let i = Int(parts[1]), parameters.indices.contains(i),
-                  names.contains(String(parts[2])) else {
+                names.contains(String(parts[2]))
+            else {
                 problems.append("unexpected key \(key)")
                 continue
             }

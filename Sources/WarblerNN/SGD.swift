@@ -18,8 +18,10 @@ public final class SGD: Optimizer {
 
     /// Rejects what PyTorch rejects: negative rates, and Nesterov without momentum or with
     /// dampening.
-    public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-                nesterov: Bool = false, weightDecay: Float = 0) throws {
+    public init(
+        parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+        nesterov: Bool = false, weightDecay: Float = 0
+    ) throws {
         guard learningRate >= 0, momentum >= 0, weightDecay >= 0 else {
             throw TensorError("SGD", "learning rate \(learningRate), momentum \(momentum) and weight decay \(weightDecay) must not be negative")
         }

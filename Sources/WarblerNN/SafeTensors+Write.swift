@@ -20,8 +20,10 @@ extension SafeTensors {
 
     /// Writes `tensors` with `config` encoded as JSON (sorted keys) in the metadata under
     /// "config", plus any other `metadata`. `SafeTensorsFile.config(_:)` reads it back.
-    public static func write(_ tensors: [String: Tensor], config: some Encodable, metadata: [String: String] = [:],
-                             to path: String) throws {
+    public static func write(
+        _ tensors: [String: Tensor], config: some Encodable, metadata: [String: String] = [:],
+        to path: String
+    ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var meta = metadata

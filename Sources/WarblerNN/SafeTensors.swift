@@ -68,7 +68,8 @@ public enum SafeTensors {
         }
         let headerBytes = data.subdata(in: data.startIndex + 8..<data.startIndex + dataStart)
         guard headerBytes.first == UInt8(ascii: "{"),
-              let object = try? JSONSerialization.jsonObject(with: headerBytes), let header = object as? [String: Any] else {
+            let object = try? JSONSerialization.jsonObject(with: headerBytes), let header = object as? [String: Any]
+        else {
             throw fail("has a bad header: it is not a JSON object.")
         }
         let dataLength = data.count - dataStart
@@ -81,7 +82,8 @@ public enum SafeTensors {
         }
         for (name, entry) in header.sorted(by: { $0.key < $1.key }) where name != "__metadata__" {
             guard let info = entry as? [String: Any], let dtypeName = info["dtype"] as? String,
-                  let dims = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else {
+                let dims = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
+            else {
                 throw fail("has a bad header: tensor \"\(name)\" needs a string dtype, an integer shape and two integer data_offsets.")
             }
             guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
@@ -97,7 +99,9 @@ public enum SafeTensors {
             var overflow = false
             for d in dims + [dtype.byteCount] where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: d) }
             guard !overflow, count == end - begin else {
-                throw fail("tensor \"\(name)\": shape \(dims) of \(dtype.rawValue) needs \(overflow ? "too many" : String(count)) bytes but data_offsets [\(begin), \(end)] hold \(end - begin).")
+                throw fail(
+                    "tensor \"\(name)\": shape \(dims) of \(dtype.rawValue) needs \(overflow ? "too many" : String(count)) bytes but data_offsets [\(begin), \(end)] hold \(end - begin)."
+                )
             }
             let values = data.withUnsafeBytes { raw in
                 dtype.floats(from: UnsafeRawBufferPointer(rebasing: raw[dataStart + begin..<dataStart + end]), count: count / dtype.byteCount)

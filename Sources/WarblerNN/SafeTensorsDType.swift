@@ -5,7 +5,7 @@
 import Foundation
 
 #if _endian(big)
-#error("SafeTensors reads and writes little-endian data with plain copies; big-endian hosts are not supported.")
+    #error("SafeTensors reads and writes little-endian data with plain copies; big-endian hosts are not supported.")
 #endif
 
 public enum SafeTensorsDType: String, CaseIterable, Sendable {

@@ -30,7 +30,7 @@ public enum Colormap {
     /// Lookup-table index of `t`: clamped to 0...1, rounded to the nearest of `tableSize`
     /// entries, NaN -> 0.
     static func tableIndex(_ t: Float) -> Int {
-        guard t > 0 else { return 0 }                    // also catches NaN
+        guard t > 0 else { return 0 }  // also catches NaN
         guard t < 1 else { return tableSize - 1 }
         return Int((t * Float(tableSize - 1)).rounded())
     }
@@ -38,7 +38,7 @@ public enum Colormap {
     static let warblerTable: [RGB] = {
         var table: [RGB] = []
         var previousLightness = -Double.infinity
-        for i in 0 ..< tableSize {
+        for i in 0..<tableSize {
             let ideal = warblerColor(at: Double(i) / Double(tableSize - 1))
             let color = nearestColor(to: ideal, lighterThan: previousLightness)
             table.append(color)
@@ -47,12 +47,12 @@ public enum Colormap {
         return table
     }()
 
-    static let grayscaleTable: [RGB] = (0 ..< tableSize).map { i in RGB(gray: UInt8(i)) }
+    static let grayscaleTable: [RGB] = (0..<tableSize).map { i in RGB(gray: UInt8(i)) }
 
     /// The design of `warbler` before quantisation: an OKLab point for each t in 0...1.
     static func warblerColor(at t: Double) -> OKLab {
         let lightness = 0.27 + (0.94 - 0.27) * t
-        let hueDegrees = 305.0 - 200.0 * t                  // violet -> blue -> teal -> green -> yellow
+        let hueDegrees = 305.0 - 200.0 * t  // violet -> blue -> teal -> green -> yellow
         let chroma = 0.10 + 0.08 * t * t
         return OKLab(lightness: lightness, chroma: chroma, hue: hueDegrees * .pi / 180).clippedToSRGB()
     }
@@ -64,15 +64,16 @@ extension Colormap {
     static func nearestColor(to ideal: OKLab, lighterThan minimum: Double) -> RGB {
         let rounded = ideal.rgb
         var best = rounded, bestDistance = Double.infinity
-        for dr in -1 ... 1 {
-            for dg in -1 ... 1 {
-                for db in -1 ... 1 {
+        for dr in -1...1 {
+            for dg in -1...1 {
+                for db in -1...1 {
                     let r = Int(rounded.r) + dr, g = Int(rounded.g) + dg, b = Int(rounded.b) + db
-                    guard (0 ... 255).contains(r), (0 ... 255).contains(g), (0 ... 255).contains(b) else { continue }
+                    guard (0...255).contains(r), (0...255).contains(g), (0...255).contains(b) else { continue }
                     let candidate = RGB(r: UInt8(r), g: UInt8(g), b: UInt8(b))
                     let lab = OKLab(candidate)
                     guard lab.l > minimum else { continue }
-                    let distance = (lab.l - ideal.l) * (lab.l - ideal.l) + (lab.a - ideal.a) * (lab.a - ideal.a)
+                    let distance =
+                        (lab.l - ideal.l) * (lab.l - ideal.l) + (lab.a - ideal.a) * (lab.a - ideal.a)
                         + (lab.b - ideal.b) * (lab.b - ideal.b)
                     if distance < bestDistance { best = candidate; bestDistance = distance }
                 }
@@ -90,7 +91,7 @@ extension OKLab {
         let chroma = (a * a + b * b).squareRoot()
         let hue = atan2(b, a)
         var inside = 0.0, outside = chroma
-        for _ in 0 ..< 40 {
+        for _ in 0..<40 {
             let mid = (inside + outside) / 2
             if OKLab(lightness: l, chroma: mid, hue: hue).isInSRGBGamut { inside = mid } else { outside = mid }
         }

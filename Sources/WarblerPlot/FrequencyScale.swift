@@ -10,20 +10,20 @@ struct FrequencyScale: Sendable {
     /// Nil unless `centres` has one finite, strictly increasing entry per bin (at least one bin).
     init?(binFrequencies: [Double], bins: Int) {
         guard bins > 0, binFrequencies.count == bins, binFrequencies.allSatisfy(\.isFinite) else { return nil }
-        for i in 1 ..< max(1, bins) where !(binFrequencies[i] > binFrequencies[i - 1]) { return nil }
+        for i in 1..<max(1, bins) where !(binFrequencies[i] > binFrequencies[i - 1]) { return nil }
         self.centres = binFrequencies
     }
 
     /// A scale whose "frequency" is the bin index (centre of bin b = b), for tables that are unusable.
     init(binIndicesOf bins: Int) {
-        self.centres = (0 ..< max(1, bins)).map(Double.init)
+        self.centres = (0..<max(1, bins)).map(Double.init)
     }
 
     var bins: Int { centres.count }
 
     /// The frequency at the bottom edge (position 0) and top edge (position `bins`).
     var coveredRange: ClosedRange<Double> {
-        frequency(atPosition: 0) ... frequency(atPosition: Double(bins))
+        frequency(atPosition: 0)...frequency(atPosition: Double(bins))
     }
 
     /// Fractional bin position of `hz`, or nil when it lies outside `coveredRange`.

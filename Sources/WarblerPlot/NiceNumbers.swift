@@ -15,8 +15,10 @@ enum NiceNumbers {
     /// Steps (seconds) that read well on an m:ss or h:mm:ss clock, ascending. Beyond a day the
     /// steps continue as 1, 2, 5 x 10^k days.
     static func clockStep(atLeast minimum: Double) -> Double {
-        let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
-                               3600, 7200, 10800, 21600, 43200, 86400]
+        let steps: [Double] = [
+            1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
+            3600, 7200, 10800, 21600, 43200, 86400,
+        ]
         if let step = steps.first(where: { $0 >= minimum * (1 - 1e-9) }) { return step }
         return 86400 * step125(atLeast: minimum / 86400)
     }

@@ -38,9 +38,11 @@ struct OKLab: Sendable, Equatable {
         let mc = l - 0.1055613458 * a - 0.0638541728 * b
         let sc = l - 0.0894841775 * a - 1.2914855480 * b
         let lp = lc * lc * lc, mp = mc * mc * mc, sp = sc * sc * sc
-        return (r: 4.0767416621 * lp - 3.3077115913 * mp + 0.2309699292 * sp,
-                g: -1.2684380046 * lp + 2.6097574011 * mp - 0.3413193965 * sp,
-                b: -0.0041960863 * lp - 0.7034186147 * mp + 1.7076147010 * sp)
+        return (
+            r: 4.0767416621 * lp - 3.3077115913 * mp + 0.2309699292 * sp,
+            g: -1.2684380046 * lp + 2.6097574011 * mp - 0.3413193965 * sp,
+            b: -0.0041960863 * lp - 0.7034186147 * mp + 1.7076147010 * sp
+        )
     }
 
     /// Whether the colour is displayable in sRGB (within a tiny tolerance).

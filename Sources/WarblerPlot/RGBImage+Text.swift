@@ -14,10 +14,11 @@ extension RGBImage {
             if !first { penX += BitmapFont.letterSpacing * scale }
             first = false
             let glyph = BitmapFont.glyph(for: character)
-            for row in 0 ..< glyph.rows.count where glyph.rows[row] != 0 {
-                for column in 0 ..< glyph.width where glyph.isInked(column: column, row: row) {
-                    fill(PixelRect(x: penX + column * scale, y: y + row * scale, width: scale, height: scale),
-                         color: color)
+            for row in 0..<glyph.rows.count where glyph.rows[row] != 0 {
+                for column in 0..<glyph.width where glyph.isInked(column: column, row: row) {
+                    fill(
+                        PixelRect(x: penX + column * scale, y: y + row * scale, width: scale, height: scale),
+                        color: color)
                 }
             }
             penX += glyph.width * scale

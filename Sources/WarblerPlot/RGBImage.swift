@@ -28,8 +28,9 @@ public struct RGBImage: Sendable, Equatable {
     /// is ignored (as with `setPixel`).
     public subscript(x: Int, y: Int) -> RGB {
         get {
-            precondition(x >= 0 && x < width && y >= 0 && y < height,
-                         "RGBImage: pixel (\(x), \(y)) is outside \(width)x\(height)")
+            precondition(
+                x >= 0 && x < width && y >= 0 && y < height,
+                "RGBImage: pixel (\(x), \(y)) is outside \(width)x\(height)")
             let i = (y * width + x) * 3
             return RGB(r: pixels[i], g: pixels[i + 1], b: pixels[i + 2])
         }
@@ -51,9 +52,9 @@ public struct RGBImage: Sendable, Equatable {
         guard !clipped.isEmpty else { return }
         let w = width
         pixels.withUnsafeMutableBufferPointer { px in
-            for y in clipped.minY ..< clipped.maxY {
+            for y in clipped.minY..<clipped.maxY {
                 var i = (y * w + clipped.minX) * 3
-                for _ in 0 ..< clipped.width {
+                for _ in 0..<clipped.width {
                     px[i] = color.r
                     px[i + 1] = color.g
                     px[i + 2] = color.b
@@ -91,9 +92,9 @@ public struct RGBImage: Sendable, Equatable {
     /// Draws the 1-pixel border just inside `rect`.
     public mutating func strokeRect(_ rect: PixelRect, color: RGB) {
         guard !rect.isEmpty else { return }
-        drawHorizontalLine(y: rect.minY, xs: rect.minX ..< rect.maxX, color: color)
-        drawHorizontalLine(y: rect.maxY - 1, xs: rect.minX ..< rect.maxX, color: color)
-        drawVerticalLine(x: rect.minX, ys: rect.minY ..< rect.maxY, color: color)
-        drawVerticalLine(x: rect.maxX - 1, ys: rect.minY ..< rect.maxY, color: color)
+        drawHorizontalLine(y: rect.minY, xs: rect.minX..<rect.maxX, color: color)
+        drawHorizontalLine(y: rect.maxY - 1, xs: rect.minX..<rect.maxX, color: color)
+        drawVerticalLine(x: rect.minX, ys: rect.minY..<rect.maxY, color: color)
+        drawVerticalLine(x: rect.maxX - 1, ys: rect.minY..<rect.maxY, color: color)
     }
 }

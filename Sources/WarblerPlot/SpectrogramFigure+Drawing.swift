@@ -12,13 +12,13 @@ extension SpectrogramFigure {
         image.strokeRect(barFrame, color: FigureStyle.frame)
 
         for tick in layout.timeTicks {
-            image.drawVerticalLine(x: tick.position, ys: plotFrame.maxY ..< plotFrame.maxY + tickLength, color: FigureStyle.frame)
+            image.drawVerticalLine(x: tick.position, ys: plotFrame.maxY..<plotFrame.maxY + tickLength, color: FigureStyle.frame)
         }
         for tick in layout.frequencyTicks {
-            image.drawHorizontalLine(y: tick.position, xs: plotFrame.minX - tickLength ..< plotFrame.minX, color: FigureStyle.frame)
+            image.drawHorizontalLine(y: tick.position, xs: plotFrame.minX - tickLength..<plotFrame.minX, color: FigureStyle.frame)
         }
         for tick in layout.valueTicks {
-            image.drawHorizontalLine(y: tick.position, xs: barFrame.maxX ..< barFrame.maxX + tickLength, color: FigureStyle.frame)
+            image.drawHorizontalLine(y: tick.position, xs: barFrame.maxX..<barFrame.maxX + tickLength, color: FigureStyle.frame)
         }
         for label in layout.allLabels {
             image.drawText(label.text, x: label.frame.minX, y: label.frame.minY, color: FigureStyle.text, scale: scale)

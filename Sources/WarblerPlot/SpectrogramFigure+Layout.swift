@@ -58,20 +58,20 @@ extension SpectrogramFigure {
         /// Image rows showing `bin` (bin 0 is the bottom one).
         public func rows(forBin bin: Int) -> Range<Int> {
             let top = plot.maxY - (bin + 1) * pixelsPerBin
-            return top ..< top + pixelsPerBin
+            return top..<top + pixelsPerBin
         }
 
         /// Frames shown by plot column `column` (0 = left edge of the plot): several when frames are
         /// pooled (the column shows their maximum), one when they are stretched.
         public func frameRange(forColumn column: Int) -> Range<Int> {
             let width = plot.width
-            guard frames > 0, width > 0, column >= 0, column < width else { return 0 ..< 0 }
+            guard frames > 0, width > 0, column >= 0, column < width else { return 0..<0 }
             if frames > width {
-                return column * frames / width ..< (column + 1) * frames / width
+                return column * frames / width..<(column + 1) * frames / width
             }
             // Nearest neighbour: the frame under the column's centre.
             let frame = ((2 * column + 1) * frames) / (2 * width)
-            return frame ..< frame + 1
+            return frame..<frame + 1
         }
 
         /// The first plot column (0-based within the plot) showing `frame`, or nil if out of range.

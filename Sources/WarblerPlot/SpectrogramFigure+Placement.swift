@@ -52,8 +52,9 @@ extension SpectrogramFigure {
         let imageHeight = axisLabelY + lineHeight + margin
 
         // Fixed labels.
-        var placer = LabelPlacer(bounds: PixelRect(x: 0, y: 0, width: imageWidth, height: imageHeight),
-                                 padding: FigureStyle.labelPadding(scale: scale))
+        var placer = LabelPlacer(
+            bounds: PixelRect(x: 0, y: 0, width: imageWidth, height: imageHeight),
+            padding: FigureStyle.labelPadding(scale: scale))
         func fixed(_ text: String, x: Int, y: Int) -> PlacedText {
             let label = PlacedText(text: text, frame: PixelRect(x: x, y: y, width: width(text), height: lineHeight))
             _ = placer.place(label.frame)
@@ -78,23 +79,32 @@ extension SpectrogramFigure {
             for candidate in candidates {
                 let labelFrame = frame(candidate)
                 guard placer.place(labelFrame) else { continue }
-                kept.append(AxisTick(value: candidate.value, position: position(candidate),
-                                     label: PlacedText(text: candidate.label, frame: labelFrame)))
+                kept.append(
+                    AxisTick(
+                        value: candidate.value, position: position(candidate),
+                        label: PlacedText(text: candidate.label, frame: labelFrame)))
             }
             return kept.sorted { $0.value < $1.value }
         }
-        let valueTicks = place(valueCandidates, frame: { tick in
-            PixelRect(x: valueLabelX, y: plotY + tick.offset - capHeight / 2, width: width(tick.label), height: capHeight)
-        }, position: { plotY + $0.offset })
-        let frequencyTicks = place(frequency.ticks, frame: { tick in
-            let labelWidth = width(tick.label)
-            return PixelRect(x: frequencyLabelRight - labelWidth, y: plotY + tick.offset - capHeight / 2,
-                             width: labelWidth, height: capHeight)
-        }, position: { plotY + $0.offset })
-        let timeTicks = place(time.ticks, frame: { tick in
-            let labelWidth = width(tick.label)
-            return PixelRect(x: plotX + tick.offset - labelWidth / 2, y: timeLabelY, width: labelWidth, height: capHeight)
-        }, position: { plotX + $0.offset })
+        let valueTicks = place(
+            valueCandidates,
+            frame: { tick in
+                PixelRect(x: valueLabelX, y: plotY + tick.offset - capHeight / 2, width: width(tick.label), height: capHeight)
+            }, position: { plotY + $0.offset })
+        let frequencyTicks = place(
+            frequency.ticks,
+            frame: { tick in
+                let labelWidth = width(tick.label)
+                return PixelRect(
+                    x: frequencyLabelRight - labelWidth, y: plotY + tick.offset - capHeight / 2,
+                    width: labelWidth, height: capHeight)
+            }, position: { plotY + $0.offset })
+        let timeTicks = place(
+            time.ticks,
+            frame: { tick in
+                let labelWidth = width(tick.label)
+                return PixelRect(x: plotX + tick.offset - labelWidth / 2, y: timeLabelY, width: labelWidth, height: capHeight)
+            }, position: { plotX + $0.offset })
 
         return Layout(
             imageWidth: imageWidth, imageHeight: imageHeight, plot: plot, colorBar: colorBar,

@@ -6,7 +6,7 @@ extension SpectrogramFigure {
     /// The colour map sampled at `Colormap.tableSize` points, indexed by `Colormap.tableIndex`.
     private var colorTable: [RGB] {
         let last = Float(Colormap.tableSize - 1)
-        return (0 ..< Colormap.tableSize).map { colormap(Float($0) / last) }
+        return (0..<Colormap.tableSize).map { colormap(Float($0) / last) }
     }
 
     /// Maps a value to 0...1 on the colour scale (outside values and infinities clamp later in
@@ -25,15 +25,15 @@ extension SpectrogramFigure {
         var column = [Float](repeating: -.infinity, count: bins)
         values.withUnsafeBufferPointer { data in
             image.pixels.withUnsafeMutableBufferPointer { pixels in
-                for x in 0 ..< plot.width {
-                    for bin in 0 ..< bins { column[bin] = -.infinity }
+                for x in 0..<plot.width {
+                    for bin in 0..<bins { column[bin] = -.infinity }
                     for frame in layout.frameRange(forColumn: x) {
                         let base = frame * bins
-                        for bin in 0 ..< bins where data[base + bin] > column[bin] {
+                        for bin in 0..<bins where data[base + bin] > column[bin] {
                             column[bin] = data[base + bin]
                         }
                     }
-                    for bin in 0 ..< bins {
+                    for bin in 0..<bins {
                         let color = table[Colormap.tableIndex(normalized(column[bin]))]
                         for row in layout.rows(forBin: bin) {
                             let i = (row * imageWidth + plot.minX + x) * 3
@@ -53,9 +53,9 @@ extension SpectrogramFigure {
         let table = colorTable
         let bar = layout.colorBar
         let flat = !(layout.valueRange.upperBound > layout.valueRange.lowerBound)
-        for y in bar.minY ..< bar.maxY {
+        for y in bar.minY..<bar.maxY {
             let t = flat ? 1 : Float(Double(bar.maxY - y) - 0.5) / Float(bar.height)
-            image.drawHorizontalLine(y: y, xs: bar.minX ..< bar.maxX, color: table[Colormap.tableIndex(t)])
+            image.drawHorizontalLine(y: y, xs: bar.minX..<bar.maxX, color: table[Colormap.tableIndex(t)])
         }
     }
 }

@@ -24,10 +24,10 @@ extension SpectrogramFigure {
         let axisLabel = usesClock ? (withHours ? "Time (h:mm:ss)" : "Time (m:ss)") : "Time (s)"
         let pixelsPerSecond = Double(plotWidth) / duration
         var minimumStep = Double(minimumGap) / pixelsPerSecond
-        for _ in 0 ..< 200 {
+        for _ in 0..<200 {
             let step = usesClock ? NiceNumbers.clockStep(atLeast: minimumStep) : NiceNumbers.step125(atLeast: minimumStep)
             let decimals = NiceNumbers.decimals(forStep: step)
-            let ticks = NiceNumbers.multiples(of: step, in: startTime ... end).map { value in
+            let ticks = NiceNumbers.multiples(of: step, in: startTime...end).map { value in
                 TickCandidate(
                     value: value,
                     label: usesClock ? TickFormat.clock(value, withHours: withHours) : TickFormat.decimal(value, decimals: decimals),
@@ -65,7 +65,7 @@ extension SpectrogramFigure {
         let linearGap = max(minimumGap, plotHeight / 10)
         var linear: [TickCandidate] = []
         var minimumStep = span * Double(linearGap) / Double(max(1, plotHeight))
-        for _ in 0 ..< 60 {
+        for _ in 0..<60 {
             let step = NiceNumbers.step125(atLeast: minimumStep)
             let ticks = NiceNumbers.multiples(of: step, in: covered).compactMap(candidate)
             let crowded = zip(ticks, ticks.dropFirst()).contains { abs($0.offset - $1.offset) < linearGap }
@@ -77,7 +77,7 @@ extension SpectrogramFigure {
         var series: [TickCandidate] = []
         if covered.upperBound > 0 {
             let low = max(covered.lowerBound, covered.upperBound * 1e-6)
-            let decades = Int(log10(low).rounded(.down)) ... Int(log10(covered.upperBound).rounded(.up))
+            let decades = Int(log10(low).rounded(.down))...Int(log10(covered.upperBound).rounded(.up))
             for mantissa in [1.0, 5, 2] {
                 for exponent in decades.reversed() {
                     let value = mantissa * pow(10, Double(exponent))
@@ -101,11 +101,12 @@ extension SpectrogramFigure {
         let gap = max(minimumGap, height / 6)
         let step = NiceNumbers.step125(atLeast: (high - low) * Double(gap) / Double(height))
         let decimals = NiceNumbers.decimals(forStep: step)
-        return NiceNumbers.multiples(of: step, in: low ... high).map { value in
+        return NiceNumbers.multiples(of: step, in: low...high).map { value in
             let t = (value - low) / (high - low)
             let row = Int((Double(height) - t * Double(height) - 0.5).rounded())
-            return TickCandidate(value: value, label: TickFormat.decimal(value, decimals: decimals),
-                                 offset: min(height - 1, max(0, row)))
+            return TickCandidate(
+                value: value, label: TickFormat.decimal(value, decimals: decimals),
+                offset: min(height - 1, max(0, row)))
         }
     }
 }

@@ -48,8 +48,9 @@ public struct SpectrogramFigure: Sendable {
     /// - Precondition: `values.count == frames * bins`, `frames >= 0`, `bins >= 0`.
     public init(values: [Float], frames: Int, bins: Int, secondsPerFrame: Double, binFrequencies: [Double]) {
         precondition(frames >= 0 && bins >= 0, "SpectrogramFigure: negative shape [\(frames), \(bins)]")
-        precondition(values.count == frames * bins,
-                     "SpectrogramFigure: \(values.count) values do not fill [\(frames) frames, \(bins) bins]")
+        precondition(
+            values.count == frames * bins,
+            "SpectrogramFigure: \(values.count) values do not fill [\(frames) frames, \(bins) bins]")
         self.values = values
         self.frames = frames
         self.bins = bins
@@ -65,8 +66,8 @@ public struct SpectrogramFigure: Sendable {
         values.withUnsafeBufferPointer { buffer in
             for value in buffer where value.isFinite && value > maximum { maximum = value }
         }
-        guard maximum.isFinite else { return -80 ... 0 }
-        return (maximum - 80) ... maximum
+        guard maximum.isFinite else { return -80...0 }
+        return (maximum - 80)...maximum
     }
 
     /// Where everything goes in the rendered image (plot area, colour bar, ticks, labels).

@@ -26,8 +26,10 @@ public struct SyntheticDatasetConfig: Codable, Sendable {
 public enum SyntheticDataset {
     /// Writes the dataset; returns the number of clips. `progress` is called after each clip.
     @discardableResult
-    public static func write(to out: String, config c: SyntheticDatasetConfig,
-                             progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
+    public static func write(
+        to out: String, config c: SyntheticDatasetConfig,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> Int {
         let catalogue = SpeciesSpec.catalogue(count: c.species, seed: c.speciesSeed)
         let audioRoot = out + "/train_audio"
         try FileManager.default.createDirectory(atPath: audioRoot, withIntermediateDirectories: true)
@@ -50,8 +52,9 @@ public enum SyntheticDataset {
                     var other = rng.nextInt(catalogue.count - 1)
                     if other >= s { other += 1 }
                     let o = catalogue[other]
-                    o.addPhrase(to: &y, sampleRate: c.sampleRate, start: c.seconds * 0.6 * rng.nextDouble(),
-                                amplitude: 0.05 + 0.1 * rng.nextDouble(), rng: &rng)
+                    o.addPhrase(
+                        to: &y, sampleRate: c.sampleRate, start: c.seconds * 0.6 * rng.nextDouble(),
+                        amplitude: 0.05 + 0.1 * rng.nextDouble(), rng: &rng)
                     secondary.append(o.label)
                 }
                 normalise(&y)
@@ -61,8 +64,9 @@ public enum SyntheticDataset {
                 progress(rows.count, total)
             }
         }
-        try AtomicFile.write(Data(CSV.format(header: ["primary_label", "secondary_labels", "filename"], rows: rows).utf8),
-                             to: out + "/train.csv")
+        try AtomicFile.write(
+            Data(CSV.format(header: ["primary_label", "secondary_labels", "filename"], rows: rows).utf8),
+            to: out + "/train.csv")
         try writeCatalogue(catalogue, to: out + "/species.csv")
         return rows.count
     }

@@ -56,8 +56,9 @@ public enum SyntheticSoundscape {
             events += mine
         }
         let eventRows = events.map { [$0.recording, $0.label, String(format: "%.3f", $0.onset), String(format: "%.3f", $0.offset)] }
-        try AtomicFile.write(Data(CSV.format(header: ["recording", "label", "onset", "offset"], rows: eventRows).utf8),
-                             to: out + "/events.csv")
+        try AtomicFile.write(
+            Data(CSV.format(header: ["recording", "label", "onset", "offset"], rows: eventRows).utf8),
+            to: out + "/events.csv")
         try AtomicFile.write(Data(CSV.format(header: ["row_id", "birds"], rows: truthRows).utf8), to: out + "/truth.csv")
         try SyntheticDataset.writeCatalogue(catalogue, to: out + "/species.csv")
         return events
@@ -66,8 +67,10 @@ public enum SyntheticSoundscape {
     /// The Cornell rows of one recording: windows [end - window, end) for end = window,
     /// 2 window, ... up to the recording's length (a last partial window included), each with
     /// the sorted labels of the events overlapping it by at least `minimumOverlap`, or nocall.
-    public static func windowLabels(_ events: [SoundEvent], recording: String, seconds: Double,
-                                    window: Double) -> [(rowID: String, birds: String)] {
+    public static func windowLabels(
+        _ events: [SoundEvent], recording: String, seconds: Double,
+        window: Double
+    ) -> [(rowID: String, birds: String)] {
         let count = Int((seconds / window).rounded(.up))
         return (0..<count).map { w in
             let lo = Double(w) * window, hi = min(Double(w + 1) * window, seconds)

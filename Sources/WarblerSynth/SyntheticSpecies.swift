@@ -60,8 +60,10 @@ public struct SpeciesSpec: Codable, Sendable, Equatable {
     /// Adds one phrase of this species to `y` (at `sampleRate`) starting at `start` seconds with
     /// peak amplitude `amplitude`; returns the phrase's end time, seconds.
     @discardableResult
-    public func addPhrase(to y: inout [Float], sampleRate: Int, start: Double, amplitude: Double,
-                          rng: inout SplitMix64) -> Double {
+    public func addPhrase(
+        to y: inout [Float], sampleRate: Int, start: Double, amplitude: Double,
+        rng: inout SplitMix64
+    ) -> Double {
         let calls = callsPerPhrase.lowerBound + rng.nextInt(callsPerPhrase.count)
         var t = start
         // Individual variation: this phrase's centre, length and tempo.

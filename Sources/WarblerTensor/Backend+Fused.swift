@@ -13,10 +13,13 @@ extension Backend {
         unary(.relu, out, into: out)
     }
 
-    public func channelAffineReLU(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
-                                  shift: Storage?, into out: Storage) {
-        channelAffine(x, outer: outer, channels: channels, inner: inner, center: center, scale: scale, shift: shift,
-                      accumulate: false, into: out)
+    public func channelAffineReLU(
+        _ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+        shift: Storage?, into out: Storage
+    ) {
+        channelAffine(
+            x, outer: outer, channels: channels, inner: inner, center: center, scale: scale, shift: shift,
+            accumulate: false, into: out)
         unary(.relu, out, into: out)
     }
 
@@ -28,20 +31,27 @@ extension Backend {
         return masked
     }
 
-    public func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
-                                    inner: Int, sum: Storage, dot: Storage) {
-        channelGradientSums(maskedGradient(g, reluOutput, count: outer * channels * inner), x, center: center, outer: outer,
-                            channels: channels, inner: inner, sum: sum, dot: dot)
+    public func channelGradientSums(
+        _ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
+        inner: Int, sum: Storage, dot: Storage
+    ) {
+        channelGradientSums(
+            maskedGradient(g, reluOutput, count: outer * channels * inner), x, center: center, outer: outer,
+            channels: channels, inner: inner, sum: sum, dot: dot)
     }
 
-    public func batchNormInputGradient(_ g: Storage, _ x: Storage, reluOutput: Storage?, center: Storage, scale: Storage,
-                                       shift: Storage?, slope: Storage?, outer: Int, channels: Int, inner: Int, into dx: Storage) {
+    public func batchNormInputGradient(
+        _ g: Storage, _ x: Storage, reluOutput: Storage?, center: Storage, scale: Storage,
+        shift: Storage?, slope: Storage?, outer: Int, channels: Int, inner: Int, into dx: Storage
+    ) {
         let gm = maskedGradient(g, reluOutput, count: outer * channels * inner)
-        channelAffine(gm, outer: outer, channels: channels, inner: inner, center: nil, scale: scale, shift: shift,
-                      accumulate: false, into: dx)
+        channelAffine(
+            gm, outer: outer, channels: channels, inner: inner, center: nil, scale: scale, shift: shift,
+            accumulate: false, into: dx)
         if let slope {
-            channelAffine(x, outer: outer, channels: channels, inner: inner, center: center, scale: slope, shift: nil,
-                          accumulate: true, into: dx)
+            channelAffine(
+                x, outer: outer, channels: channels, inner: inner, center: center, scale: slope, shift: nil,
+                accumulate: true, into: dx)
         }
     }
 }

@@ -15,8 +15,10 @@ public struct AdamStep: Sendable {
     /// sqrt(1 - beta2^step).
     public var bc2Sqrt: Float
 
-    public init(beta1: Float, beta2: Float, eps: Float, weightDecay: Float, decoupled: Bool, decay: Float, stepSize: Float,
-                bc2Sqrt: Float) {
+    public init(
+        beta1: Float, beta2: Float, eps: Float, weightDecay: Float, decoupled: Bool, decay: Float, stepSize: Float,
+        bc2Sqrt: Float
+    ) {
         (self.beta1, self.beta2, self.eps, self.weightDecay, self.decoupled) = (beta1, beta2, eps, weightDecay, decoupled)
         (self.decay, self.stepSize, self.bc2Sqrt) = (decay, stepSize, bc2Sqrt)
     }
@@ -32,8 +34,10 @@ extension Backend {
     ///   m = m + (g - m) * w1 (w1 = 1 - beta1 < 0.5), else g - (g - m) * (1 - w1)
     ///   v = v * beta2 + (g * (1 - beta2)) * g
     ///   p = w + (m * stepSize) / (sqrt(v) * (1 / bc2Sqrt) + eps)
-    public func composedAdamStep(_ parameter: Storage, gradient: Storage, expAvg: Storage, expAvgSq: Storage, count: Int,
-                                 _ step: AdamStep) {
+    public func composedAdamStep(
+        _ parameter: Storage, gradient: Storage, expAvg: Storage, expAvgSq: Storage, count: Int,
+        _ step: AdamStep
+    ) {
         guard count > 0 else { return }
         let shape = Shape([count]), s = [1]
         func map(_ op: UnaryOp, _ x: Storage, _ out: Storage) { unary(op, x, into: out) }

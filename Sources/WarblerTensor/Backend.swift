@@ -36,8 +36,9 @@ public protocol Backend: AnyObject, Sendable {
 
     func unary(_ op: UnaryOp, _ x: Storage, into out: Storage)
     /// out[i] = a[...] op b[...] over `shape`, reading a and b through broadcast strides.
-    func binary(_ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
-                shape: Shape, into out: Storage)
+    func binary(
+        _ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
+        shape: Shape, into out: Storage)
     /// Reduces `x` of `shape` over `axes` into `out` (shape with those axes set to 1). For
     /// `.max`, `indices` (if given) receives the flat input index of each maximum (first wins).
     func reduce(_ op: ReduceOp, _ x: Storage, shape: Shape, axes: Set<Int>, into out: Storage, indices: UnsafeMutablePointer<Int>?)
@@ -48,9 +49,10 @@ public protocol Backend: AnyObject, Sendable {
     func scatterAdd(_ x: Storage, shape: Shape, into out: Storage, offset: Int, strides: [Int])
     /// C[b] = alpha * op(A[b]) op(B[b]) + beta * C[b] for `batch` matrices; a zero batch
     /// stride reuses one matrix for every batch.
-    func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-              a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
-              beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int)
+    func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
+        beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int)
 
     // MARK: Convolution, pooling and batch-norm primitives (added with conv2d, the pools and batchNorm)
     // `planes` counts [H, W] planes stored back to back (N * C); `window` gives H, W, the kernel,
@@ -77,11 +79,13 @@ public protocol Backend: AnyObject, Sendable {
     func channelMoments(_ x: Storage, outer: Int, channels: Int, inner: Int, mean: Storage, variance: Storage)
     /// out[o, c, i] = (x[o, c, i] - center[c]) * scale[c] + shift[c] (a nil center or shift is 0),
     /// added to `out` when `accumulate`.
-    func channelAffine(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
-                       shift: Storage?, accumulate: Bool, into out: Storage)
+    func channelAffine(
+        _ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+        shift: Storage?, accumulate: Bool, into out: Storage)
     /// sum[c] = sum of g[o, c, i] and dot[c] = sum of g[o, c, i] * (x[o, c, i] - center[c]) over o and i.
-    func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
-                             sum: Storage, dot: Storage)
+    func channelGradientSums(
+        _ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
+        sum: Storage, dot: Storage)
 
     // MARK: Convolution primitives (added with the oneDNN convolution)
     // Whole 2-D convolutions (cross-correlation, as torch.nn.functional.conv2d) over contiguous
@@ -97,8 +101,9 @@ public protocol Backend: AnyObject, Sendable {
     /// The parameter gradients from gradOutput [N, O, H', W'] and x [N, C, H, W]: gradWeight
     /// [O, C/groups, kH, kW] and gradBias [O] (the sum of gradOutput over N, H', W'); a nil
     /// output is not computed.
-    func conv2dBackwardWeights(_ gradOutput: Storage, _ x: Storage, geometry: Conv2dGeometry,
-                               into gradWeight: Storage?, gradBias: Storage?)
+    func conv2dBackwardWeights(
+        _ gradOutput: Storage, _ x: Storage, geometry: Conv2dGeometry,
+        into gradWeight: Storage?, gradBias: Storage?)
 
     // MARK: Fused primitives (added for speed and memory; Backend+Fused.swift gives every
     // backend a default built from the primitives above, which a backend may replace)
@@ -109,17 +114,20 @@ public protocol Backend: AnyObject, Sendable {
     /// out[i] = relu(a[i] + b[i]) over `count` elements of same-shape contiguous a and b.
     func addReLU(_ a: Storage, _ b: Storage, count: Int, into out: Storage)
     /// `channelAffine` (assigned) followed by a ReLU in the same pass.
-    func channelAffineReLU(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
-                           shift: Storage?, into out: Storage)
+    func channelAffineReLU(
+        _ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+        shift: Storage?, into out: Storage)
     /// `channelGradientSums` of g' = g where reluOutput > 0, else 0 (the gradient through a ReLU
     /// that followed the batch norm); plain g when reluOutput is nil.
-    func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
-                             inner: Int, sum: Storage, dot: Storage)
+    func channelGradientSums(
+        _ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
+        inner: Int, sum: Storage, dot: Storage)
     /// Batch norm's input gradient in one pass: dx[o, c, i] = g'[o, c, i] * scale[c] + shift[c]
     /// + (x[o, c, i] - center[c]) * slope[c], with g' as in `channelGradientSums(reluOutput:)` and
     /// a nil shift or slope taken as 0 (assigned).
-    func batchNormInputGradient(_ g: Storage, _ x: Storage, reluOutput: Storage?, center: Storage, scale: Storage,
-                                shift: Storage?, slope: Storage?, outer: Int, channels: Int, inner: Int, into dx: Storage)
+    func batchNormInputGradient(
+        _ g: Storage, _ x: Storage, reluOutput: Storage?, center: Storage, scale: Storage,
+        shift: Storage?, slope: Storage?, outer: Int, channels: Int, inner: Int, into dx: Storage)
 
     // MARK: GRU primitives (added with Tensor.gruSequence)
     // One direction of one GRU layer over a whole sequence (`layout`: T steps, B sequences, H
@@ -131,14 +139,16 @@ public protocol Backend: AnyObject, Sendable {
     // Results are assigned.
 
     /// outputs[t] = h_t for every step; fills `workspace` when given (nil when no gradient is needed).
-    func gruForward(_ gi: Storage, weightHH: Storage, biasHH: Storage?, initialHidden: Storage, layout: GRULayout,
-                    outputs: Storage, workspace: Storage?)
+    func gruForward(
+        _ gi: Storage, weightHH: Storage, biasHH: Storage?, initialHidden: Storage, layout: GRULayout,
+        outputs: Storage, workspace: Storage?)
     /// From gradOutputs = dL/d outputs [T, B, H] and the forward's outputs and workspace:
     /// dL/d gi [T, B, 3H], dL/d W_hh [3H, H], dL/d b_hh [3H] and dL/d h0 [B, H]. A nil
     /// output is not computed. A gradient of the final state is part of gradOutputs' last step.
-    func gruBackward(_ gradOutputs: Storage, weightHH: Storage, initialHidden: Storage, outputs: Storage,
-                     workspace: Storage, layout: GRULayout, gradInputProjections: Storage,
-                     gradWeightHH: Storage?, gradBiasHH: Storage?, gradInitialHidden: Storage)
+    func gruBackward(
+        _ gradOutputs: Storage, weightHH: Storage, initialHidden: Storage, outputs: Storage,
+        workspace: Storage, layout: GRULayout, gradInputProjections: Storage,
+        gradWeightHH: Storage?, gradBiasHH: Storage?, gradInitialHidden: Storage)
 
     // MARK: Optimizer primitives (Backend+Optimizer.swift gives every backend a default built
     // from the elementwise primitives, which a backend may replace)

@@ -26,8 +26,10 @@ public struct BackendParity {
     /// Runs `body` on both backends with `inputs` copied in and `outputs` fresh (reference:
     /// zeros or `initial`; candidate: NaN or `initial`, so an element it fails to write is a
     /// mismatch), and compares the outputs listed in `compare`.
-    func check(_ name: String, inputs: [[Float]], outputs: [Int], initial: [[Float]?]? = nil, atol: Double, rtol: Double,
-               note: String? = nil, _ body: (Backend, [Storage], [Storage]) -> Void) -> [ParityResult] {
+    func check(
+        _ name: String, inputs: [[Float]], outputs: [Int], initial: [[Float]?]? = nil, atol: Double, rtol: Double,
+        note: String? = nil, _ body: (Backend, [Storage], [Storage]) -> Void
+    ) -> [ParityResult] {
         func run(_ b: Backend, poison: Float) -> [[Float]] {
             let ins = inputs.map { values -> Storage in
                 let s = b.allocate(values.count)
@@ -49,8 +51,9 @@ public struct BackendParity {
         let expected = run(reference, poison: 0)
         let actual = run(candidate, poison: .nan)
         return zip(expected, actual).enumerated().map { i, pair in
-            ParityResult.compare(outputs.count > 1 ? "\(name) [out \(i)]" : name, device: candidate.device,
-                                 expected: pair.0, actual: pair.1, atol: atol, rtol: rtol, note: note)
+            ParityResult.compare(
+                outputs.count > 1 ? "\(name) [out \(i)]" : name, device: candidate.device,
+                expected: pair.0, actual: pair.1, atol: atol, rtol: rtol, note: note)
         }
     }
 
@@ -76,8 +79,10 @@ public struct BackendParity {
         // b broadcast along axis 0 and 2 ([1, 5, 1] -> [4, 5, 6]); integer-valued inputs so equalMask sees ties.
         let shape: Shape = [4, 5, 6]
         let a = rng.array(120, -3, 3).map { $0.rounded() }, bb = rng.array(5, -3, 3).map { $0.rounded() + 0.0 }
-        let binaries: [(String, BinaryOp)] = [("add", .add), ("sub", .sub), ("mul", .mul), ("div", .div), ("maximum", .maximum),
-                                              ("minimum", .minimum), ("equalMask", .equalMask)]
+        let binaries: [(String, BinaryOp)] = [
+            ("add", .add), ("sub", .sub), ("mul", .mul), ("div", .div), ("maximum", .maximum),
+            ("minimum", .minimum), ("equalMask", .equalMask),
+        ]
         for (name, op) in binaries {
             let bIn = op == .div ? bb.map { $0 == 0 ? 0.5 : $0 } : bb
             r += check("binary \(name) (broadcast)", inputs: [a, bIn], outputs: [120], atol: 1e-6, rtol: 1e-6) { b, i, o in
@@ -97,8 +102,10 @@ public struct BackendParity {
 
     mutating func reductions() -> [ParityResult] {
         var r: [ParityResult] = []
-        let cases: [(Shape, Set<Int>)] = [([4, 5, 6], [1]), ([4, 5, 6], [0, 2]), ([4, 5, 6], [0, 1, 2]),
-                                          ([3, 5000], [1]), ([2000, 50], [1]), ([64, 33], [0])]
+        let cases: [(Shape, Set<Int>)] = [
+            ([4, 5, 6], [1]), ([4, 5, 6], [0, 2]), ([4, 5, 6], [0, 1, 2]),
+            ([3, 5000], [1]), ([2000, 50], [1]), ([64, 33], [0]),
+        ]
         for (shape, axes) in cases {
             let x = rng.array(shape.count)
             var outDims = shape.dims
@@ -125,16 +132,20 @@ public struct BackendParity {
         let (m, n, k, batch) = (33, 17, 65, 3)
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             let a = rng.array(batch * m * k), b = rng.array(batch * k * n), c0 = rng.array(batch * m * n)
-            r += check("gemm batched tA=\(ta) tB=\(tb) (beta 0.5)", inputs: [a, b], outputs: [batch * m * n], initial: [c0],
-                       atol: 1e-5, rtol: 1e-4) { be, i, o in
-                be.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1.3, a: i[0], aOffset: 0, aBatchStride: m * k,
-                        b: i[1], bOffset: 0, bBatchStride: k * n, beta: 0.5, c: o[0], cOffset: 0, cBatchStride: m * n, batch: batch)
+            r += check(
+                "gemm batched tA=\(ta) tB=\(tb) (beta 0.5)", inputs: [a, b], outputs: [batch * m * n], initial: [c0],
+                atol: 1e-5, rtol: 1e-4
+            ) { be, i, o in
+                be.gemm(
+                    transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1.3, a: i[0], aOffset: 0, aBatchStride: m * k,
+                    b: i[1], bOffset: 0, bBatchStride: k * n, beta: 0.5, c: o[0], cOffset: 0, cBatchStride: m * n, batch: batch)
             }
         }
         let w = rng.array(m * k + 3), x = rng.array(batch * k * n)
         r += check("gemm shared A (stride 0, offset)", inputs: [w, x], outputs: [batch * m * n], atol: 1e-5, rtol: 1e-4) { be, i, o in
-            be.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: i[0], aOffset: 3, aBatchStride: 0,
-                    b: i[1], bOffset: 0, bBatchStride: k * n, beta: 0, c: o[0], cOffset: 0, cBatchStride: m * n, batch: batch)
+            be.gemm(
+                transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: i[0], aOffset: 3, aBatchStride: 0,
+                b: i[1], bOffset: 0, bBatchStride: k * n, beta: 0, c: o[0], cOffset: 0, cBatchStride: m * n, batch: batch)
         }
         return r
     }
@@ -163,12 +174,16 @@ public struct BackendParity {
             b.maxPool2dBackward(i[0], i[1], planes: planes, window: pw, into: o[0])
         }
         for include in [false, true] {
-            r += check("avgPool2d (countIncludePad \(include))", inputs: [px.map { $0.isNaN ? 0 : $0 }], outputs: [planes * pw.outputArea],
-                       atol: 1e-6, rtol: 1e-5) { b, i, o in
+            r += check(
+                "avgPool2d (countIncludePad \(include))", inputs: [px.map { $0.isNaN ? 0 : $0 }], outputs: [planes * pw.outputArea],
+                atol: 1e-6, rtol: 1e-5
+            ) { b, i, o in
                 b.avgPool2d(i[0], planes: planes, window: pw, countIncludePad: include, into: o[0])
             }
-            r += check("avgPool2d backward (countIncludePad \(include))", inputs: [gy], outputs: [planes * pw.inputArea],
-                       atol: 1e-6, rtol: 1e-5) { b, i, o in
+            r += check(
+                "avgPool2d backward (countIncludePad \(include))", inputs: [gy], outputs: [planes * pw.inputArea],
+                atol: 1e-6, rtol: 1e-5
+            ) { b, i, o in
                 b.avgPool2dBackward(i[0], planes: planes, window: pw, countIncludePad: include, into: o[0])
             }
         }
@@ -184,15 +199,19 @@ public struct BackendParity {
             b.channelMoments(i[0], outer: outer, channels: ch, inner: inner, mean: o[0], variance: o[1])
         }
         for accumulate in [false, true] {
-            r += check("channelAffine (accumulate \(accumulate))", inputs: [x, center, scale, shift], outputs: [x.count],
-                       initial: [accumulate ? g : nil], atol: 1e-6, rtol: 1e-5) { b, i, o in
-                b.channelAffine(i[0], outer: outer, channels: ch, inner: inner, center: i[1], scale: i[2], shift: i[3],
-                                accumulate: accumulate, into: o[0])
+            r += check(
+                "channelAffine (accumulate \(accumulate))", inputs: [x, center, scale, shift], outputs: [x.count],
+                initial: [accumulate ? g : nil], atol: 1e-6, rtol: 1e-5
+            ) { b, i, o in
+                b.channelAffine(
+                    i[0], outer: outer, channels: ch, inner: inner, center: i[1], scale: i[2], shift: i[3],
+                    accumulate: accumulate, into: o[0])
             }
         }
         r += check("channelAffine (no center/shift)", inputs: [x, scale], outputs: [x.count], atol: 1e-6, rtol: 1e-5) { b, i, o in
-            b.channelAffine(i[0], outer: outer, channels: ch, inner: inner, center: nil, scale: i[1], shift: nil,
-                            accumulate: false, into: o[0])
+            b.channelAffine(
+                i[0], outer: outer, channels: ch, inner: inner, center: nil, scale: i[1], shift: nil,
+                accumulate: false, into: o[0])
         }
         r += check("channelGradientSums", inputs: [g, x, center], outputs: [ch, ch], atol: 1e-5, rtol: 1e-5) { b, i, o in
             b.channelGradientSums(i[0], i[1], center: i[2], outer: outer, channels: ch, inner: inner, sum: o[0], dot: o[1])
@@ -209,14 +228,18 @@ public struct BackendParity {
             b.channelAffineReLU(i[0], outer: outer, channels: ch, inner: inner, center: i[1], scale: i[2], shift: i[3], into: o[0])
         }
         r += check("channelGradientSums (through a ReLU)", inputs: [g, x, center, y], outputs: [ch, ch], atol: 1e-5, rtol: 1e-5) { b, i, o in
-            b.channelGradientSums(i[0], i[1], center: i[2], reluOutput: i[3], outer: outer, channels: ch, inner: inner,
-                                  sum: o[0], dot: o[1])
+            b.channelGradientSums(
+                i[0], i[1], center: i[2], reluOutput: i[3], outer: outer, channels: ch, inner: inner,
+                sum: o[0], dot: o[1])
         }
         for relu in [false, true] {
-            r += check("batchNormInputGradient (relu \(relu))", inputs: [g, x, center, scale, shift, slope, y], outputs: [x.count],
-                       atol: 1e-5, rtol: 1e-5) { b, i, o in
-                b.batchNormInputGradient(i[0], i[1], reluOutput: relu ? i[6] : nil, center: i[2], scale: i[3], shift: i[4],
-                                         slope: i[5], outer: outer, channels: ch, inner: inner, into: o[0])
+            r += check(
+                "batchNormInputGradient (relu \(relu))", inputs: [g, x, center, scale, shift, slope, y], outputs: [x.count],
+                atol: 1e-5, rtol: 1e-5
+            ) { b, i, o in
+                b.batchNormInputGradient(
+                    i[0], i[1], reluOutput: relu ? i[6] : nil, center: i[2], scale: i[3], shift: i[4],
+                    slope: i[5], outer: outer, channels: ch, inner: inner, into: o[0])
             }
         }
         return r
@@ -224,8 +247,9 @@ public struct BackendParity {
 
     mutating func convolutions() -> [ParityResult] {
         var r: [ParityResult] = []
-        let g = Conv2dGeometry(images: 2, channels: 4, outChannels: 6, groups: 2,
-                               window: Window2d(height: 9, width: 8, kernel: (3, 3), stride: (2, 1), padding: (1, 1)))
+        let g = Conv2dGeometry(
+            images: 2, channels: 4, outChannels: 6, groups: 2,
+            window: Window2d(height: 9, width: 8, kernel: (3, 3), stride: (2, 1), padding: (1, 1)))
         let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outChannels)
         let dy = rng.array(g.outputCount)
         r += check("conv2d forward (im2col + cuBLAS)", inputs: [x, w, bias], outputs: [g.outputCount], atol: 1e-5, rtol: 1e-4) { b, i, o in
@@ -237,8 +261,9 @@ public struct BackendParity {
         r += check("conv2d backward weights", inputs: [dy, x], outputs: [g.weightCount, g.outChannels], atol: 1e-5, rtol: 1e-4) { b, i, o in
             b.conv2dBackwardWeights(i[0], i[1], geometry: g, into: o[0], gradBias: o[1])
         }
-        let p = Conv2dGeometry(images: 3, channels: 5, outChannels: 4, groups: 1,
-                               window: Window2d(height: 6, width: 7, kernel: (1, 1), stride: (1, 1), padding: (0, 0)))
+        let p = Conv2dGeometry(
+            images: 3, channels: 5, outChannels: 4, groups: 1,
+            window: Window2d(height: 6, width: 7, kernel: (1, 1), stride: (1, 1), padding: (0, 0)))
         let px = rng.array(p.inputCount), pw = rng.array(p.weightCount)
         r += check("conv2d 1x1 forward (plain GEMM)", inputs: [px, pw], outputs: [p.outputCount], atol: 1e-5, rtol: 1e-4) { b, i, o in
             b.conv2dForward(i[0], weight: i[1], bias: nil, geometry: p, into: o[0])
@@ -252,8 +277,10 @@ public struct BackendParity {
         for reverse in [false, true] {
             let layout = GRULayout(steps: T, batch: B, hidden: H, reverse: reverse)
             let gi = rng.array(T * B * 3 * H), whh = rng.array(3 * H * H, -0.3, 0.3), bhh = rng.array(3 * H), h0 = rng.array(B * H)
-            r += check("gruForward (reverse \(reverse))", inputs: [gi, whh, bhh, h0], outputs: [T * B * H, T * B * 4 * H],
-                       atol: 1e-5, rtol: 1e-4) { b, i, o in
+            r += check(
+                "gruForward (reverse \(reverse))", inputs: [gi, whh, bhh, h0], outputs: [T * B * H, T * B * 4 * H],
+                atol: 1e-5, rtol: 1e-4
+            ) { b, i, o in
                 b.gruForward(i[0], weightHH: i[1], biasHH: i[2], initialHidden: i[3], layout: layout, outputs: o[0], workspace: o[1])
             }
             // The backward from the forward's own outputs (computed by the reference, the same inputs for both).
@@ -271,10 +298,13 @@ public struct BackendParity {
                 return v
             }
             let dy = rng.array(T * B * H)
-            r += check("gruBackward (reverse \(reverse))", inputs: [dy, whh, h0, host(refOut), host(refWork)],
-                       outputs: [T * B * 3 * H, 3 * H * H, 3 * H, B * H], atol: 1e-5, rtol: 1e-4) { b, i, o in
-                b.gruBackward(i[0], weightHH: i[1], initialHidden: i[2], outputs: i[3], workspace: i[4], layout: layout,
-                              gradInputProjections: o[0], gradWeightHH: o[1], gradBiasHH: o[2], gradInitialHidden: o[3])
+            r += check(
+                "gruBackward (reverse \(reverse))", inputs: [dy, whh, h0, host(refOut), host(refWork)],
+                outputs: [T * B * 3 * H, 3 * H * H, 3 * H, B * H], atol: 1e-5, rtol: 1e-4
+            ) { b, i, o in
+                b.gruBackward(
+                    i[0], weightHH: i[1], initialHidden: i[2], outputs: i[3], workspace: i[4], layout: layout,
+                    gradInputProjections: o[0], gradWeightHH: o[1], gradBiasHH: o[2], gradInitialHidden: o[3])
             }
         }
         return r
@@ -308,28 +338,55 @@ public struct BackendParity {
         ]
         for (name, ta, tb, m, nn, k, batch) in gemms {
             let x = rng.array(batch * m * k), y = rng.array(batch * k * nn), c0 = rng.array(batch * m * nn)
-            r += check("\(name) [\(m)x\(k)]x[\(k)x\(nn)] x\(batch)", inputs: [x, y], outputs: [batch * m * nn], initial: [c0],
-                       atol: 1e-5, rtol: 1e-4) { be, i, o in
-                be.gemm(transA: ta, transB: tb, m: m, n: nn, k: k, alpha: 0.7, a: i[0], aOffset: 0, aBatchStride: m * k,
-                        b: i[1], bOffset: 0, bBatchStride: k * nn, beta: batch == 1 ? 0 : 0.25, c: o[0], cOffset: 0,
-                        cBatchStride: m * nn, batch: batch)
+            r += check(
+                "\(name) [\(m)x\(k)]x[\(k)x\(nn)] x\(batch)", inputs: [x, y], outputs: [batch * m * nn], initial: [c0],
+                atol: 1e-5, rtol: 1e-4
+            ) { be, i, o in
+                be.gemm(
+                    transA: ta, transB: tb, m: m, n: nn, k: k, alpha: 0.7, a: i[0], aOffset: 0, aBatchStride: m * k,
+                    b: i[1], bOffset: 0, bBatchStride: k * nn, beta: batch == 1 ? 0 : 0.25, c: o[0], cOffset: 0,
+                    cBatchStride: m * nn, batch: batch)
             }
         }
         // Convolutions around CPUBackend.automaticLayout's rule: blocked and plain forwards, and
         // backwards at fewer than, exactly and more than 256 output positions.
         let convs: [(String, Conv2dGeometry)] = [
-            ("3x3 at 256 positions (blocked)", Conv2dGeometry(images: 1, channels: 4, outChannels: 8, groups: 1,
-                window: Window2d(height: 16, width: 16, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))),
-            ("1x1 at 256 positions (plain, im2col backward)", Conv2dGeometry(images: 1, channels: 8, outChannels: 4, groups: 1,
-                window: Window2d(height: 16, width: 16, kernel: (1, 1), stride: (1, 1), padding: (0, 0)))),
-            ("1x1 at 512 positions (plain)", Conv2dGeometry(images: 2, channels: 8, outChannels: 4, groups: 1,
-                window: Window2d(height: 16, width: 16, kernel: (1, 1), stride: (1, 1), padding: (0, 0)))),
-            ("grouped 3x3 at 256 positions", Conv2dGeometry(images: 1, channels: 8, outChannels: 8, groups: 2,
-                window: Window2d(height: 16, width: 16, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))),
-            ("3x3 stride 2 below 256 positions", Conv2dGeometry(images: 2, channels: 6, outChannels: 4, groups: 2,
-                window: Window2d(height: 10, width: 11, kernel: (3, 3), stride: (2, 2), padding: (1, 1)))),
-            ("5x5 dilated at 300 positions", Conv2dGeometry(images: 3, channels: 3, outChannels: 5, groups: 1,
-                window: Window2d(height: 14, width: 14, kernel: (5, 5), stride: (1, 1), padding: (2, 2), dilation: (2, 2)))),
+            (
+                "3x3 at 256 positions (blocked)",
+                Conv2dGeometry(
+                    images: 1, channels: 4, outChannels: 8, groups: 1,
+                    window: Window2d(height: 16, width: 16, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))
+            ),
+            (
+                "1x1 at 256 positions (plain, im2col backward)",
+                Conv2dGeometry(
+                    images: 1, channels: 8, outChannels: 4, groups: 1,
+                    window: Window2d(height: 16, width: 16, kernel: (1, 1), stride: (1, 1), padding: (0, 0)))
+            ),
+            (
+                "1x1 at 512 positions (plain)",
+                Conv2dGeometry(
+                    images: 2, channels: 8, outChannels: 4, groups: 1,
+                    window: Window2d(height: 16, width: 16, kernel: (1, 1), stride: (1, 1), padding: (0, 0)))
+            ),
+            (
+                "grouped 3x3 at 256 positions",
+                Conv2dGeometry(
+                    images: 1, channels: 8, outChannels: 8, groups: 2,
+                    window: Window2d(height: 16, width: 16, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))
+            ),
+            (
+                "3x3 stride 2 below 256 positions",
+                Conv2dGeometry(
+                    images: 2, channels: 6, outChannels: 4, groups: 2,
+                    window: Window2d(height: 10, width: 11, kernel: (3, 3), stride: (2, 2), padding: (1, 1)))
+            ),
+            (
+                "5x5 dilated at 300 positions",
+                Conv2dGeometry(
+                    images: 3, channels: 3, outChannels: 5, groups: 1,
+                    window: Window2d(height: 14, width: 14, kernel: (5, 5), stride: (1, 1), padding: (2, 2), dilation: (2, 2)))
+            ),
         ]
         for (name, g) in convs {
             let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outChannels)
@@ -340,8 +397,10 @@ public struct BackendParity {
             r += check("conv2d \(name) backward data", inputs: [dy, w], outputs: [g.inputCount], atol: 1e-5, rtol: 1e-4) { b, i, o in
                 b.conv2dBackwardData(i[0], weight: i[1], geometry: g, into: o[0])
             }
-            r += check("conv2d \(name) backward weights", inputs: [dy, x], outputs: [g.weightCount, g.outChannels],
-                       atol: 1e-5, rtol: 1e-4) { b, i, o in
+            r += check(
+                "conv2d \(name) backward weights", inputs: [dy, x], outputs: [g.weightCount, g.outChannels],
+                atol: 1e-5, rtol: 1e-4
+            ) { b, i, o in
                 b.conv2dBackwardWeights(i[0], i[1], geometry: g, into: o[0], gradBias: o[1])
             }
         }
@@ -356,12 +415,16 @@ public struct BackendParity {
             b.maxPool2dBackward(i[0], i[1], planes: planes, window: pw, into: o[0])
         }
         for include in [false, true] {
-            r += check("avgPool2d 5x5 (countIncludePad \(include))", inputs: [px], outputs: [planes * pw.outputArea],
-                       atol: 1e-6, rtol: 1e-5) { b, i, o in
+            r += check(
+                "avgPool2d 5x5 (countIncludePad \(include))", inputs: [px], outputs: [planes * pw.outputArea],
+                atol: 1e-6, rtol: 1e-5
+            ) { b, i, o in
                 b.avgPool2d(i[0], planes: planes, window: pw, countIncludePad: include, into: o[0])
             }
-            r += check("avgPool2d 5x5 backward (countIncludePad \(include))", inputs: [gy], outputs: [planes * pw.inputArea],
-                       atol: 1e-6, rtol: 1e-5) { b, i, o in
+            r += check(
+                "avgPool2d 5x5 backward (countIncludePad \(include))", inputs: [gy], outputs: [planes * pw.inputArea],
+                atol: 1e-6, rtol: 1e-5
+            ) { b, i, o in
                 b.avgPool2dBackward(i[0], planes: planes, window: pw, countIncludePad: include, into: o[0])
             }
         }
@@ -369,8 +432,10 @@ public struct BackendParity {
         let layout = GRULayout(steps: 4, batch: 5, hidden: 40, reverse: false)
         let (T, B, H) = (layout.steps, layout.batch, layout.hidden)
         let gi = rng.array(T * B * 3 * H), whh = rng.array(3 * H * H, -0.2, 0.2), bhh = rng.array(3 * H), h0 = rng.array(B * H)
-        r += check("gruForward (hidden 40)", inputs: [gi, whh, bhh, h0], outputs: [T * B * H, T * B * 4 * H],
-                   atol: 1e-5, rtol: 1e-4) { b, i, o in
+        r += check(
+            "gruForward (hidden 40)", inputs: [gi, whh, bhh, h0], outputs: [T * B * H, T * B * 4 * H],
+            atol: 1e-5, rtol: 1e-4
+        ) { b, i, o in
             b.gruForward(i[0], weightHH: i[1], biasHH: i[2], initialHidden: i[3], layout: layout, outputs: o[0], workspace: o[1])
         }
         return r
@@ -383,10 +448,13 @@ public struct BackendParity {
         var r: [ParityResult] = []
         let n = 1_001
         let p = rng.array(n), g = rng.array(n), m = rng.array(n, -0.1, 0.1), v = rng.array(n, 0, 0.01)
-        for (name, decoupled, wd, beta1) in [("Adam", false, Float(0), Float(0.9)), ("Adam wd", false, 0.1, 0.9),
-                                             ("AdamW", true, 0.01, 0.9), ("Adam beta1 0.3", false, 0, 0.3)] {
-            let step = AdamStep(beta1: beta1, beta2: 0.999, eps: 1e-8, weightDecay: wd, decoupled: decoupled,
-                                decay: Float(1 - 0.01 * Double(wd)), stepSize: -0.01 / 0.19, bc2Sqrt: Float(0.002.squareRoot()))
+        for (name, decoupled, wd, beta1) in [
+            ("Adam", false, Float(0), Float(0.9)), ("Adam wd", false, 0.1, 0.9),
+            ("AdamW", true, 0.01, 0.9), ("Adam beta1 0.3", false, 0, 0.3),
+        ] {
+            let step = AdamStep(
+                beta1: beta1, beta2: 0.999, eps: 1e-8, weightDecay: wd, decoupled: decoupled,
+                decay: Float(1 - 0.01 * Double(wd)), stepSize: -0.01 / 0.19, bc2Sqrt: Float(0.002.squareRoot()))
             r += check("adamStep \(name)", inputs: [g], outputs: [n, n, n], initial: [p, m, v], atol: 1e-6, rtol: 1e-5) { b, i, o in
                 b.adamStep(o[0], gradient: i[0], expAvg: o[1], expAvgSq: o[2], count: n, step)
             }

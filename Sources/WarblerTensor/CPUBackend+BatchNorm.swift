@@ -28,22 +28,30 @@ extension CPUBackend {
         }
     }
 
-    public func channelAffine(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
-                              shift: Storage?, accumulate: Bool, into out: Storage) {
-        affineRows(x, outer: outer, channels: channels, inner: inner, center: center, scale: scale, shift: shift,
-                   accumulate: accumulate, relu: false, into: out)
+    public func channelAffine(
+        _ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+        shift: Storage?, accumulate: Bool, into out: Storage
+    ) {
+        affineRows(
+            x, outer: outer, channels: channels, inner: inner, center: center, scale: scale, shift: shift,
+            accumulate: accumulate, relu: false, into: out)
     }
 
-    public func channelAffineReLU(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
-                                  shift: Storage?, into out: Storage) {
-        affineRows(x, outer: outer, channels: channels, inner: inner, center: center, scale: scale, shift: shift,
-                   accumulate: false, relu: true, into: out)
+    public func channelAffineReLU(
+        _ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+        shift: Storage?, into out: Storage
+    ) {
+        affineRows(
+            x, outer: outer, channels: channels, inner: inner, center: center, scale: scale, shift: shift,
+            accumulate: false, relu: true, into: out)
     }
 
     /// out = (x - center) * scale + shift per channel, added to out when `accumulate`, then
     /// max(0, .) when `relu` (NaN stays NaN, as `.relu`).
-    private func affineRows(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
-                            shift: Storage?, accumulate: Bool, relu: Bool, into out: Storage) {
+    private func affineRows(
+        _ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+        shift: Storage?, accumulate: Bool, relu: Bool, into out: Storage
+    ) {
         nonisolated(unsafe) let s = x.floats, d = out.floats, k = scale.floats
         nonisolated(unsafe) let mu = center?.floats, b = shift?.floats
         parallel(outer * channels, grain: rowGrain(inner)) { r in
@@ -71,18 +79,24 @@ extension CPUBackend {
         }
     }
 
-    public func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
-                                    sum: Storage, dot: Storage) {
+    public func channelGradientSums(
+        _ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
+        sum: Storage, dot: Storage
+    ) {
         gradientSums(g, x, center: center, reluOutput: nil, outer: outer, channels: channels, inner: inner, sum: sum, dot: dot)
     }
 
-    public func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
-                                    inner: Int, sum: Storage, dot: Storage) {
+    public func channelGradientSums(
+        _ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
+        inner: Int, sum: Storage, dot: Storage
+    ) {
         gradientSums(g, x, center: center, reluOutput: reluOutput, outer: outer, channels: channels, inner: inner, sum: sum, dot: dot)
     }
 
-    private func gradientSums(_ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
-                              inner: Int, sum: Storage, dot: Storage) {
+    private func gradientSums(
+        _ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
+        inner: Int, sum: Storage, dot: Storage
+    ) {
         nonisolated(unsafe) let gp = g.floats, xp = x.floats, mu = center.floats, sp = sum.floats, dp = dot.floats
         nonisolated(unsafe) let yp = reluOutput?.floats
         parallel(channels, grain: channelGrain(outer, inner)) { r in
@@ -117,8 +131,10 @@ extension CPUBackend {
         }
     }
 
-    public func batchNormInputGradient(_ g: Storage, _ x: Storage, reluOutput: Storage?, center: Storage, scale: Storage,
-                                       shift: Storage?, slope: Storage?, outer: Int, channels: Int, inner: Int, into dx: Storage) {
+    public func batchNormInputGradient(
+        _ g: Storage, _ x: Storage, reluOutput: Storage?, center: Storage, scale: Storage,
+        shift: Storage?, slope: Storage?, outer: Int, channels: Int, inner: Int, into dx: Storage
+    ) {
         nonisolated(unsafe) let gp = g.floats, xp = x.floats, d = dx.floats, mu = center.floats, k = scale.floats
         nonisolated(unsafe) let b = shift?.floats, q = slope?.floats, yp = reluOutput?.floats
         parallel(outer * channels, grain: rowGrain(inner)) { r in

@@ -86,13 +86,17 @@ extension CPUBackend {
 
     public func conv2dForward(_ x: Storage, weight: Storage, bias: Storage?, geometry g: Conv2dGeometry, into out: Storage) {
         if CPUBackend.bfloat16Inference && DNNLConv2dCache.hasBF16 && g.multiplyAdds >= CPUBackend.singleThreadMultiplyAdds,
-           DNNLConv2dCache.shared.run(.forward, g, bias: bias != nil, layout: .blockedBF16, threads: threads,
-                                       [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? [])) {
+            DNNLConv2dCache.shared.run(
+                .forward, g, bias: bias != nil, layout: .blockedBF16, threads: threads,
+                [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? []))
+        {
             return
         }
         if let layout = layout(g, .forward),
-           DNNLConv2dCache.shared.run(.forward, g, bias: bias != nil, layout: layout, threads: convolutionThreads(g),
-                                       [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? [])) {
+            DNNLConv2dCache.shared.run(
+                .forward, g, bias: bias != nil, layout: layout, threads: convolutionThreads(g),
+                [x.raw, weight.raw, out.raw] + (bias.map { [$0.raw] } ?? []))
+        {
             return
         }
         im2colConv2dForward(x, weight: weight, bias: bias, geometry: g, into: out)
@@ -100,19 +104,25 @@ extension CPUBackend {
 
     public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: Conv2dGeometry, into gradInput: Storage) {
         if let layout = layout(g, .backwardData),
-           DNNLConv2dCache.shared.run(.backwardData, g, bias: false, layout: layout, threads: convolutionThreads(g),
-                                       [gradOutput.raw, weight.raw, gradInput.raw]) {
+            DNNLConv2dCache.shared.run(
+                .backwardData, g, bias: false, layout: layout, threads: convolutionThreads(g),
+                [gradOutput.raw, weight.raw, gradInput.raw])
+        {
             return
         }
         im2colConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
     }
 
-    public func conv2dBackwardWeights(_ gradOutput: Storage, _ x: Storage, geometry g: Conv2dGeometry,
-                                      into gradWeight: Storage?, gradBias: Storage?) {
+    public func conv2dBackwardWeights(
+        _ gradOutput: Storage, _ x: Storage, geometry g: Conv2dGeometry,
+        into gradWeight: Storage?, gradBias: Storage?
+    ) {
         // A bias gradient alone is a sum: no need for a convolution primitive.
         if let gradWeight, let layout = layout(g, .backwardWeights),
-           DNNLConv2dCache.shared.run(.backwardWeights, g, bias: gradBias != nil, layout: layout, threads: convolutionThreads(g),
-                                       [gradOutput.raw, x.raw, gradWeight.raw] + (gradBias.map { [$0.raw] } ?? [])) {
+            DNNLConv2dCache.shared.run(
+                .backwardWeights, g, bias: gradBias != nil, layout: layout, threads: convolutionThreads(g),
+                [gradOutput.raw, x.raw, gradWeight.raw] + (gradBias.map { [$0.raw] } ?? []))
+        {
             return
         }
         im2colConv2dBackwardWeights(gradOutput, x, geometry: g, into: gradWeight, gradBias: gradBias)

@@ -38,8 +38,10 @@ extension CPUBackend {
         }
     }
 
-    public func binary(_ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
-                       shape: Shape, into out: Storage) {
+    public func binary(
+        _ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
+        shape: Shape, into out: Storage
+    ) {
         nonisolated(unsafe) let pa = a.floats, pb = b.floats, d = out.floats
         let count = shape.count
         guard count > 0 else { return }

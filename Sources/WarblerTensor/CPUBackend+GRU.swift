@@ -17,9 +17,11 @@ private let backwardGrain = 49_152
 /// row's input and hidden projections [3H], b the hidden bias [3H], h the previous state [H],
 /// y the new state [H], w the row's saved gates [4H] (nil without a graph). Vectorised with
 /// VectorMath; the order of every addition and product is the scalar formula's.
-@inline(__always) private func forwardGates(_ x: UnsafePointer<Float>, _ p: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                                            _ h: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                            _ w: UnsafeMutablePointer<Float>?, hidden H: Int, at j: Int, lanes: Int) {
+@inline(__always) private func forwardGates(
+    _ x: UnsafePointer<Float>, _ p: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ h: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    _ w: UnsafeMutablePointer<Float>?, hidden H: Int, at j: Int, lanes: Int
+) {
     @inline(__always) func load(_ q: UnsafePointer<Float>) -> VectorMath.V { VectorMath.load(q + j, lanes: lanes) }
     let rg = VectorMath.sigmoid(load(x) + (load(p) + load(b)))
     let zg = VectorMath.sigmoid(load(x + H) + (load(p + H) + load(b + H)))
@@ -45,9 +47,11 @@ private let backwardGrain = 49_152
 }
 
 extension CPUBackend: GRUStepPrimitives {
-    public func gruGates(_ gi: Storage, giOffset: Int, hiddenProjections gh: Storage, biasHH: Storage?, previous h: Storage,
-                         hOffset: Int, into outputs: Storage, outOffset: Int, workspace: Storage?, workOffset: Int,
-                         batch B: Int, hidden H: Int) {
+    public func gruGates(
+        _ gi: Storage, giOffset: Int, hiddenProjections gh: Storage, biasHH: Storage?, previous h: Storage,
+        hOffset: Int, into outputs: Storage, outOffset: Int, workspace: Storage?, workOffset: Int,
+        batch B: Int, hidden H: Int
+    ) {
         let G = 3 * H
         let bias = biasHH ?? zeroBias(G)
         nonisolated(unsafe) let x = gi.floats + giOffset, p = gh.floats, b = bias.floats, hp = h.floats + hOffset
@@ -77,9 +81,11 @@ extension CPUBackend: GRUStepPrimitives {
         }
     }
 
-    public func gruGatesBackward(_ gradOutputs: Storage, gOffset: Int, carry: Storage, previous h: Storage, hOffset: Int,
-                                 workspace: Storage, workOffset: Int, gradInputProjections: Storage, dxOffset: Int,
-                                 gradHiddenProjections: Storage, dghOffset: Int, batch B: Int, hidden H: Int) {
+    public func gruGatesBackward(
+        _ gradOutputs: Storage, gOffset: Int, carry: Storage, previous h: Storage, hOffset: Int,
+        workspace: Storage, workOffset: Int, gradInputProjections: Storage, dxOffset: Int,
+        gradHiddenProjections: Storage, dghOffset: Int, batch B: Int, hidden H: Int
+    ) {
         let G = 3 * H
         nonisolated(unsafe) let go = gradOutputs.floats + gOffset, c = carry.floats
         nonisolated(unsafe) let hp = h.floats + hOffset

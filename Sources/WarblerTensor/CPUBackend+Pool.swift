@@ -186,8 +186,10 @@ extension CPUBackend {
     /// For each column c of `plane` (rows `width` long): the maximum over `rows` and (when `row`
     /// is given) the first row holding it, or the last row holding a NaN (a NaN replaces
     /// anything, as in torch).
-    static func columnArgmax(_ plane: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>,
-                             value: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Int32>?) {
+    static func columnArgmax(
+        _ plane: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>,
+        value: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Int32>?
+    ) {
         value.update(from: plane + rows.lowerBound * width, count: width)
         row?.update(repeating: Int32(rows.lowerBound), count: width)
         for h in rows.dropFirst() {
@@ -260,8 +262,10 @@ extension CPUBackend {
         }
     }
 
-    public func avgPool2dBackward(_ gradOutput: Storage, planes: Int, window w: Window2d, countIncludePad: Bool,
-                                  into gradInput: Storage) {
+    public func avgPool2dBackward(
+        _ gradOutput: Storage, planes: Int, window w: Window2d, countIncludePad: Bool,
+        into gradInput: Storage
+    ) {
         nonisolated(unsafe) let g = gradOutput.floats, dst = gradInput.floats
         if w.isSmallPool {
             // Per output row: each window's share spread over its columns, then that row of

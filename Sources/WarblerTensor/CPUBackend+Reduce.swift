@@ -2,8 +2,10 @@
 import Foundation
 
 extension CPUBackend {
-    public func reduce(_ op: ReduceOp, _ x: Storage, shape: Shape, axes: Set<Int>, into out: Storage,
-                       indices: UnsafeMutablePointer<Int>?) {
+    public func reduce(
+        _ op: ReduceOp, _ x: Storage, shape: Shape, axes: Set<Int>, into out: Storage,
+        indices: UnsafeMutablePointer<Int>?
+    ) {
         let s = x.floats, d = out.floats
         let outCount = out.count
         switch op {
@@ -65,8 +67,10 @@ extension CPUBackend {
     /// afterwards (so one long sum uses every core); otherwise blocks of up to 1,024 outputs,
     /// each accumulated over k ascending (the inner loop runs over independent outputs and
     /// vectorises), split over cores by outer index and output block. Maxima: over `outer`.
-    func reduceRun(_ op: ReduceOp, _ s: UnsafeMutablePointer<Float>, outer: Int, length: Int, inner: Int,
-                   into d: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int>?) {
+    func reduceRun(
+        _ op: ReduceOp, _ s: UnsafeMutablePointer<Float>, outer: Int, length: Int, inner: Int,
+        into d: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int>?
+    ) {
         nonisolated(unsafe) let (src, dst, idx) = (s, d, indices)
         if op == .sum && inner == 1 {
             sumRows(src, rows: outer, length: length, into: dst)

@@ -40,13 +40,19 @@ extension CPUBackend {
 
     /// C = alpha A B^T + beta C as T = alpha B A^T, then C = T^T + beta C; false (nothing
     /// written) when oneDNN has no primitive for it.
-    func swappedProduct(m: Int, n: Int, k: Int, alpha: Float, a: Storage, aOffset: Int, b: Storage, bOffset: Int,
-                        beta: Float, c: Storage, cOffset: Int) -> Bool {
+    func swappedProduct(
+        m: Int, n: Int, k: Int, alpha: Float, a: Storage, aOffset: Int, b: Storage, bOffset: Int,
+        beta: Float, c: Storage, cOffset: Int
+    ) -> Bool {
         let t = allocate(m * n)
-        let key = DNNLMatMulKey(transA: false, transB: true, m: n, n: m, k: k, batch: 1, aBatchStride: 0, bBatchStride: 0,
-                                cBatchStride: m * n, alpha: alpha, beta: 0)
-        guard DNNLMatMuls.shared.run(key, a: UnsafeMutableRawPointer(b.floats + bOffset), b: UnsafeMutableRawPointer(a.floats + aOffset),
-                                     c: UnsafeMutableRawPointer(t.floats), threads: threads) else { return false }
+        let key = DNNLMatMulKey(
+            transA: false, transB: true, m: n, n: m, k: k, batch: 1, aBatchStride: 0, bBatchStride: 0,
+            cBatchStride: m * n, alpha: alpha, beta: 0)
+        guard
+            DNNLMatMuls.shared.run(
+                key, a: UnsafeMutableRawPointer(b.floats + bOffset), b: UnsafeMutableRawPointer(a.floats + aOffset),
+                c: UnsafeMutableRawPointer(t.floats), threads: threads)
+        else { return false }
         transpose(t.floats, rows: n, columns: m, into: c.floats + cOffset, beta: beta)
         return true
     }

@@ -66,33 +66,41 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// smaller ones to OpenBLAS, whose call costs less than a primitive's.
     static let dnnlGEMMThreshold = 1 << 16
 
-    public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                     a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
-                     beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int) {
+    public func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
+        beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int
+    ) {
         if m * n * k * batch >= CPUBackend.dnnlGEMMThreshold, batch == 1, !transA, transB,
-           usesSwappedProduct(m: m, n: n, k: k),
-           swappedProduct(m: m, n: n, k: k, alpha: alpha, a: a, aOffset: aOffset, b: b, bOffset: bOffset,
-                          beta: beta, c: c, cOffset: cOffset) {
+            usesSwappedProduct(m: m, n: n, k: k),
+            swappedProduct(
+                m: m, n: n, k: k, alpha: alpha, a: a, aOffset: aOffset, b: b, bOffset: bOffset,
+                beta: beta, c: c, cOffset: cOffset)
+        {
             return
         }
         if m * n * k * batch >= CPUBackend.dnnlGEMMThreshold, m > 0, n > 0, k > 0, batch > 0,
-           cBatchStride >= m * n || batch == 1,
-           DNNLMatMuls.shared.run(DNNLMatMulKey(transA: transA, transB: transB, m: m, n: n, k: k, batch: batch,
-                                                aBatchStride: batch == 1 ? 0 : aBatchStride,
-                                                bBatchStride: batch == 1 ? 0 : bBatchStride,
-                                                cBatchStride: batch == 1 ? m * n : cBatchStride, alpha: alpha, beta: beta),
-                                  a: UnsafeMutableRawPointer(a.floats + aOffset), b: UnsafeMutableRawPointer(b.floats + bOffset),
-                                  c: UnsafeMutableRawPointer(c.floats + cOffset), threads: threads) {
+            cBatchStride >= m * n || batch == 1,
+            DNNLMatMuls.shared.run(
+                DNNLMatMulKey(
+                    transA: transA, transB: transB, m: m, n: n, k: k, batch: batch,
+                    aBatchStride: batch == 1 ? 0 : aBatchStride,
+                    bBatchStride: batch == 1 ? 0 : bBatchStride,
+                    cBatchStride: batch == 1 ? m * n : cBatchStride, alpha: alpha, beta: beta),
+                a: UnsafeMutableRawPointer(a.floats + aOffset), b: UnsafeMutableRawPointer(b.floats + bOffset),
+                c: UnsafeMutableRawPointer(c.floats + cOffset), threads: threads)
+        {
             return
         }
         let lda = transA ? m : k
         let ldb = transB ? k : n
         for i in 0..<batch {
-            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), alpha,
-                        a.floats + aOffset + i * aBatchStride, Int32(max(1, lda)),
-                        b.floats + bOffset + i * bBatchStride, Int32(max(1, ldb)),
-                        beta, c.floats + cOffset + i * cBatchStride, Int32(max(1, n)))
+            cblas_sgemm(
+                CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha,
+                a.floats + aOffset + i * aBatchStride, Int32(max(1, lda)),
+                b.floats + bOffset + i * bBatchStride, Int32(max(1, ldb)),
+                beta, c.floats + cOffset + i * cBatchStride, Int32(max(1, n)))
         }
     }
 }

@@ -38,8 +38,10 @@ public struct Conv2dGeometry: Sendable, Hashable, CustomStringConvertible {
     /// Every number that defines the convolution, in a fixed order.
     var fields: [Int] {
         let w = window
-        return [images, channels, outChannels, groups, w.height, w.width, w.kernelHeight, w.kernelWidth,
-                w.strideHeight, w.strideWidth, w.paddingHeight, w.paddingWidth, w.dilationHeight, w.dilationWidth]
+        return [
+            images, channels, outChannels, groups, w.height, w.width, w.kernelHeight, w.kernelWidth,
+            w.strideHeight, w.strideWidth, w.paddingHeight, w.paddingWidth, w.dilationHeight, w.dilationWidth,
+        ]
     }
 
     public static func == (a: Conv2dGeometry, b: Conv2dGeometry) -> Bool { a.fields == b.fields }

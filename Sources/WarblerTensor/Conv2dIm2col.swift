@@ -45,8 +45,10 @@ extension Backend {
 
     /// x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O] -> out [N, O, H', W'] (assigned),
     /// as torch.nn.functional.conv2d, by im2col + GEMM.
-    public func im2colConv2dForward(_ x: Storage, weight: Storage, bias: Storage?, geometry g: Conv2dGeometry,
-                                    into out: Storage) {
+    public func im2colConv2dForward(
+        _ x: Storage, weight: Storage, bias: Storage?, geometry g: Conv2dGeometry,
+        into out: Storage
+    ) {
         let area = g.window.outputArea
         if let bias {
             // Start from the bias broadcast over [N, O, H'W'] and let the GEMM add onto it.
@@ -57,20 +59,23 @@ extension Backend {
             let count = Swift.min(chunk, g.images - first)
             let (cols, base) = columns(x, g, first, count, buffer)
             for k in 0..<g.groups {
-                gemm(transA: false, transB: false, m: g.groupOutChannels, n: area, k: g.groupRows, alpha: 1,
-                     a: weight, aOffset: k * g.groupOutChannels * g.groupRows, aBatchStride: 0,
-                     b: cols, bOffset: base + k * g.groupRows * area, bBatchStride: g.columnsPerImage,
-                     beta: bias == nil ? 0 : 1,
-                     c: out, cOffset: first * g.outputPerImage + k * g.groupOutChannels * area,
-                     cBatchStride: g.outputPerImage, batch: count)
+                gemm(
+                    transA: false, transB: false, m: g.groupOutChannels, n: area, k: g.groupRows, alpha: 1,
+                    a: weight, aOffset: k * g.groupOutChannels * g.groupRows, aBatchStride: 0,
+                    b: cols, bOffset: base + k * g.groupRows * area, bBatchStride: g.columnsPerImage,
+                    beta: bias == nil ? 0 : 1,
+                    c: out, cOffset: first * g.outputPerImage + k * g.groupOutChannels * area,
+                    cBatchStride: g.outputPerImage, batch: count)
             }
         }
     }
 
     /// gradOutput [N, O, H', W'], weight [O, C/groups, kH, kW] -> gradInput [N, C, H, W]
     /// (assigned): col2im(W[g]^T dY[n, g]).
-    public func im2colConv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: Conv2dGeometry,
-                                         into gradInput: Storage) {
+    public func im2colConv2dBackwardData(
+        _ gradOutput: Storage, weight: Storage, geometry g: Conv2dGeometry,
+        into gradInput: Storage
+    ) {
         let area = g.window.outputArea
         let buffer = columnBuffer(g), chunk = g.columnChunk
         for first in stride(from: 0, to: g.images, by: chunk) {
@@ -78,15 +83,17 @@ extension Backend {
             // Identity unfolding: the column gradient is the input gradient itself.
             let (cols, base) = buffer.map { ($0, 0) } ?? (gradInput, first * g.columnsPerImage)
             for k in 0..<g.groups {
-                gemm(transA: true, transB: false, m: g.groupRows, n: area, k: g.groupOutChannels, alpha: 1,
-                     a: weight, aOffset: k * g.groupOutChannels * g.groupRows, aBatchStride: 0,
-                     b: gradOutput, bOffset: first * g.outputPerImage + k * g.groupOutChannels * area,
-                     bBatchStride: g.outputPerImage,
-                     beta: 0, c: cols, cOffset: base + k * g.groupRows * area, cBatchStride: g.columnsPerImage, batch: count)
+                gemm(
+                    transA: true, transB: false, m: g.groupRows, n: area, k: g.groupOutChannels, alpha: 1,
+                    a: weight, aOffset: k * g.groupOutChannels * g.groupRows, aBatchStride: 0,
+                    b: gradOutput, bOffset: first * g.outputPerImage + k * g.groupOutChannels * area,
+                    bBatchStride: g.outputPerImage,
+                    beta: 0, c: cols, cOffset: base + k * g.groupRows * area, cBatchStride: g.columnsPerImage, batch: count)
             }
             if let buffer {
-                col2im(buffer, images: count, channels: g.channels, window: g.window, into: gradInput,
-                       offset: first * g.inputPerImage)
+                col2im(
+                    buffer, images: count, channels: g.channels, window: g.window, into: gradInput,
+                    offset: first * g.inputPerImage)
             }
         }
     }
@@ -94,8 +101,10 @@ extension Backend {
     /// gradOutput [N, O, H', W'], x [N, C, H, W] -> gradWeight [O, C/groups, kH, kW] =
     /// sum over n of dY[n, g] cols[n, g]^T, and gradBias [O] = dY summed over N, H', W'
     /// (each assigned; either may be nil).
-    public func im2colConv2dBackwardWeights(_ gradOutput: Storage, _ x: Storage, geometry g: Conv2dGeometry,
-                                            into gradWeight: Storage?, gradBias: Storage?) {
+    public func im2colConv2dBackwardWeights(
+        _ gradOutput: Storage, _ x: Storage, geometry g: Conv2dGeometry,
+        into gradWeight: Storage?, gradBias: Storage?
+    ) {
         let area = g.window.outputArea
         if let gradWeight {
             fill(gradWeight, with: 0)
@@ -105,11 +114,12 @@ extension Backend {
                 let (cols, base) = columns(x, g, first, count, buffer)
                 for n in 0..<count {
                     for k in 0..<g.groups {
-                        gemm(transA: false, transB: true, m: g.groupOutChannels, n: g.groupRows, k: area, alpha: 1,
-                             a: gradOutput, aOffset: (first + n) * g.outputPerImage + k * g.groupOutChannels * area,
-                             aBatchStride: 0,
-                             b: cols, bOffset: base + n * g.columnsPerImage + k * g.groupRows * area, bBatchStride: 0,
-                             beta: 1, c: gradWeight, cOffset: k * g.groupOutChannels * g.groupRows, cBatchStride: 0, batch: 1)
+                        gemm(
+                            transA: false, transB: true, m: g.groupOutChannels, n: g.groupRows, k: area, alpha: 1,
+                            a: gradOutput, aOffset: (first + n) * g.outputPerImage + k * g.groupOutChannels * area,
+                            aBatchStride: 0,
+                            b: cols, bOffset: base + n * g.columnsPerImage + k * g.groupRows * area, bBatchStride: 0,
+                            beta: 1, c: gradWeight, cOffset: k * g.groupOutChannels * g.groupRows, cBatchStride: 0, batch: 1)
                     }
                 }
             }
@@ -120,9 +130,10 @@ extension Backend {
             let ones = allocate(area)
             fill(ones, with: 1)
             for n in 0..<g.images {
-                gemm(transA: false, transB: false, m: g.outChannels, n: 1, k: area, alpha: 1,
-                     a: gradOutput, aOffset: n * g.outputPerImage, aBatchStride: 0, b: ones, bOffset: 0, bBatchStride: 0,
-                     beta: 1, c: gradBias, cOffset: 0, cBatchStride: 0, batch: 1)
+                gemm(
+                    transA: false, transB: false, m: g.outChannels, n: 1, k: area, alpha: 1,
+                    a: gradOutput, aOffset: n * g.outputPerImage, aBatchStride: 0, b: ones, bOffset: 0, bBatchStride: 0,
+                    beta: 1, c: gradBias, cOffset: 0, cBatchStride: 0, batch: 1)
             }
         }
     }

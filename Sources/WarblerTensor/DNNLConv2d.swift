@@ -50,9 +50,11 @@ final class DNNLOperand {
         }
         var inner: dnnl_memory_t?, pd: dnnl_primitive_desc_t?, reorder: dnnl_primitive_t?
         try dnnlCheck(dnnl_memory_create(&inner, &chosen, engine, nil), "memory_create")
-        try dnnlCheck(isOutput ? dnnl_reorder_primitive_desc_create(&pd, &chosen, engine, &plain, engine, nil)
-                               : dnnl_reorder_primitive_desc_create(&pd, &plain, engine, &chosen, engine, nil),
-                      "reorder_primitive_desc_create")
+        try dnnlCheck(
+            isOutput
+                ? dnnl_reorder_primitive_desc_create(&pd, &chosen, engine, &plain, engine, nil)
+                : dnnl_reorder_primitive_desc_create(&pd, &plain, engine, &chosen, engine, nil),
+            "reorder_primitive_desc_create")
         defer { dnnl_primitive_desc_destroy(pd) }
         try dnnlCheck(dnnl_primitive_create(&reorder, pd), "primitive_create (reorder)")
         self.inner = inner
@@ -72,8 +74,10 @@ final class DNNLOperand {
     /// Runs the reorder between the caller's memory and the primitive's.
     func runReorder(_ stream: dnnl_stream_t) throws {
         guard let reorder, let inner else { return }
-        var args = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: isOutput ? inner : user),
-                    dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: isOutput ? user : inner)]
+        var args = [
+            dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: isOutput ? inner : user),
+            dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: isOutput ? user : inner),
+        ]
         try dnnlCheck(dnnl_primitive_execute(reorder, stream, 2, &args), "primitive_execute (reorder)")
     }
 }
@@ -89,8 +93,10 @@ final class DNNLConvStep {
 
     /// `operands`: (argument, plain descriptor, the query for the descriptor the primitive
     /// chose or nil when it takes the plain one (the bias), is output).
-    init(_ pd: dnnl_primitive_desc_t, operands specs: [(Int32, dnnl_memory_desc_t, dnnl_query_t?, Bool)],
-         engine: dnnl_engine_t) throws {
+    init(
+        _ pd: dnnl_primitive_desc_t, operands specs: [(Int32, dnnl_memory_desc_t, dnnl_query_t?, Bool)],
+        engine: dnnl_engine_t
+    ) throws {
         operands = try specs.enumerated().map { slot, spec in
             var chosen = spec.1
             if let query = spec.2 {
@@ -125,8 +131,9 @@ final class DNNLConvStep {
         for (op, pointer) in zip(operands, pointers) {
             try dnnlCheck(dnnl_memory_set_data_handle(op.user, pointer), "memory_set_data_handle")
             if let inner = op.inner {
-                try dnnlCheck(dnnl_memory_set_data_handle(inner, dnnl.buffer(op.slot, bytes: op.innerBytes)),
-                              "memory_set_data_handle")
+                try dnnlCheck(
+                    dnnl_memory_set_data_handle(inner, dnnl.buffer(op.slot, bytes: op.innerBytes)),
+                    "memory_set_data_handle")
                 if !op.isOutput { try op.runReorder(dnnl.stream) }
             }
             args.append(dnnl_exec_arg_t(arg: op.arg, memory: op.memory))
@@ -162,7 +169,9 @@ final class DNNLConv2d {
         let w = g.window
         let srcDims = [g.images, g.channels, w.height, w.width]
         let dstDims = [g.images, g.outChannels, w.outputHeight, w.outputWidth]
-        let weightDims = g.groups == 1 ? [g.outChannels, g.channels, w.kernelHeight, w.kernelWidth]
+        let weightDims =
+            g.groups == 1
+            ? [g.outChannels, g.channels, w.kernelHeight, w.kernelWidth]
             : [g.groups, g.groupOutChannels, g.groupChannels, w.kernelHeight, w.kernelWidth]
         let weightTag = g.groups == 1 ? dnnl_oihw : dnnl_goihw
         src = try dnnlDescriptor(srcDims, dnnl_nchw)
@@ -186,10 +195,12 @@ final class DNNLConv2d {
         var (s, wt, d) = (askSrc, askWeights, askDst)
         let (st, dl, pad) = (strides, dilates, padding)
         try withUnsafePointer(to: biasDesc) { b in
-            try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(&desc, layout == .blockedBF16 ? dnnl_forward_inference : dnnl_forward_training,
-                                                                     dnnl_convolution_direct, &s, &wt,
-                                                                     bias ? b : nil, &d, st, dl, pad, pad),
-                          "convolution_forward_desc_init \(g)")
+            try dnnlCheck(
+                dnnl_dilated_convolution_forward_desc_init(
+                    &desc, layout == .blockedBF16 ? dnnl_forward_inference : dnnl_forward_training,
+                    dnnl_convolution_direct, &s, &wt,
+                    bias ? b : nil, &d, st, dl, pad, pad),
+                "convolution_forward_desc_init \(g)")
         }
         var pd: dnnl_primitive_desc_t?
         let status = dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil)
@@ -217,35 +228,48 @@ final class DNNLConv2d {
             throw DNNLError(call: "bf16 convolutions are inference only", status: dnnl_unimplemented)
         }
         if pass == .forward {
-            return try DNNLConvStep(forwardPD, operands: [
-                (DNNL_ARG_SRC, src, dnnl_query_src_md, false), (DNNL_ARG_WEIGHTS, weights, dnnl_query_weights_md, false),
-                (DNNL_ARG_DST, dst, dnnl_query_dst_md, true)] + (bias ? [(DNNL_ARG_BIAS, biasDesc, nil, false)] : []),
+            return try DNNLConvStep(
+                forwardPD,
+                operands: [
+                    (DNNL_ARG_SRC, src, dnnl_query_src_md, false), (DNNL_ARG_WEIGHTS, weights, dnnl_query_weights_md, false),
+                    (DNNL_ARG_DST, dst, dnnl_query_dst_md, true),
+                ] + (bias ? [(DNNL_ARG_BIAS, biasDesc, nil, false)] : []),
                 engine: engine)
         }
         var desc = dnnl_convolution_desc_t()
         var (s, wt, d) = (askSrc, askWeights, askDst)
         if pass == .backwardData {
-            try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &s, &wt, &d,
-                                                                           strides, dilates, padding, padding),
-                          "convolution_backward_data_desc_init \(geometry)")
+            try dnnlCheck(
+                dnnl_dilated_convolution_backward_data_desc_init(
+                    &desc, dnnl_convolution_direct, &s, &wt, &d,
+                    strides, dilates, padding, padding),
+                "convolution_backward_data_desc_init \(geometry)")
         } else {
             try withUnsafePointer(to: biasDesc) { b in
-                try dnnlCheck(dnnl_dilated_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &s, &wt,
-                                                                                  bias ? b : nil, &d, strides, dilates, padding, padding),
-                              "convolution_backward_weights_desc_init \(geometry)")
+                try dnnlCheck(
+                    dnnl_dilated_convolution_backward_weights_desc_init(
+                        &desc, dnnl_convolution_direct, &s, &wt,
+                        bias ? b : nil, &d, strides, dilates, padding, padding),
+                    "convolution_backward_weights_desc_init \(geometry)")
             }
         }
         var pd: dnnl_primitive_desc_t?
         try dnnlCheck(dnnl_primitive_desc_create(&pd, &desc, attr, engine, forwardPD), "primitive_desc_create \(pass) \(geometry)")
         defer { dnnl_primitive_desc_destroy(pd) }
         if pass == .backwardData {
-            return try DNNLConvStep(pd!, operands: [
-                (DNNL_ARG_DIFF_DST, dst, dnnl_query_diff_dst_md, false), (DNNL_ARG_WEIGHTS, weights, dnnl_query_weights_md, false),
-                (DNNL_ARG_DIFF_SRC, src, dnnl_query_diff_src_md, true)], engine: engine)
+            return try DNNLConvStep(
+                pd!,
+                operands: [
+                    (DNNL_ARG_DIFF_DST, dst, dnnl_query_diff_dst_md, false), (DNNL_ARG_WEIGHTS, weights, dnnl_query_weights_md, false),
+                    (DNNL_ARG_DIFF_SRC, src, dnnl_query_diff_src_md, true),
+                ], engine: engine)
         }
-        return try DNNLConvStep(pd!, operands: [
-            (DNNL_ARG_DIFF_DST, dst, dnnl_query_diff_dst_md, false), (DNNL_ARG_SRC, src, dnnl_query_src_md, false),
-            (DNNL_ARG_DIFF_WEIGHTS, weights, dnnl_query_diff_weights_md, true)]
-            + (bias ? [(DNNL_ARG_DIFF_BIAS, biasDesc, nil, true)] : []), engine: engine)
+        return try DNNLConvStep(
+            pd!,
+            operands: [
+                (DNNL_ARG_DIFF_DST, dst, dnnl_query_diff_dst_md, false), (DNNL_ARG_SRC, src, dnnl_query_src_md, false),
+                (DNNL_ARG_DIFF_WEIGHTS, weights, dnnl_query_diff_weights_md, true),
+            ]
+                + (bias ? [(DNNL_ARG_DIFF_BIAS, biasDesc, nil, true)] : []), engine: engine)
     }
 }

@@ -17,8 +17,9 @@ final class DNNLConv2dCache: @unchecked Sendable {
     /// Whether oneDNN runs bf16 convolutions in hardware here (an AVX-512 BF16 kernel for a
     /// probe convolution): without it bf16 would be emulated, slower than float32.
     static let hasBF16: Bool = {
-        let g = Conv2dGeometry(images: 1, channels: 64, outChannels: 64, groups: 1,
-                               window: Window2d(height: 16, width: 16, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))
+        let g = Conv2dGeometry(
+            images: 1, channels: 64, outChannels: 64, groups: 1,
+            window: Window2d(height: 16, width: 16, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))
         return shared.implementation(.forward, g, bias: false, layout: .blockedBF16)?.contains("bf16") ?? false
     }()
 
@@ -30,8 +31,10 @@ final class DNNLConv2dCache: @unchecked Sendable {
     /// backward weights (dY, x, dW[, dB]); `bias` says whether the bias operand is there.
     /// Returns false, having written nothing useful, when oneDNN is unavailable or has no
     /// primitive for this geometry; the caller then takes another path.
-    func run(_ pass: DNNLConvPass, _ geometry: Conv2dGeometry, bias: Bool, layout: DNNLConvLayout, threads: Int,
-             _ pointers: [UnsafeMutableRawPointer?]) -> Bool {
+    func run(
+        _ pass: DNNLConvPass, _ geometry: Conv2dGeometry, bias: Bool, layout: DNNLConvLayout, threads: Int,
+        _ pointers: [UnsafeMutableRawPointer?]
+    ) -> Bool {
         guard let dnnl = DNNL.shared else { return false }
         return dnnl.run(threads: threads) {
             guard let step = primitives(Key(geometry: geometry, bias: bias, layout: layout), dnnl)?.step(pass, engine: dnnl.engine)

@@ -81,8 +81,10 @@ final class DNNLMatMul {
         try dnnlCheck(dnnl_memory_set_data_handle(a, pa), "memory_set_data_handle")
         try dnnlCheck(dnnl_memory_set_data_handle(b, pb), "memory_set_data_handle")
         try dnnlCheck(dnnl_memory_set_data_handle(c, pc), "memory_set_data_handle")
-        var args = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: a), dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: b),
-                    dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: c)]
+        var args = [
+            dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: a), dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: b),
+            dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: c),
+        ]
         if scratchpadBytes > 0 {
             try dnnlCheck(dnnl_memory_set_data_handle(scratchpad, dnnl.buffer(6, bytes: scratchpadBytes)), "memory_set_data_handle")
             args.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpad))

@@ -74,17 +74,21 @@ public struct ParityResult: Sendable, CustomStringConvertible {
 
     public var description: String {
         let status = passed ? "ok  " : "FAIL"
-        return String(format: "%@ %-34@ %9d elems  max abs %.2e  max rel %.2e  (atol %.0e, rtol %.0e)%@",
-                      status, name, elements, maxAbsoluteError, maxRelativeError, atol, rtol,
-                      note.map { "  [\($0)]" } ?? "" + (passed ? "" : "  \(mismatches) mismatches"))
+        return String(
+            format: "%@ %-34@ %9d elems  max abs %.2e  max rel %.2e  (atol %.0e, rtol %.0e)%@",
+            status, name, elements, maxAbsoluteError, maxRelativeError, atol, rtol,
+            note.map { "  [\($0)]" } ?? "" + (passed ? "" : "  \(mismatches) mismatches"))
     }
 
     /// Compares `actual` (the device's) with `expected` (the reference's).
-    public static func compare(_ name: String, device: Device, expected: [Float], actual: [Float], atol: Double, rtol: Double,
-                               note: String? = nil) -> ParityResult {
+    public static func compare(
+        _ name: String, device: Device, expected: [Float], actual: [Float], atol: Double, rtol: Double,
+        note: String? = nil
+    ) -> ParityResult {
         let d = Disagreement(actual, expected, atol: atol, rtol: rtol)
-        return ParityResult(name: name, device: device, elements: expected.count, maxAbsoluteError: Double(d.maxAbs),
-                            maxRelativeError: Double(d.maxRel), atol: atol, rtol: rtol, mismatches: d.violations, note: note)
+        return ParityResult(
+            name: name, device: device, elements: expected.count, maxAbsoluteError: Double(d.maxAbs),
+            maxRelativeError: Double(d.maxRel), atol: atol, rtol: rtol, mismatches: d.violations, note: note)
     }
 }
 

@@ -91,16 +91,20 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         for i in 0..<x.count { out.floats[i] = Self.apply(op, x.floats[i]) }
     }
 
-    public func binary(_ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
-                       shape: Shape, into out: Storage) {
+    public func binary(
+        _ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int],
+        shape: Shape, into out: Storage
+    ) {
         for i in 0..<shape.count {
             let index = Self.indices(of: i, in: shape.dims)
             out.floats[i] = Self.apply(op, a.floats[Self.offset(index, aStrides)], b.floats[Self.offset(index, bStrides)])
         }
     }
 
-    public func reduce(_ op: ReduceOp, _ x: Storage, shape: Shape, axes: Set<Int>, into out: Storage,
-                       indices: UnsafeMutablePointer<Int>?) {
+    public func reduce(
+        _ op: ReduceOp, _ x: Storage, shape: Shape, axes: Set<Int>, into out: Storage,
+        indices: UnsafeMutablePointer<Int>?
+    ) {
         let outShape = shape.dims.indices.map { axes.contains($0) ? 1 : shape.dims[$0] }
         let outStrides = Shape(outShape).strides
         let outputs = Shape(outShape).count
@@ -140,9 +144,11 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         }
     }
 
-    public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                     a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
-                     beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int) {
+    public func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: Storage, aOffset: Int, aBatchStride: Int, b: Storage, bOffset: Int, bBatchStride: Int,
+        beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int
+    ) {
         for p in 0..<batch {
             let A = a.floats + aOffset + p * aBatchStride, B = b.floats + bOffset + p * bBatchStride
             let C = c.floats + cOffset + p * cBatchStride
@@ -275,8 +281,10 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         }
     }
 
-    public func avgPool2dBackward(_ gradOutput: Storage, planes: Int, window w: Window2d, countIncludePad: Bool,
-                                  into gradInput: Storage) {
+    public func avgPool2dBackward(
+        _ gradOutput: Storage, planes: Int, window w: Window2d, countIncludePad: Bool,
+        into gradInput: Storage
+    ) {
         for e in 0..<planes * w.inputArea { gradInput.floats[e] = 0 }
         for p in 0..<planes {
             for y in 0..<w.outputHeight {
@@ -309,8 +317,10 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         }
     }
 
-    public func channelAffine(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
-                              shift: Storage?, accumulate: Bool, into out: Storage) {
+    public func channelAffine(
+        _ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+        shift: Storage?, accumulate: Bool, into out: Storage
+    ) {
         for o in 0..<outer {
             for c in 0..<channels {
                 for i in 0..<inner {
@@ -322,8 +332,10 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         }
     }
 
-    public func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
-                                    sum: Storage, dot: Storage) {
+    public func channelGradientSums(
+        _ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
+        sum: Storage, dot: Storage
+    ) {
         for c in 0..<channels {
             var s: Double = 0, d: Double = 0
             for o in 0..<outer {
@@ -379,8 +391,9 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
                                 for j in 0..<w.kernelWidth {
                                     let (h, col) = Self.tap(w, y, xo, i, j)
                                     guard Self.inside(w, h, col) else { continue }
-                                    body(((n * g.channels + o / Og * Cg + c) * w.height + h) * w.width + col,
-                                         ((o * Cg + c) * w.kernelHeight + i) * w.kernelWidth + j, outIndex)
+                                    body(
+                                        ((n * g.channels + o / Og * Cg + c) * w.height + h) * w.width + col,
+                                        ((o * Cg + c) * w.kernelHeight + i) * w.kernelWidth + j, outIndex)
                                 }
                             }
                         }
@@ -396,8 +409,10 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         for e in 0..<g.inputCount { gradInput.floats[e] = Float(sums[e]) }
     }
 
-    public func conv2dBackwardWeights(_ gradOutput: Storage, _ x: Storage, geometry g: Conv2dGeometry,
-                                      into gradWeight: Storage?, gradBias: Storage?) {
+    public func conv2dBackwardWeights(
+        _ gradOutput: Storage, _ x: Storage, geometry g: Conv2dGeometry,
+        into gradWeight: Storage?, gradBias: Storage?
+    ) {
         if let gradWeight {
             var sums = [Double](repeating: 0, count: g.weightCount)
             forEachProduct(g) { xi, wi, oi in sums[wi] += Double(gradOutput.floats[oi]) * Double(x.floats[xi]) }
@@ -415,8 +430,10 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
 
     // MARK: GRU (one step at a time, torch.nn.GRU's equations)
 
-    public func gruForward(_ gi: Storage, weightHH: Storage, biasHH: Storage?, initialHidden: Storage, layout: GRULayout,
-                           outputs: Storage, workspace: Storage?) {
+    public func gruForward(
+        _ gi: Storage, weightHH: Storage, biasHH: Storage?, initialHidden: Storage, layout: GRULayout,
+        outputs: Storage, workspace: Storage?
+    ) {
         let B = layout.batch, H = layout.hidden, G = 3 * H
         for step in 0..<layout.steps {
             let t = layout.time(ofStep: step)
@@ -444,9 +461,11 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         }
     }
 
-    public func gruBackward(_ gradOutputs: Storage, weightHH: Storage, initialHidden: Storage, outputs: Storage,
-                            workspace: Storage, layout: GRULayout, gradInputProjections: Storage,
-                            gradWeightHH: Storage?, gradBiasHH: Storage?, gradInitialHidden: Storage) {
+    public func gruBackward(
+        _ gradOutputs: Storage, weightHH: Storage, initialHidden: Storage, outputs: Storage,
+        workspace: Storage, layout: GRULayout, gradInputProjections: Storage,
+        gradWeightHH: Storage?, gradBiasHH: Storage?, gradInitialHidden: Storage
+    ) {
         let B = layout.batch, H = layout.hidden, G = 3 * H
         var weightSums = [Double](repeating: 0, count: G * H), biasSums = [Double](repeating: 0, count: G)
         // dL/dh of the state the current step started from, carried backwards in time.

@@ -63,8 +63,10 @@ extension Tensor {
         let (sa, sb, needA, needB) = (a.shape, b.shape, a.requiresGrad, b.requiresGrad)
         let av = needB ? a.detached() : nil, bv = b.detached()
         return try broadcasting(.div, "div", a, b).recording("div", [a, b]) { g in
-            [needA ? try (g / bv).summed(to: sa) : nil,
-             try av.map { try (-(g * $0) / (bv * bv)).summed(to: sb) }]
+            [
+                needA ? try (g / bv).summed(to: sa) : nil,
+                try av.map { try (-(g * $0) / (bv * bv)).summed(to: sb) },
+            ]
         }
     }
 

@@ -15,8 +15,10 @@ extension Tensor {
     /// and are left alone. Gradients for x, weight and bias (nil weight/bias: 1 and 0).
     /// `relu`: max(y, 0) in the same pass, equal to `.relu()` after it; the graph then keeps
     /// x and the output only (as PyTorch's in-place ReLU after a batch norm does).
-    public func batchNorm(runningMean: Tensor, runningVar: Tensor, weight: Tensor?, bias: Tensor?, training: Bool,
-                          momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) throws -> Tensor {
+    public func batchNorm(
+        runningMean: Tensor, runningVar: Tensor, weight: Tensor?, bias: Tensor?, training: Bool,
+        momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false
+    ) throws -> Tensor {
         let x = self
         guard rank >= 2 else { throw TensorError("batch_norm", "needs input [N, C, ...], got \(shape)") }
         let (n, c) = (shape[0], shape[1])
@@ -53,11 +55,13 @@ extension Tensor {
         let scale = try GradMode.withoutGradients { try weight.map { try $0 * invStd } ?? invStd }
         let out = Tensor.empty(shape, on: backend)
         if relu {
-            backend.channelAffineReLU(x.storage, outer: n, channels: c, inner: inner, center: mean.storage, scale: scale.storage,
-                                      shift: bias?.storage, into: out.storage)
+            backend.channelAffineReLU(
+                x.storage, outer: n, channels: c, inner: inner, center: mean.storage, scale: scale.storage,
+                shift: bias?.storage, into: out.storage)
         } else {
-            backend.channelAffine(x.storage, outer: n, channels: c, inner: inner, center: mean.storage, scale: scale.storage,
-                                  shift: bias?.storage, accumulate: false, into: out.storage)
+            backend.channelAffine(
+                x.storage, outer: n, channels: c, inner: inner, center: mean.storage, scale: scale.storage,
+                shift: bias?.storage, accumulate: false, into: out.storage)
         }
         // With the ReLU fused, its mask comes from the output (y > 0 exactly where the batch
         // norm's result is): the closure keeps the output's storage, not the tensor (whose node
@@ -67,8 +71,9 @@ extension Tensor {
             // With g' = g masked by the ReLU (or g): sum[c] = sum of g', dot[c] = sum of
             // g' (x - mean): the bias and weight gradients.
             let sum = Tensor.empty([c], on: backend), dot = Tensor.empty([c], on: backend)
-            backend.channelGradientSums(g.storage, x.storage, center: mean.storage, reluOutput: mask, outer: n, channels: c,
-                                        inner: inner, sum: sum.storage, dot: dot.storage)
+            backend.channelGradientSums(
+                g.storage, x.storage, center: mean.storage, reluOutput: mask, outer: n, channels: c,
+                inner: inner, sum: sum.storage, dot: dot.storage)
             var gx: Tensor?
             if x.requiresGrad {
                 let dx = Tensor.empty(x.shape, on: backend)
@@ -76,13 +81,15 @@ extension Tensor {
                     // dx = scale (g' - sum / M - (x - mean) invStd^2 dot / M)
                     let shift = try (scale * sum) * (-1 / Float(m))
                     let slope = try (scale * invStd * invStd * dot) * (-1 / Float(m))
-                    backend.batchNormInputGradient(g.storage, x.storage, reluOutput: mask, center: mean.storage,
-                                                   scale: scale.storage, shift: shift.storage, slope: slope.storage,
-                                                   outer: n, channels: c, inner: inner, into: dx.storage)
+                    backend.batchNormInputGradient(
+                        g.storage, x.storage, reluOutput: mask, center: mean.storage,
+                        scale: scale.storage, shift: shift.storage, slope: slope.storage,
+                        outer: n, channels: c, inner: inner, into: dx.storage)
                 } else {
-                    backend.batchNormInputGradient(g.storage, x.storage, reluOutput: mask, center: mean.storage,
-                                                   scale: scale.storage, shift: nil, slope: nil,
-                                                   outer: n, channels: c, inner: inner, into: dx.storage)
+                    backend.batchNormInputGradient(
+                        g.storage, x.storage, reluOutput: mask, center: mean.storage,
+                        scale: scale.storage, shift: nil, slope: nil,
+                        outer: n, channels: c, inner: inner, into: dx.storage)
                 }
                 gx = dx
             }

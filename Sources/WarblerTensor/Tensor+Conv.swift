@@ -11,8 +11,10 @@ extension Tensor {
     /// Matches torch.nn.functional.conv2d (zero padding). Output channel o of group
     /// g = o / (O / groups) sees input channels g C/groups ..< (g + 1) C/groups.
     /// Gradients for x, weight and bias.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                       dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
+    public func conv2d(
+        weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+        dilation: (Int, Int) = (1, 1), groups: Int = 1
+    ) throws -> Tensor {
         let x = self
         try x.checkSameDevice(weight, "conv2d")
         guard x.rank == 4, weight.rank == 4 else {
@@ -23,8 +25,10 @@ extension Tensor {
         }
         let (n, c, o) = (x.shape[0], x.shape[1], weight.shape[0])
         guard groups >= 1, c % groups == 0, o % groups == 0, weight.shape[1] * groups == c else {
-            throw TensorError("conv2d", "input \(x.shape) and weight \(weight.shape) do not fit \(groups) groups "
-                                + "(weight needs [O, C/groups, kH, kW] with O and C divisible by groups)")
+            throw TensorError(
+                "conv2d",
+                "input \(x.shape) and weight \(weight.shape) do not fit \(groups) groups "
+                    + "(weight needs [O, C/groups, kH, kW] with O and C divisible by groups)")
         }
         if let bias {
             try x.checkSameDevice(bias, "conv2d")
@@ -32,8 +36,9 @@ extension Tensor {
                 throw TensorError("conv2d", "bias \(bias.shape) for weight \(weight.shape) (needs [\(o)])")
             }
         }
-        let window = Window2d(height: x.shape[2], width: x.shape[3], kernel: (weight.shape[2], weight.shape[3]),
-                              stride: stride, padding: padding, dilation: dilation)
+        let window = Window2d(
+            height: x.shape[2], width: x.shape[3], kernel: (weight.shape[2], weight.shape[3]),
+            stride: stride, padding: padding, dilation: dilation)
         guard window.outputHeight > 0, window.outputWidth > 0 else {
             throw TensorError("conv2d", "input \(x.shape) is smaller than weight \(weight.shape) with \(window)")
         }
@@ -60,13 +65,16 @@ extension Tensor {
     /// x: [N, C, L], weight: [O, C / groups, k], bias: [O] -> [N, O, L'] with
     /// L' = floor((L + 2 padding - dilation (k - 1) - 1) / stride) + 1. Matches
     /// torch.nn.functional.conv1d (zero padding); runs as conv2d over [N, C, 1, L].
-    public func conv1d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-                       groups: Int = 1) throws -> Tensor {
+    public func conv1d(
+        weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+        groups: Int = 1
+    ) throws -> Tensor {
         guard rank == 3, weight.rank == 3 else {
             throw TensorError("conv1d", "needs input [N, C, L] and weight [O, C/groups, k], got \(shape) and \(weight.shape)")
         }
-        let y = try unsqueezed(2).conv2d(weight: weight.unsqueezed(2), bias: bias, stride: (1, stride), padding: (0, padding),
-                                         dilation: (1, dilation), groups: groups)
+        let y = try unsqueezed(2).conv2d(
+            weight: weight.unsqueezed(2), bias: bias, stride: (1, stride), padding: (0, padding),
+            dilation: (1, dilation), groups: groups)
         return try y.squeezed(2)
     }
 }

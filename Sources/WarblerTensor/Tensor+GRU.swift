@@ -16,8 +16,10 @@ extension Tensor {
     ///   r = sigmoid(gi_r + W_hr h + b_hr), z = sigmoid(gi_z + W_hz h + b_hz),
     ///   n = tanh(gi_n + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
     /// Gradients flow to all four inputs.
-    public static func gruSequence(inputProjections gi: Tensor, weightHH: Tensor, biasHH: Tensor?,
-                                   initialHidden h0: Tensor, reverse: Bool = false) throws -> (outputs: Tensor, last: Tensor) {
+    public static func gruSequence(
+        inputProjections gi: Tensor, weightHH: Tensor, biasHH: Tensor?,
+        initialHidden h0: Tensor, reverse: Bool = false
+    ) throws -> (outputs: Tensor, last: Tensor) {
         let layout = try gruLayout(gi, weightHH, biasHH, h0, reverse: reverse)
         let backend = gi.backend
         let inputs = [gi, weightHH] + (biasHH.map { [$0] } ?? []) + [h0]
@@ -25,8 +27,9 @@ extension Tensor {
         let (T, B, H) = (layout.steps, layout.batch, layout.hidden)
         let outputs = Tensor.empty([T, B, H], on: backend)
         let workspace = needsGraph ? backend.allocate(T * layout.workspacePerStep) : nil
-        backend.gruForward(gi.storage, weightHH: weightHH.storage, biasHH: biasHH?.storage, initialHidden: h0.storage,
-                           layout: layout, outputs: outputs.storage, workspace: workspace)
+        backend.gruForward(
+            gi.storage, weightHH: weightHH.storage, biasHH: biasHH?.storage, initialHidden: h0.storage,
+            layout: layout, outputs: outputs.storage, workspace: workspace)
         if let workspace {
             // The closure keeps the outputs' storage, not the tensor: the tensor holds the node.
             // Nor the input projections, whose gradient needs only their shape.
@@ -37,9 +40,10 @@ extension Tensor {
                 let dw = weightHH.requiresGrad ? Tensor.empty(weightHH.shape, on: backend) : nil
                 let db = biasHH.flatMap { $0.requiresGrad ? Tensor.empty($0.shape, on: backend) : nil }
                 let dh0 = Tensor.empty(h0.shape, on: backend)
-                backend.gruBackward(g.storage, weightHH: weightHH.storage, initialHidden: h0.storage, outputs: saved,
-                                    workspace: workspace, layout: layout, gradInputProjections: dgi.storage,
-                                    gradWeightHH: dw?.storage, gradBiasHH: db?.storage, gradInitialHidden: dh0.storage)
+                backend.gruBackward(
+                    g.storage, weightHH: weightHH.storage, initialHidden: h0.storage, outputs: saved,
+                    workspace: workspace, layout: layout, gradInputProjections: dgi.storage,
+                    gradWeightHH: dw?.storage, gradBiasHH: db?.storage, gradInitialHidden: dh0.storage)
                 return [giNeeded ? dgi : nil, dw] + (biasHH == nil ? [] : [db]) + [h0.requiresGrad ? dh0 : nil]
             }
         }
@@ -48,8 +52,10 @@ extension Tensor {
     }
 
     /// Checks the shapes and devices of `gruSequence`'s inputs and gives its layout.
-    private static func gruLayout(_ gi: Tensor, _ weightHH: Tensor, _ biasHH: Tensor?, _ h0: Tensor,
-                                  reverse: Bool) throws -> GRULayout {
+    private static func gruLayout(
+        _ gi: Tensor, _ weightHH: Tensor, _ biasHH: Tensor?, _ h0: Tensor,
+        reverse: Bool
+    ) throws -> GRULayout {
         for t in [weightHH, h0] + (biasHH.map { [$0] } ?? []) { try gi.checkSameDevice(t, "gruSequence") }
         guard weightHH.rank == 2, weightHH.shape[0] == 3 * weightHH.shape[1], weightHH.shape[1] > 0 else {
             throw TensorError("gruSequence", "weightHH must be [3H, H], got \(weightHH.shape)")

@@ -12,14 +12,20 @@ extension Tensor {
         guard k == k2 else { throw TensorError("matmul", "shapes \(a.shape) and \(b.shape): inner dimensions \(k) and \(k2) differ") }
         let aBatch = Array(a.shape.dims.dropLast(2)), bBatch = Array(b.shape.dims.dropLast(2))
         let batchDims: [Int]
-        if aBatch == bBatch || bBatch.isEmpty { batchDims = aBatch } else if aBatch.isEmpty { batchDims = bBatch } else {
+        if aBatch == bBatch || bBatch.isEmpty {
+            batchDims = aBatch
+        } else if aBatch.isEmpty {
+            batchDims = bBatch
+        } else {
             throw TensorError("matmul", "batch dimensions of \(a.shape) and \(b.shape) differ")
         }
         let out = try Tensor.product(a, transposed: false, b, transposed: false, batchDims: batchDims)
         return out.recording("matmul", [a, b]) { g in
             // dA = g B^T, dB = A^T g, through GEMM's transpose flags (no transposed copies).
-            [a.requiresGrad ? try Tensor.product(g, transposed: false, b, transposed: true, batchDims: batchDims).summed(to: a.shape) : nil,
-             b.requiresGrad ? try Tensor.product(a, transposed: true, g, transposed: false, batchDims: batchDims).summed(to: b.shape) : nil]
+            [
+                a.requiresGrad ? try Tensor.product(g, transposed: false, b, transposed: true, batchDims: batchDims).summed(to: a.shape) : nil,
+                b.requiresGrad ? try Tensor.product(a, transposed: true, g, transposed: false, batchDims: batchDims).summed(to: b.shape) : nil,
+            ]
         }
     }
 
@@ -31,10 +37,11 @@ extension Tensor {
         let n = tb ? b.shape[-2] : b.shape[-1]
         let batch = batchDims.reduce(1, *)
         let out = Tensor.empty(Shape(batchDims + [m, n]), on: a.backend)
-        a.backend.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1,
-                       a: a.storage, aOffset: 0, aBatchStride: a.rank == 2 ? 0 : m * k,
-                       b: b.storage, bOffset: 0, bBatchStride: b.rank == 2 ? 0 : k * n,
-                       beta: 0, c: out.storage, cOffset: 0, cBatchStride: m * n, batch: batch)
+        a.backend.gemm(
+            transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1,
+            a: a.storage, aOffset: 0, aBatchStride: a.rank == 2 ? 0 : m * k,
+            b: b.storage, bOffset: 0, bBatchStride: b.rank == 2 ? 0 : k * n,
+            beta: 0, c: out.storage, cOffset: 0, cBatchStride: m * n, batch: batch)
         return out
     }
 
@@ -50,8 +57,10 @@ extension Tensor {
         var y = try Tensor.product(flat, transposed: false, weight, transposed: true, batchDims: [])
             .recording("linear", [flat, weight]) { g in
                 // dX = g W: [N, out] x [out, in]; dW = g^T X: [out, N] x [N, in].
-                [flat.requiresGrad ? try Tensor.product(g, transposed: false, weight, transposed: false, batchDims: []) : nil,
-                 weight.requiresGrad ? try Tensor.product(g, transposed: true, flat, transposed: false, batchDims: []) : nil]
+                [
+                    flat.requiresGrad ? try Tensor.product(g, transposed: false, weight, transposed: false, batchDims: []) : nil,
+                    weight.requiresGrad ? try Tensor.product(g, transposed: true, flat, transposed: false, batchDims: []) : nil,
+                ]
             }
         if let bias {
             guard bias.shape == Shape([weight.shape[0]]) else { throw TensorError("linear", "bias \(bias.shape) for weight \(weight.shape)") }

@@ -6,20 +6,24 @@ import Foundation
 
 extension Tensor {
     /// Checks x is [N, C, H, W] and torch's pooling limits; the window over its planes.
-    private func poolWindow(_ op: String, kernel: (Int, Int), stride: (Int, Int)?, padding: (Int, Int),
-                            dilation: (Int, Int), ceilMode: Bool) throws -> Window2d {
+    private func poolWindow(
+        _ op: String, kernel: (Int, Int), stride: (Int, Int)?, padding: (Int, Int),
+        dilation: (Int, Int), ceilMode: Bool
+    ) throws -> Window2d {
         guard rank == 4 else { throw TensorError(op, "needs input [N, C, H, W], got \(shape)") }
         let s = stride ?? kernel
         guard kernel.0 >= 1, kernel.1 >= 1, s.0 >= 1, s.1 >= 1, dilation.0 >= 1, dilation.1 >= 1,
-              padding.0 >= 0, padding.1 >= 0 else {
+            padding.0 >= 0, padding.1 >= 0
+        else {
             throw TensorError(op, "kernel \(kernel), stride \(s) and dilation \(dilation) must be positive and padding \(padding) non-negative")
         }
         // torch: the padding may be at most half the kernel.
         guard padding.0 <= kernel.0 / 2, padding.1 <= kernel.1 / 2 else {
             throw TensorError(op, "padding \(padding) is more than half of kernel \(kernel)")
         }
-        let w = Window2d(height: shape[2], width: shape[3], kernel: kernel, stride: s, padding: padding,
-                         dilation: dilation, ceilMode: ceilMode)
+        let w = Window2d(
+            height: shape[2], width: shape[3], kernel: kernel, stride: s, padding: padding,
+            dilation: dilation, ceilMode: ceilMode)
         guard w.outputHeight > 0, w.outputWidth > 0 else {
             throw TensorError(op, "input \(shape) is too small for \(w)")
         }
@@ -31,8 +35,10 @@ extension Tensor {
     /// with `ceilMode` unless that window would start in the padding. `stride` defaults to the
     /// kernel. Matches torch.nn.functional.max_pool2d; the gradient goes to the first maximum of
     /// each window in row-major order (as PyTorch's indices).
-    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                          dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) throws -> Tensor {
+    public func maxPool2d(
+        kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+        dilation: (Int, Int) = (1, 1), ceilMode: Bool = false
+    ) throws -> Tensor {
         let x = self
         let w = try poolWindow("max_pool2d", kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
         let planes = shape[0] * shape[1]
@@ -50,8 +56,10 @@ extension Tensor {
     /// number of input elements it covers. Matches torch.nn.functional.avg_pool2d (no
     /// divisor_override); timm's ResNeSt avg_down uses kernel = stride, ceilMode: true,
     /// countIncludePad: false.
-    public func avgPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                          ceilMode: Bool = false, countIncludePad: Bool = true) throws -> Tensor {
+    public func avgPool2d(
+        kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+        ceilMode: Bool = false, countIncludePad: Bool = true
+    ) throws -> Tensor {
         let w = try poolWindow("avg_pool2d", kernel: kernel, stride: stride, padding: padding, dilation: (1, 1), ceilMode: ceilMode)
         let planes = shape[0] * shape[1]
         let out = Tensor.empty([shape[0], shape[1], w.outputHeight, w.outputWidth], on: backend)
@@ -95,16 +103,22 @@ extension Tensor {
     /// x: [N, C, L] -> [N, C, L']. torch.nn.functional.max_pool1d (see maxPool2d).
     public func maxPool1d(kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) throws -> Tensor {
         guard rank == 3 else { throw TensorError("max_pool1d", "needs input [N, C, L], got \(shape)") }
-        return try unsqueezed(2).maxPool2d(kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding),
-                                           dilation: (1, dilation), ceilMode: ceilMode).squeezed(2)
+        return try unsqueezed(2).maxPool2d(
+            kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding),
+            dilation: (1, dilation), ceilMode: ceilMode
+        ).squeezed(2)
     }
 
     /// x: [N, C, L] -> [N, C, L']. torch.nn.functional.avg_pool1d (see avgPool2d).
-    public func avgPool1d(kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
-                          countIncludePad: Bool = true) throws -> Tensor {
+    public func avgPool1d(
+        kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+        countIncludePad: Bool = true
+    ) throws -> Tensor {
         guard rank == 3 else { throw TensorError("avg_pool1d", "needs input [N, C, L], got \(shape)") }
-        return try unsqueezed(2).avgPool2d(kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding),
-                                           ceilMode: ceilMode, countIncludePad: countIncludePad).squeezed(2)
+        return try unsqueezed(2).avgPool2d(
+            kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding),
+            ceilMode: ceilMode, countIncludePad: countIncludePad
+        ).squeezed(2)
     }
 
     /// x: [N, C, L] -> [N, C, size]. torch.nn.functional.adaptive_avg_pool1d.

@@ -13,8 +13,10 @@ public struct Window2d: Sendable, Equatable, CustomStringConvertible {
 
     /// Planes of `height` x `width` under a `kernel` window. `outputHeight`/`outputWidth` are
     /// floor((H + 2p - d (k - 1) - 1) / s) + 1, rounded up instead with `ceilMode`.
-    public init(height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
-                dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) {
+    public init(
+        height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+        dilation: (Int, Int) = (1, 1), ceilMode: Bool = false
+    ) {
         self.height = height
         self.width = width
         (kernelHeight, kernelWidth) = kernel

@@ -9,7 +9,7 @@ import Foundation
 import WarblerAudio
 import WarblerIO
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Recordings loaded through the cache, and the ones that could not be.
@@ -57,7 +57,8 @@ public final class AudioCache: @unchecked Sendable {
             throw TrainingDataError("\(directory): cannot create the audio-cache folder: \(FileSystemErrors.cause(of: error) ?? String(describing: error)).")
         }
         if let data = FileManager.default.contents(atPath: indexPath),
-           let saved = try? JSONDecoder().decode(Index.self, from: data), saved.version == 1 {
+            let saved = try? JSONDecoder().decode(Index.self, from: data), saved.version == 1
+        {
             index = saved
         }
     }
@@ -88,8 +89,10 @@ public final class AudioCache: @unchecked Sendable {
     /// threads, then saves the index. Missing and undecodable files are returned as failures
     /// (a decode failure is remembered, so an unchanged bad file is not decoded again). A cache
     /// file that cannot be written (full disk) throws, naming the folder: it is not the file's fault.
-    public func load(_ paths: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                     progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> CacheLoad {
+    public func load(
+        _ paths: [String], threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> CacheLoad {
         let unique = Array(Set(paths)).sorted()
         let results = ResultSlots(count: unique.count)
         let counter = ProgressCounter()
@@ -113,9 +116,10 @@ public final class AudioCache: @unchecked Sendable {
         // fault: leaving them out would train silently on fewer files, so it stops the run.
         if let first = writeFailures.first {
             try? saveIndex()
-            throw TrainingDataError("\(directory): writing the audio cache failed for \(writeFailures.count) recording"
-                                    + (writeFailures.count == 1 ? "" : "s") + " (first: \(first.path): \(first.why)); "
-                                    + "free some space or choose another --cache, then run again")
+            throw TrainingDataError(
+                "\(directory): writing the audio cache failed for \(writeFailures.count) recording"
+                    + (writeFailures.count == 1 ? "" : "s") + " (first: \(first.path): \(first.why)); "
+                    + "free some space or choose another --cache, then run again")
         }
         try saveIndex()
         return load

@@ -125,20 +125,23 @@ public struct AugmentationConfig: Codable, Sendable, Equatable {
             ("specAugmentProbability", specAugmentProbability),
         ]
         for (name, p) in probabilities where !(p >= 0 && p <= 1) { throw fail("\(name) must be a probability in [0, 1], not \(p)") }
-        let ranges: [(String, UniformRange)] = [
-            ("extraCallGainDB", extraCallGainDB), ("backgroundOnlyLevelDB", backgroundOnlyLevelDB),
-            ("noiseSNRDB", noiseSNRDB), ("backgroundSNRDB", backgroundSNRDB),
-            ("pitchShiftSemitones", pitchShiftSemitones), ("timeStretchFactor", timeStretchFactor),
-            ("shortCallSeconds", shortCallSeconds), ("callLowPassCutoffHz", callLowPassCutoffHz),
-            ("gainDB", gainDB), ("lowPassCutoffHz", lowPassCutoffHz),
-        ] + (levelDBFS.map { [("levelDBFS", $0)] } ?? [])
+        let ranges: [(String, UniformRange)] =
+            [
+                ("extraCallGainDB", extraCallGainDB), ("backgroundOnlyLevelDB", backgroundOnlyLevelDB),
+                ("noiseSNRDB", noiseSNRDB), ("backgroundSNRDB", backgroundSNRDB),
+                ("pitchShiftSemitones", pitchShiftSemitones), ("timeStretchFactor", timeStretchFactor),
+                ("shortCallSeconds", shortCallSeconds), ("callLowPassCutoffHz", callLowPassCutoffHz),
+                ("gainDB", gainDB), ("lowPassCutoffHz", lowPassCutoffHz),
+            ] + (levelDBFS.map { [("levelDBFS", $0)] } ?? [])
         for (name, r) in ranges where !(r.lower.isFinite && r.upper.isFinite && r.lower <= r.upper) {
             throw fail("\(name) needs finite bounds with lower <= upper, not [\(r.lower), \(r.upper)]")
         }
         guard maxCalls >= 1 else { throw fail("maxCalls must be at least 1, not \(maxCalls)") }
         guard secondaryLabelValue >= 0 && secondaryLabelValue <= 1 else { throw fail("secondaryLabelValue must be in [0, 1], not \(secondaryLabelValue)") }
         guard noiseProbability == 0 || !noiseColors.isEmpty else { throw fail("noise is switched on but noiseColors is empty") }
-        guard abs(pitchShiftSemitones.lower) <= 12 && abs(pitchShiftSemitones.upper) <= 12 else { throw fail("pitch shifts beyond an octave (12 semitones) are not supported") }
+        guard abs(pitchShiftSemitones.lower) <= 12 && abs(pitchShiftSemitones.upper) <= 12 else {
+            throw fail("pitch shifts beyond an octave (12 semitones) are not supported")
+        }
         guard timeStretchFactor.lower >= 0.25 && timeStretchFactor.upper <= 4 else { throw fail("timeStretchFactor must lie in [0.25, 4]") }
         guard timeShiftMaxFraction >= 0 && timeShiftMaxFraction <= 1 else { throw fail("timeShiftMaxFraction must be in [0, 1], not \(timeShiftMaxFraction)") }
         guard callLowPassCutoffHz.lower > 0 && callLowPassCutoffHz.upper < Double(sampleRate) / 2 else {

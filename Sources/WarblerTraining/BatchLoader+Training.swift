@@ -8,8 +8,10 @@ import WarblerFeatures
 extension BatchLoader {
     /// Loads epoch `epoch` of augmented training batches, from batch `startBatch` on.
     /// `normalization` is applied to every log-mel value (the model's input contract).
-    public static func training(composer: ExampleComposer, frontEnd: FrontEndConfig, config: LoaderConfig,
-                                epoch: Int, startBatch: Int = 0, normalization: InputNormalization = .identity) throws -> BatchLoader {
+    public static func training(
+        composer: ExampleComposer, frontEnd: FrontEndConfig, config: LoaderConfig,
+        epoch: Int, startBatch: Int = 0, normalization: InputNormalization = .identity
+    ) throws -> BatchLoader {
         try config.validate()
         try requireRate(frontEnd, composer.data)
         let examples = config.examplesPerEpoch ?? composer.data.count
@@ -20,14 +22,17 @@ extension BatchLoader {
         let order = composer.epochOrder(epoch: epoch)
         let frontEnds = try (0..<config.workers).map { _ in try FrontEnd(config: frontEnd, threads: 1) }
         return BatchLoader(batchCount: batches, startBatch: startBatch, workers: config.workers, prefetch: config.prefetch) { w, b in
-            try trainingBatch(composer: composer, frontEnd: frontEnds[w], epoch: epoch, index: b, batchSize: config.batchSize, order: order,
-                              normalization: normalization)
+            try trainingBatch(
+                composer: composer, frontEnd: frontEnds[w], epoch: epoch, index: b, batchSize: config.batchSize, order: order,
+                normalization: normalization)
         }
     }
 
     /// Training batch `index` of `epoch`: a pure function of its arguments.
-    public static func trainingBatch(composer: ExampleComposer, frontEnd: FrontEnd, epoch: Int, index: Int,
-                                     batchSize: Int, order: [Int], normalization: InputNormalization = .identity) throws -> TrainingBatch {
+    public static func trainingBatch(
+        composer: ExampleComposer, frontEnd: FrontEnd, epoch: Int, index: Int,
+        batchSize: Int, order: [Int], normalization: InputNormalization = .identity
+    ) throws -> TrainingBatch {
         let items = (0..<batchSize).map { index * batchSize + $0 }
         let examples = items.map { composer.example(epoch: epoch, index: $0, order: order) }
         var spectrograms = try frontEnd(batch: examples.map(\.samples))
@@ -35,13 +40,15 @@ extension BatchLoader {
         for (j, item) in items.enumerated() {
             var rng = TrainingRandom.generator(seed: composer.seed, epoch: epoch, index: item, purpose: .specAugment)
             if rng.chance(a.specAugmentProbability) {
-                SpecAugment.apply(to: &spectrograms[j], timeMasks: a.timeMasks, maxFrames: a.timeMaskMaxFrames,
-                                  frequencyMasks: a.frequencyMasks, maxBins: a.frequencyMaskMaxBins, rng: &rng)
+                SpecAugment.apply(
+                    to: &spectrograms[j], timeMasks: a.timeMasks, maxFrames: a.timeMaskMaxFrames,
+                    frequencyMasks: a.frequencyMasks, maxBins: a.frequencyMaskMaxBins, rng: &rng)
             }
             normalization.apply(to: &spectrograms[j])
         }
-        return pack(spectrograms, labels: examples.map(\.labels), epoch: epoch, index: index, classes: composer.data.classes.count,
-                    files: examples.map(\.file), offsets: [Int](repeating: 0, count: batchSize))
+        return pack(
+            spectrograms, labels: examples.map(\.labels), epoch: epoch, index: index, classes: composer.data.classes.count,
+            files: examples.map(\.file), offsets: [Int](repeating: 0, count: batchSize))
     }
 
     /// The validation windows of `data`: (entry, first sample) for every consecutive window of
@@ -56,8 +63,10 @@ extension BatchLoader {
     }
 
     /// Loads every validation window once, unaugmented, in order (the last batch may be short).
-    public static func validation(data: TrainingData, crop: CropConfig, frontEnd: FrontEndConfig, config: LoaderConfig,
-                                  normalization: InputNormalization = .identity) throws -> BatchLoader {
+    public static func validation(
+        data: TrainingData, crop: CropConfig, frontEnd: FrontEndConfig, config: LoaderConfig,
+        normalization: InputNormalization = .identity
+    ) throws -> BatchLoader {
         try config.validate()
         try crop.validate()
         try requireRate(frontEnd, data)
@@ -71,16 +80,19 @@ extension BatchLoader {
             let clips = rows.map { Crop.window(from: data.audio[$0.file], start: $0.offset, length: length) }
             var s = try frontEnds[w](batch: clips)
             for j in s.indices { normalization.apply(to: &s[j]) }
-            return pack(s, labels: rows.map { data.labels[$0.file] }, epoch: 0, index: b,
-                        classes: data.classes.count, files: rows.map(\.file), offsets: rows.map(\.offset))
+            return pack(
+                s, labels: rows.map { data.labels[$0.file] }, epoch: 0, index: b,
+                classes: data.classes.count, files: rows.map(\.file), offsets: rows.map(\.offset))
         }
     }
 
     /// The field-like validation windows (`FieldValidation.examples`), in order (the last batch
     /// may be short).
-    public static func fieldValidation(data: TrainingData, crop: CropConfig, frontEnd: FrontEndConfig, config: LoaderConfig,
-                                       field: FieldValidationConfig, seed: UInt64,
-                                       normalization: InputNormalization = .identity) throws -> BatchLoader {
+    public static func fieldValidation(
+        data: TrainingData, crop: CropConfig, frontEnd: FrontEndConfig, config: LoaderConfig,
+        field: FieldValidationConfig, seed: UInt64,
+        normalization: InputNormalization = .identity
+    ) throws -> BatchLoader {
         try config.validate()
         try crop.validate()
         try requireRate(frontEnd, data)
@@ -92,8 +104,9 @@ extension BatchLoader {
             let rows = Array(examples[(b * bs)..<min(examples.count, (b + 1) * bs)])
             var s = try frontEnds[w](batch: rows.map(\.samples))
             for j in s.indices { normalization.apply(to: &s[j]) }
-            return pack(s, labels: rows.map(\.labels), epoch: 0, index: b, classes: data.classes.count, files: rows.map(\.file),
-                        offsets: [Int](repeating: 0, count: rows.count))
+            return pack(
+                s, labels: rows.map(\.labels), epoch: 0, index: b, classes: data.classes.count, files: rows.map(\.file),
+                offsets: [Int](repeating: 0, count: rows.count))
         }
     }
 
@@ -108,7 +121,8 @@ extension BatchLoader {
         var features: [Float] = []
         features.reserveCapacity(s.count * frames * mels)
         for x in s { features += x.values }
-        return TrainingBatch(epoch: epoch, index: index, batchSize: s.count, frames: frames, mels: mels, classes: classes,
-                             features: features, labels: labels.flatMap { $0 }, files: files, offsets: offsets)
+        return TrainingBatch(
+            epoch: epoch, index: index, batchSize: s.count, frames: frames, mels: mels, classes: classes,
+            features: features, labels: labels.flatMap { $0 }, files: files, offsets: offsets)
     }
 }

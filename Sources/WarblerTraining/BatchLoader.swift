@@ -43,8 +43,10 @@ public final class BatchLoader: @unchecked Sendable {
     /// Starts `workers` threads making batches `startBatch ..< batchCount` with `make`, which
     /// receives the worker number and the batch number and must depend on the batch number
     /// only for its content.
-    public init(batchCount: Int, startBatch: Int = 0, workers: Int, prefetch: Int,
-                make: @escaping @Sendable (_ worker: Int, _ batch: Int) throws -> TrainingBatch) {
+    public init(
+        batchCount: Int, startBatch: Int = 0, workers: Int, prefetch: Int,
+        make: @escaping @Sendable (_ worker: Int, _ batch: Int) throws -> TrainingBatch
+    ) {
         self.batchCount = batchCount
         state = LoaderState(next: startBatch, end: batchCount, prefetch: max(1, prefetch))
         for w in 0..<max(1, workers) {

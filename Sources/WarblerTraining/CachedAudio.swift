@@ -8,7 +8,7 @@
 import Foundation
 import WarblerIO
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 public final class CachedAudio: @unchecked Sendable {
@@ -61,9 +61,10 @@ public final class CachedAudio: @unchecked Sendable {
         let rate = Int(header.loadUnaligned(fromByteOffset: 16, as: UInt32.self).littleEndian)
         let n = Int(header.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian)
         guard Array(header[0..<8]) == Self.magic,
-              header.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian == UInt32(Self.headerBytes),
-              header.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian == Self.float16Encoding,
-              rate > 0, size == Self.headerBytes + 2 * n else {
+            header.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian == UInt32(Self.headerBytes),
+            header.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian == Self.float16Encoding,
+            rate > 0, size == Self.headerBytes + 2 * n
+        else {
             munmap(m, size)
             throw FileError(path: path, reason: "is not a complete Warbler audio-cache file.")
         }

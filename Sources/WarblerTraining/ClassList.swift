@@ -32,7 +32,8 @@ public struct ClassList: Codable, Sendable, Equatable {
         let labels = try c.decode([String].self, forKey: .labels)
         self.init(labels)
         guard self.labels == labels else {
-            throw DecodingError.dataCorruptedError(forKey: .labels, in: c,
+            throw DecodingError.dataCorruptedError(
+                forKey: .labels, in: c,
                 debugDescription: "the saved class list is not sorted and unique, so its column order is ambiguous")
         }
     }

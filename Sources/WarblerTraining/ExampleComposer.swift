@@ -121,8 +121,9 @@ public struct ExampleComposer: Sendable {
         if !data.backgrounds.isEmpty && bg.chance(c.backgroundProbability) {
             let snr = bg.uniform(c.backgroundSNRDB.lower, c.backgroundSNRDB.upper)
             let b = data.backgrounds[bg.nextInt(data.backgrounds.count)]
-            clip = Waveform.mixed(clip, with: Crop.random(from: b, length: length, policy: .loop, rng: &bg), snrDB: snr,
-                                  above: c.snrHighPassHz, sampleRate: data.sampleRate)
+            clip = Waveform.mixed(
+                clip, with: Crop.random(from: b, length: length, policy: .loop, rng: &bg), snrDB: snr,
+                above: c.snrHighPassHz, sampleRate: data.sampleRate)
         }
         var nz = rng(.noise)
         if nz.chance(c.noiseProbability) {
@@ -172,8 +173,9 @@ public struct ExampleComposer: Sendable {
         }
         var cl = rng(.callLowPass)
         if cl.chance(c.callLowPassProbability) {
-            call = LowPass.filtered(call, cutoff: cl.uniform(c.callLowPassCutoffHz.lower, c.callLowPassCutoffHz.upper),
-                                    sampleRate: data.sampleRate)
+            call = LowPass.filtered(
+                call, cutoff: cl.uniform(c.callLowPassCutoffHz.lower, c.callLowPassCutoffHz.upper),
+                sampleRate: data.sampleRate)
         }
         var sc = rng(.shortCall)
         if sc.chance(c.shortCallProbability) {

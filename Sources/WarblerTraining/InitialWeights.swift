@@ -69,7 +69,8 @@ public struct InitialWeights {
             self.config = config
             if let json = file.metadata["classes"] {
                 guard let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)), names.count == config.classes,
-                      Set(names).count == names.count else {
+                    Set(names).count == names.count
+                else {
                     throw TrainingError("\(path): its class list (metadata \"classes\") does not match its \(config.classes) model outputs")
                 }
                 classes = names
@@ -83,8 +84,9 @@ public struct InitialWeights {
             classes = nil
             input = nil
         } else {
-            throw TrainingError("\(path): is neither a Warbler checkpoint (no \"config\" in its metadata) "
-                                + "nor a timm ResNeSt state dict (no conv1.0.weight)")
+            throw TrainingError(
+                "\(path): is neither a Warbler checkpoint (no \"config\" in its metadata) "
+                    + "nor a timm ResNeSt state dict (no conv1.0.weight)")
         }
     }
 
@@ -96,20 +98,24 @@ public struct InitialWeights {
     public func checkSettings(arch: String?, gruHidden: Int?) throws {
         guard let config, let hidden = checkpointGRUHidden else { return }
         if let arch, arch != config.arch {
-            throw TrainingError("\(path): is a \(config.arch) model, but --arch \(arch) was given; fine-tuning keeps the checkpoint's "
-                                + "architecture (leave --arch out)")
+            throw TrainingError(
+                "\(path): is a \(config.arch) model, but --arch \(arch) was given; fine-tuning keeps the checkpoint's "
+                    + "architecture (leave --arch out)")
         }
         if let gruHidden, gruHidden != hidden {
-            throw TrainingError("\(path): has GRU width \(hidden), but --gru-hidden \(gruHidden) was given; fine-tuning keeps the "
-                                + "checkpoint's GRU (leave --gru-hidden out)")
+            throw TrainingError(
+                "\(path): has GRU width \(hidden), but --gru-hidden \(gruHidden) was given; fine-tuning keeps the "
+                    + "checkpoint's GRU (leave --gru-hidden out)")
         }
     }
 
     /// The run's model config for `classes` outputs: the checkpoint's with the new class count,
     /// or for timm weights the named `arch` (default `defaultArch`) with `gruHidden` (default
     /// `defaultGRUHidden(arch)`) and one GRU layer, as `warbler train` builds it.
-    public func modelConfig(classes: Int, arch: String?, gruHidden: Int?, defaultArch: String,
-                            defaultGRUHidden: (String) -> Int) throws -> SEDConfig {
+    public func modelConfig(
+        classes: Int, arch: String?, gruHidden: Int?, defaultArch: String,
+        defaultGRUHidden: (String) -> Int
+    ) throws -> SEDConfig {
         try checkSettings(arch: arch, gruHidden: gruHidden)
         if var config {
             config.classes = classes
@@ -152,8 +158,9 @@ public struct InitialWeights {
                 throw TrainingError("\(path): does not fit a \(model.config.arch) backbone (pass the --arch these timm weights are for): \(error)")
             }
             let fresh = model.gru == nil ? "the head" : "the GRU and the head"
-            return Outcome(loaded: ["backbone"], copiedClasses: [], newClasses: classes,
-                           summary: "--init-from \(name): loaded the backbone from timm weights; \(fresh) (\(classes.count) classes) start fresh")
+            return Outcome(
+                loaded: ["backbone"], copiedClasses: [], newClasses: classes,
+                summary: "--init-from \(name): loaded the backbone from timm weights; \(fresh) (\(classes.count) classes) start fresh")
         case .checkpoint:
             func part(_ prefix: String) -> [String: Tensor] {
                 Dictionary(uniqueKeysWithValues: tensors.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
@@ -178,7 +185,9 @@ public struct InitialWeights {
             }
             do {
                 try model.backbone.load(stateDict: backbone)
-                if let g = model.gru { try g.load(stateDict: gru) } else if !gru.isEmpty {
+                if let g = model.gru {
+                    try g.load(stateDict: gru)
+                } else if !gru.isEmpty {
                     throw TrainingError("the checkpoint has a GRU, the model none")
                 }
                 try model.head.load(stateDict: newHead)
@@ -191,17 +200,21 @@ public struct InitialWeights {
             let summary: String
             if fresh.isEmpty {
                 let order = old.map { $0! } == Array(0..<classes.count) ? "" : ", rows reordered by name"
-                summary = "--init-from \(name): loaded the whole model (\(body) and the head of the same \(classes.count) classes\(order)); nothing re-initialised"
+                summary =
+                    "--init-from \(name): loaded the whole model (\(body) and the head of the same \(classes.count) classes\(order)); nothing re-initialised"
             } else if copied.isEmpty {
                 let why = self.classes == nil ? "the checkpoint names no classes" : "the checkpoint's \(config!.classes) classes share none with these"
                 summary = "--init-from \(name): loaded \(body); re-initialised the head for all \(classes.count) classes (\(why))"
             } else {
-                summary = "--init-from \(name): loaded \(body) and the head rows of \(copied.count) of \(classes.count) classes "
+                summary =
+                    "--init-from \(name): loaded \(body) and the head rows of \(copied.count) of \(classes.count) classes "
                     + "(\(Self.list(copied))); re-initialised the head rows of \(Self.list(fresh))"
             }
-            return Outcome(loaded: copied.isEmpty ? (model.gru == nil ? ["backbone"] : ["backbone", "GRU"])
-                                                  : (model.gru == nil ? ["backbone", "head"] : ["backbone", "GRU", "head"]),
-                           copiedClasses: copied, newClasses: fresh, summary: summary)
+            return Outcome(
+                loaded: copied.isEmpty
+                    ? (model.gru == nil ? ["backbone"] : ["backbone", "GRU"])
+                    : (model.gru == nil ? ["backbone", "head"] : ["backbone", "GRU", "head"]),
+                copiedClasses: copied, newClasses: fresh, summary: summary)
         }
     }
 

@@ -17,8 +17,10 @@ public final class LoaderBatchSource: TrainingBatchSource {
     private var expected = 0
     private var waitedBefore = 0.0
 
-    public init(composer: ExampleComposer, frontEnd: FrontEndConfig, config: LoaderConfig,
-                normalization: InputNormalization = .identity) throws {
+    public init(
+        composer: ExampleComposer, frontEnd: FrontEndConfig, config: LoaderConfig,
+        normalization: InputNormalization = .identity
+    ) throws {
         try config.validate()
         self.composer = composer
         self.frontEnd = frontEnd
@@ -35,8 +37,9 @@ public final class LoaderBatchSource: TrainingBatchSource {
         if loader == nil || loaderEpoch != epoch || index != expected {
             waitedBefore += loader?.waitedSeconds ?? 0
             loader?.cancel()
-            loader = try BatchLoader.training(composer: composer, frontEnd: frontEnd, config: config, epoch: epoch, startBatch: index,
-                                              normalization: normalization)
+            loader = try BatchLoader.training(
+                composer: composer, frontEnd: frontEnd, config: config, epoch: epoch, startBatch: index,
+                normalization: normalization)
             loaderEpoch = epoch
         }
         guard let b = try loader!.next() else {
@@ -48,18 +51,24 @@ public final class LoaderBatchSource: TrainingBatchSource {
 
     /// Every validation window once (unaugmented), batched, with each row's labels (a label
     /// counts when its target is at least 0.5).
-    public static func validationSet(data: TrainingData, crop: CropConfig, frontEnd: FrontEndConfig,
-                                     config: LoaderConfig, normalization: InputNormalization = .identity) throws -> ValidationSet {
+    public static func validationSet(
+        data: TrainingData, crop: CropConfig, frontEnd: FrontEndConfig,
+        config: LoaderConfig, normalization: InputNormalization = .identity
+    ) throws -> ValidationSet {
         try collect(BatchLoader.validation(data: data, crop: crop, frontEnd: frontEnd, config: config, normalization: normalization), data: data)
     }
 
     /// The field-like validation set (`FieldValidation`): the validation recordings' calls in
     /// noise at several SNRs, pairs of species, and noise alone.
-    public static func fieldValidationSet(data: TrainingData, crop: CropConfig, frontEnd: FrontEndConfig, config: LoaderConfig,
-                                          field: FieldValidationConfig, seed: UInt64,
-                                          normalization: InputNormalization = .identity) throws -> ValidationSet {
-        try collect(BatchLoader.fieldValidation(data: data, crop: crop, frontEnd: frontEnd, config: config, field: field, seed: seed,
-                                                normalization: normalization), data: data)
+    public static func fieldValidationSet(
+        data: TrainingData, crop: CropConfig, frontEnd: FrontEndConfig, config: LoaderConfig,
+        field: FieldValidationConfig, seed: UInt64,
+        normalization: InputNormalization = .identity
+    ) throws -> ValidationSet {
+        try collect(
+            BatchLoader.fieldValidation(
+                data: data, crop: crop, frontEnd: frontEnd, config: config, field: field, seed: seed,
+                normalization: normalization), data: data)
     }
 
     private static func collect(_ loader: BatchLoader, data: TrainingData) throws -> ValidationSet {

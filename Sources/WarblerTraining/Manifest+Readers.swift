@@ -9,8 +9,10 @@ extension Manifest {
 
     /// BirdCLEF (2021-2024) `train.csv`: `primary_label`, `secondary_labels` as a Python list
     /// (`"['a', 'b']"` or `"[]"`), `filename` relative to `audioRoot`; other columns ignored.
-    public static func birdCLEF(csv path: String, audioRoot: String, classes: ClassList? = nil,
-                                ignoreUnknownSecondaryLabels: Bool = false) throws -> Manifest {
+    public static func birdCLEF(
+        csv path: String, audioRoot: String, classes: ClassList? = nil,
+        ignoreUnknownSecondaryLabels: Bool = false
+    ) throws -> Manifest {
         let table = try readTable(path)
         let p = try table.column("primary_label", path: path)
         let s = try table.column("secondary_labels", path: path)
@@ -115,7 +117,9 @@ extension Manifest {
     /// reach outside it (a downloaded manifest must not make training read any file it likes).
     static func requireInsideRoot(_ value: String, column: String, line: Int, path: String) throws {
         if value.hasPrefix("/") || value.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
-            throw TrainingDataError("\(path), line \(line): the '\(column)' field '\(value)' points outside --audio-root (absolute or with '..'); manifest paths must be relative to it.")
+            throw TrainingDataError(
+                "\(path), line \(line): the '\(column)' field '\(value)' points outside --audio-root (absolute or with '..'); manifest paths must be relative to it."
+            )
         }
     }
 

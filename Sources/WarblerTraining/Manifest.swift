@@ -30,8 +30,10 @@ public struct Manifest: Sendable {
     /// file does not exist. Throws for an unknown label or a class left without files.
     /// - Parameter ignoreUnknownSecondaryLabels: drop secondary labels that are not classes
     ///   instead of stopping (real BirdCLEF data names species that never occur as primary).
-    public init(entries: [ManifestEntry], classes: ClassList? = nil, source: String,
-                ignoreUnknownSecondaryLabels: Bool = false) throws {
+    public init(
+        entries: [ManifestEntry], classes: ClassList? = nil, source: String,
+        ignoreUnknownSecondaryLabels: Bool = false
+    ) throws {
         guard !entries.isEmpty else { throw TrainingDataError("\(source) lists no recordings.") }
         let classes = classes ?? ClassList(entries.map(\.primaryLabel))
         var kept: [ManifestEntry] = []
@@ -42,7 +44,9 @@ public struct Manifest: Sendable {
             }
             if let bad = e.secondaryLabels.first(where: { classes.index(of: $0) == nil }) {
                 if !ignoreUnknownSecondaryLabels {
-                    throw TrainingDataError("\(source): the secondary label '\(bad)' of \(e.path) is not one of the \(classes.count) classes (pass --ignore-unknown-secondary-labels to drop such labels).")
+                    throw TrainingDataError(
+                        "\(source): the secondary label '\(bad)' of \(e.path) is not one of the \(classes.count) classes (pass --ignore-unknown-secondary-labels to drop such labels)."
+                    )
                 }
                 e.secondaryLabels.removeAll { classes.index(of: $0) == nil }
             }

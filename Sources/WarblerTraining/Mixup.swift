@@ -5,8 +5,10 @@ import WarblerAudio
 
 public enum Mixup {
     /// `(lambda * a + (1 - lambda) * b, lambda * labelsA + (1 - lambda) * labelsB)`.
-    public static func mixed(_ a: [Float], labels labelsA: [Float], with b: [Float], labels labelsB: [Float],
-                             lambda: Double) -> (samples: [Float], labels: [Float]) {
+    public static func mixed(
+        _ a: [Float], labels labelsA: [Float], with b: [Float], labels labelsB: [Float],
+        lambda: Double
+    ) -> (samples: [Float], labels: [Float]) {
         precondition(a.count == b.count && labelsA.count == labelsB.count, "Mixup: clip or label lengths differ")
         let l = Float(lambda), m = Float(1 - lambda)
         return (zip(a, b).map { l * $0 + m * $1 }, zip(labelsA, labelsB).map { l * $0 + m * $1 })

@@ -15,9 +15,11 @@ public struct PreparedData: Sendable {
     /// Loads `manifest` through `cache`, splits it with `seed`, and loads the background
     /// recordings found (recursively, by extension) under `backgroundFolder`, if given.
     /// Classes with fewer than `timeSplitBelow` files are split by time (see `DataSplit`).
-    public static func prepare(manifest: Manifest, cache: AudioCache, validationFraction: Double, seed: UInt64,
-                               timeSplitBelow: Int = 0, backgroundFolder: String? = nil, secondaryLabelValue: Float = 1,
-                               threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> PreparedData {
+    public static func prepare(
+        manifest: Manifest, cache: AudioCache, validationFraction: Double, seed: UInt64,
+        timeSplitBelow: Int = 0, backgroundFolder: String? = nil, secondaryLabelValue: Float = 1,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> PreparedData {
         let backgroundPaths = try backgroundFolder.map(backgroundFiles) ?? []
         let load = try cache.load(manifest.entries.map(\.path) + backgroundPaths, threads: threads)
         let backgroundSet = Set(backgroundPaths)
@@ -29,10 +31,12 @@ public struct PreparedData: Sendable {
         }
         return PreparedData(
             manifest: cleaned, split: split,
-            train: try TrainingData(manifest: cleaned, indices: split.train, audio: load.audio, backgrounds: backgrounds,
-                                    secondaryLabelValue: secondaryLabelValue, portions: split.trainPortions),
-            validation: try TrainingData(manifest: cleaned, indices: split.validation, audio: load.audio,
-                                         secondaryLabelValue: secondaryLabelValue, portions: split.validationPortions),
+            train: try TrainingData(
+                manifest: cleaned, indices: split.train, audio: load.audio, backgrounds: backgrounds,
+                secondaryLabelValue: secondaryLabelValue, portions: split.trainPortions),
+            validation: try TrainingData(
+                manifest: cleaned, indices: split.validation, audio: load.audio,
+                secondaryLabelValue: secondaryLabelValue, portions: split.validationPortions),
             skipped: cleaned.skipped + load.failures.filter { backgroundSet.contains($0.path) })
     }
 

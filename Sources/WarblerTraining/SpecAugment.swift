@@ -17,8 +17,10 @@ public enum SpecAugment {
     /// Draws and applies `timeMasks` masks of up to `maxFrames` frames and `frequencyMasks`
     /// masks of up to `maxBins` bins; returns the masks.
     @discardableResult
-    public static func apply(to s: inout Spectrogram, timeMasks: Int, maxFrames: Int, frequencyMasks: Int, maxBins: Int,
-                             rng: inout SplitMix64) -> SpecAugmentMasks {
+    public static func apply(
+        to s: inout Spectrogram, timeMasks: Int, maxFrames: Int, frequencyMasks: Int, maxBins: Int,
+        rng: inout SplitMix64
+    ) -> SpecAugmentMasks {
         guard !s.values.isEmpty else { return SpecAugmentMasks() }
         let value = Float(s.values.reduce(0.0) { $0 + Double($1) } / Double(s.values.count))
         var masks = SpecAugmentMasks()

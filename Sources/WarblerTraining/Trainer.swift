@@ -42,9 +42,11 @@ public final class Trainer {
     public var metricsPath: String { runDir + "/metrics.jsonl" }
     public var curvesPath: String { runDir + "/curves.png" }
 
-    public init(model: ClipModel, classes: [String], config: TrainConfig, runDir: String, data: TrainingBatchSource,
-                validation: ValidationSet,
-                writeCheckpoint: @escaping (_ weights: [String: Tensor], _ path: String, _ metadata: [String: String]) throws -> Void) throws {
+    public init(
+        model: ClipModel, classes: [String], config: TrainConfig, runDir: String, data: TrainingBatchSource,
+        validation: ValidationSet,
+        writeCheckpoint: @escaping (_ weights: [String: Tensor], _ path: String, _ metadata: [String: String]) throws -> Void
+    ) throws {
         try config.validate()
         guard data.batchesPerEpoch > 0 else { throw TrainingError("the training set gives no batch (is it smaller than one batch?)") }
         guard !validation.truth.isEmpty else { throw TrainingError("the validation set is empty") }
@@ -57,8 +59,9 @@ public final class Trainer {
         self.writeCheckpoint = writeCheckpoint
         optimizer = try AdamW(parameters: model.parameters().map(\.1), learningRate: config.learningRate, weightDecay: config.weightDecay)
         let steps = config.epochs * data.batchesPerEpoch
-        schedule = CosineWarmupSchedule(baseLearningRate: config.learningRate,
-                                        warmupSteps: Int((Double(steps) * config.warmupShare).rounded()), totalSteps: steps)
+        schedule = CosineWarmupSchedule(
+            baseLearningRate: config.learningRate,
+            warmupSteps: Int((Double(steps) * config.warmupShare).rounded()), totalSteps: steps)
         if config.emaDecay != nil { ema = try Self.copy(model.stateDict()) }
         try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
     }
@@ -95,9 +98,10 @@ public final class Trainer {
         if let savedConfig = saved.metadata["train_config"] { differing += Self.differingFields(savedConfig, Self.json(config)) }
         if let savedSettings = saved.metadata["run_settings"] { differing += Self.differingFields(savedSettings, Self.json(runSettings)) }
         if !differing.isEmpty {
-            throw TrainingError("\(runDir): --resume must continue with the run's own settings, but "
-                                + differing.joined(separator: ", ") + " differ"
-                                + " (start a new run in another --out to change them)")
+            throw TrainingError(
+                "\(runDir): --resume must continue with the run's own settings, but "
+                    + differing.joined(separator: ", ") + " differ"
+                    + " (start a new run in another --out to change them)")
         }
         var weights: [String: Tensor] = [:]
         for (k, v) in saved.tensors where k.hasPrefix(Self.weightsPrefix) { weights[String(k.dropFirst(Self.weightsPrefix.count))] = v }
@@ -113,11 +117,13 @@ public final class Trainer {
         if ema != nil {
             // On the live weights' device (a model training on a GPU).
             let live = model.stateDict()
-            ema = try Self.copy(Dictionary(uniqueKeysWithValues: try saved.tensors.filter { $0.key.hasPrefix("ema.") }
-                .map { key, value in
-                    let name = String(key.dropFirst(4))
-                    return (name, try value.on(live[name]?.device ?? value.device))
-                }))
+            ema = try Self.copy(
+                Dictionary(
+                    uniqueKeysWithValues: try saved.tensors.filter { $0.key.hasPrefix("ema.") }
+                        .map { key, value in
+                            let name = String(key.dropFirst(4))
+                            return (name, try value.on(live[name]?.device ?? value.device))
+                        }))
         }
         state = s
     }
@@ -125,7 +131,8 @@ public final class Trainer {
     /// The top-level fields whose values differ between two JSON objects, as "name (was A, now B)".
     static func differingFields(_ saved: String, _ current: String) -> [String] {
         guard let a = try? JSONSerialization.jsonObject(with: Data(saved.utf8)) as? [String: Any],
-              let b = try? JSONSerialization.jsonObject(with: Data(current.utf8)) as? [String: Any] else {
+            let b = try? JSONSerialization.jsonObject(with: Data(current.utf8)) as? [String: Any]
+        else {
             return saved == current ? [] : ["the settings"]
         }
         func text(_ v: Any?) -> String {
@@ -163,8 +170,10 @@ public final class Trainer {
 
     /// Trains until the configured number of epochs; `progress(step, totalSteps, loss,
     /// samples/s)` after each step, `epochDone` after each epoch's validation.
-    public func train(progress: (Int, Int, Double, Double) -> Void = { _, _, _, _ in },
-                      epochDone: (EpochRecord) -> Void = { _ in }) throws {
+    public func train(
+        progress: (Int, Int, Double, Double) -> Void = { _, _, _, _ in },
+        epochDone: (EpochRecord) -> Void = { _ in }
+    ) throws {
         var epochStart = Date(), samples = 0
         var idleAtEpochStart = data.waitSeconds
         while state.epoch < config.epochs {
@@ -213,8 +222,10 @@ public final class Trainer {
             state.epochLossSum = 0
             state.epochLossCount = 0
             let top = max(state.topF1 ?? state.bestF1, v.f1)
-            if Self.isNewBest(f1: v.f1, loss: v.loss, bestF1: state.bestF1, bestLoss: state.bestLoss, topF1: top,
-                              tolerance: config.bestF1Tolerance) {
+            if Self.isNewBest(
+                f1: v.f1, loss: v.loss, bestF1: state.bestF1, bestLoss: state.bestLoss, topF1: top,
+                tolerance: config.bestF1Tolerance)
+            {
                 state.bestF1 = v.f1
                 state.bestLoss = v.loss
                 state.bestEpoch = record.epoch
@@ -238,8 +249,10 @@ public final class Trainer {
     /// loss still tells the epochs apart, where "first to reach the top" would keep an early,
     /// poorly calibrated model. Comparing with the top F1 rather than the current best's keeps
     /// the choice from drifting down by a tolerance at a time.
-    public static func isNewBest(f1: Double, loss: Double, bestF1: Double, bestLoss: Double?, topF1: Double,
-                                 tolerance: Double) -> Bool {
+    public static func isNewBest(
+        f1: Double, loss: Double, bestF1: Double, bestLoss: Double?, topF1: Double,
+        tolerance: Double
+    ) -> Bool {
         guard f1 >= topF1 - tolerance else { return false }
         guard let bestLoss, bestF1 >= topF1 - tolerance else { return true }
         return loss < bestLoss
@@ -247,9 +260,10 @@ public final class Trainer {
 
     /// The thresholds chosen at the validation of `record`.
     func thresholds(_ record: EpochRecord) -> ThresholdsFile {
-        ThresholdsFile(classes: classes, global: record.validationThreshold,
-                       perClass: record.perClassThresholds ?? Array(repeating: record.validationThreshold, count: classes.count),
-                       epoch: record.epoch, validationF1: record.validationF1)
+        ThresholdsFile(
+            classes: classes, global: record.validationThreshold,
+            perClass: record.perClassThresholds ?? Array(repeating: record.validationThreshold, count: classes.count),
+            epoch: record.epoch, validationF1: record.validationF1)
     }
 
     /// A checkpoint's metadata: classes, epoch and the thresholds that go with its weights.
@@ -283,9 +297,13 @@ public final class Trainer {
         var tensors = optimizer.stateDict()
         for (k, v) in model.stateDict() { tensors[Self.weightsPrefix + k] = v }
         for (k, v) in ema ?? [:] { tensors["ema." + k] = v }
-        try SafeTensors.write(tensors, metadata: ["trainer_state": Self.json(state), "classes": Self.json(classes),
-                                                  "train_config": Self.json(config), "run_settings": Self.json(runSettings),
-                                                  "step": String(state.step)], to: statePath)
+        try SafeTensors.write(
+            tensors,
+            metadata: [
+                "trainer_state": Self.json(state), "classes": Self.json(classes),
+                "train_config": Self.json(config), "run_settings": Self.json(runSettings),
+                "step": String(state.step),
+            ], to: statePath)
         try writeCheckpoint(model.stateDict(), lastPath, metadata(epoch: done?.epoch, thresholds: done.map(thresholds)))
     }
 
@@ -325,8 +343,9 @@ public final class Trainer {
         }
         let truthTable = validation.truth.map { t in classes.map { t.contains($0) } }
         let best = Thresholds.robustGlobal(scores: scores, truth: validation.truth, classes: classes)
-        let fixed = RowWiseF1.score(truth: validation.truth,
-                                    predicted: scores.map { Thresholds.labels($0, classes: classes) { _ in self.config.threshold } })
+        let fixed = RowWiseF1.score(
+            truth: validation.truth,
+            predicted: scores.map { Thresholds.labels($0, classes: classes) { _ in self.config.threshold } })
         let macro = AveragePrecision.macro(scores: scores, truth: truthTable)
         var perClass: [String: Double] = [:]
         for (c, ap) in zip(classes, macro.perClass) { if let ap { perClass[c] = ap } }
@@ -338,9 +357,10 @@ public final class Trainer {
             }
         }
         loss /= Double(max(1, scores.count * classes.count))
-        return ValidationResult(f1: best.f1, threshold: best.threshold, f1AtFixed: fixed, loss: loss, mAP: macro.mean,
-                                cmAP: AveragePrecision.paddedCMAP(scores: scores, truth: truthTable), perClassAP: perClass,
-                                perClassThresholds: Thresholds.robustPerClass(scores: scores, truth: truthTable, global: best.threshold))
+        return ValidationResult(
+            f1: best.f1, threshold: best.threshold, f1AtFixed: fixed, loss: loss, mAP: macro.mean,
+            cmAP: AveragePrecision.paddedCMAP(scores: scores, truth: truthTable), perClassAP: perClass,
+            perClassThresholds: Thresholds.robustPerClass(scores: scores, truth: truthTable, global: best.threshold))
     }
 }
 

@@ -20,8 +20,10 @@ public struct TrainingData: Sendable {
     /// The entries at `indices` of `manifest` with their cached audio (every one must be in
     /// `audio`, as after `Manifest.removing(load.failures)`); an entry in `portions` uses only
     /// that part of its recording (fractions of its length).
-    public init(manifest: Manifest, indices: [Int], audio: [String: CachedAudio], backgrounds: [CachedAudio] = [],
-                secondaryLabelValue: Float = 1, portions: [Int: Range<Double>] = [:]) throws {
+    public init(
+        manifest: Manifest, indices: [Int], audio: [String: CachedAudio], backgrounds: [CachedAudio] = [],
+        secondaryLabelValue: Float = 1, portions: [Int: Range<Double>] = [:]
+    ) throws {
         let entries = indices.map { manifest.entries[$0] }
         var clips: [CachedAudio] = []
         for (i, e) in zip(indices, entries) {
@@ -56,7 +58,9 @@ public struct TrainingData: Sendable {
     public func requireCrop(length: Int, seconds: Double) throws {
         guard let longest = audio.map(\.count).max() else { throw TrainingDataError("there are no training recordings.") }
         if 4 * longest < length {
-            throw TrainingDataError("the \(seconds) s crop is more than four times longer than every recording (the longest is \(String(format: "%.2f", Double(longest) / Double(sampleRate))) s); use a shorter crop.")
+            throw TrainingDataError(
+                "the \(seconds) s crop is more than four times longer than every recording (the longest is \(String(format: "%.2f", Double(longest) / Double(sampleRate))) s); use a shorter crop."
+            )
         }
     }
 }

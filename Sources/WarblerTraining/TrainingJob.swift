@@ -120,16 +120,18 @@ public final class TrainingJob {
         // A resumed run keeps its class order.
         var savedClasses: ClassList?
         if s.resume, let json = try SafeTensors.read(statePath).metadata["classes"],
-           let labels = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) {
+            let labels = try? JSONDecoder().decode([String].self, from: Data(json.utf8))
+        {
             savedClasses = ClassList(labels)
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let manifestValue = try Self.readManifest(s, classes: savedClasses)
         observer.say("\(s.manifest): \(manifestValue.entries.count) recordings of \(manifestValue.classes.count) species")
         let audioCache = try AudioCache(directory: s.cache ?? out + "/cache")
-        let data = try PreparedData.prepare(manifest: manifestValue, cache: audioCache, validationFraction: s.validationFraction,
-                                            seed: s.seed, timeSplitBelow: s.timeSplitBelow, backgroundFolder: s.backgrounds,
-                                            threads: s.threads)
+        let data = try PreparedData.prepare(
+            manifest: manifestValue, cache: audioCache, validationFraction: s.validationFraction,
+            seed: s.seed, timeSplitBelow: s.timeSplitBelow, backgroundFolder: s.backgrounds,
+            threads: s.threads)
         for skipped in data.skipped { observer.warn("\(skipped.path): \(skipped.cause) (skipped)") }
         let classes = data.train.classes.labels
         let byTime = data.split.byTime.isEmpty ? "" : " (\(data.split.byTime.count) of them split by time)"
@@ -137,8 +139,9 @@ public final class TrainingJob {
 
         let config: SEDConfig
         if let initial {
-            config = try initial.modelConfig(classes: classes.count, arch: s.arch, gruHidden: s.gruHidden, defaultArch: Self.defaultArch,
-                                             defaultGRUHidden: Self.defaultGRUHidden(arch:))
+            config = try initial.modelConfig(
+                classes: classes.count, arch: s.arch, gruHidden: s.gruHidden, defaultArch: Self.defaultArch,
+                defaultGRUHidden: Self.defaultGRUHidden(arch:))
         } else {
             let a = s.arch ?? Self.defaultArch
             let h = s.gruHidden ?? Self.defaultGRUHidden(arch: a)
@@ -165,9 +168,10 @@ public final class TrainingJob {
         let input = initial?.input(fallback: defaultInput) ?? defaultInput
         let frontEnd = input.frontEnd
         let source = try LoaderBatchSource(composer: composer, frontEnd: frontEnd, config: loaderConfig, normalization: input.normalization)
-        let validation = try LoaderBatchSource.fieldValidationSet(data: data.validation, crop: crop, frontEnd: frontEnd, config: loaderConfig,
-                                                                  field: FieldValidationConfig(), seed: s.seed,
-                                                                  normalization: input.normalization)
+        let validation = try LoaderBatchSource.fieldValidationSet(
+            data: data.validation, crop: crop, frontEnd: frontEnd, config: loaderConfig,
+            field: FieldValidationConfig(), seed: s.seed,
+            normalization: input.normalization)
         let silent = validation.truth.filter(\.isEmpty).count
         observer.say("validation: \(validation.truth.count) field-like windows (\(validation.truth.count - silent) with calls in noise, \(silent) noise only)")
         (self.data, self.classes, self.config, self.model, self.initial, self.initOutcome) = (data, classes, config, model, initial, initOutcome)
@@ -183,8 +187,11 @@ public final class TrainingJob {
         if isDir.boolValue { return try Manifest.folders(root: manifest, classes: classes) }
         guard let root = s.audioRoot else { throw TrainingError("--audio-root is needed with a CSV manifest (\(manifest))") }
         let header = try CSV.read(manifest).header
-        if header.contains("primary_label") { return try Manifest.birdCLEF(csv: manifest, audioRoot: root, classes: classes,
-                                                                                  ignoreUnknownSecondaryLabels: s.ignoreUnknownSecondaryLabels) }
+        if header.contains("primary_label") {
+            return try Manifest.birdCLEF(
+                csv: manifest, audioRoot: root, classes: classes,
+                ignoreUnknownSecondaryLabels: s.ignoreUnknownSecondaryLabels)
+        }
         if header.contains("ebird_code") { return try Manifest.cornell(csv: manifest, audioRoot: root, classes: classes) }
         throw TrainingError("\(manifest): neither a BirdCLEF (primary_label) nor a Cornell (ebird_code) train.csv")
     }
@@ -209,10 +216,13 @@ public final class TrainingJob {
         (trainConfig.epochs, trainConfig.seed, trainConfig.learningRate, trainConfig.emaDecay) = (s.epochs, s.seed, s.learningRate, s.emaDecay)
         let inputJSON = try input.json()
         let config = self.config
-        let trainer = try Trainer(model: model, classes: classes, config: trainConfig, runDir: out, data: batches,
-                                  validation: validationOnDevice) { weights, path, metadata in
-            try SafeTensors.write(weights, config: config, metadata: metadata.merging([ModelInput.metadataKey: inputJSON]) { a, _ in a },
-                                  to: path)
+        let trainer = try Trainer(
+            model: model, classes: classes, config: trainConfig, runDir: out, data: batches,
+            validation: validationOnDevice
+        ) { weights, path, metadata in
+            try SafeTensors.write(
+                weights, config: config, metadata: metadata.merging([ModelInput.metadataKey: inputJSON]) { a, _ in a },
+                to: path)
         }
         trainer.checkpointEvery = max(1, source.batchesPerEpoch / 4)
         trainer.shouldStop = { [observer] in observer.stopRequested }
@@ -234,17 +244,21 @@ public final class TrainingJob {
         // train_config.json stays as written then.
         if !s.resume || !FileManager.default.fileExists(atPath: out + "/train_config.json") {
             let initRecord = initial.map { InitRecord(path: $0.path, fingerprint: $0.fingerprint, loaded: initOutcome?.summary) }
-            try AtomicFile.write(try e.encode(RunRecord(manifest: s.manifest, audioRoot: s.audioRoot, arch: config.arch, model: config,
-                                                        train: trainConfig, augmentation: augmentation, crop: crop, loader: loaderConfig,
-                                                        classes: classes, input: input, split: data.split,
-                                                        validation: FieldValidationConfig(), initFrom: initRecord)),
-                                 to: out + "/train_config.json")
+            try AtomicFile.write(
+                try e.encode(
+                    RunRecord(
+                        manifest: s.manifest, audioRoot: s.audioRoot, arch: config.arch, model: config,
+                        train: trainConfig, augmentation: augmentation, crop: crop, loader: loaderConfig,
+                        classes: classes, input: input, split: data.split,
+                        validation: FieldValidationConfig(), initFrom: initRecord)),
+                to: out + "/train_config.json")
         }
         observer.starting(totalSteps: trainer.totalSteps, done: trainer.state.step)
         if observer.stopRequested { throw TrainingNotStarted() }
-        try trainer.train(progress: { [observer] step, total, loss, rate in
-            observer.step(step, of: total, loss: loss, examplesPerSecond: rate)
-        }, epochDone: { [observer] r in observer.epochDone(r) })
+        try trainer.train(
+            progress: { [observer] step, total, loss, rate in
+                observer.step(step, of: total, loss: loss, examplesPerSecond: rate)
+            }, epochDone: { [observer] r in observer.epochDone(r) })
         return (trainer.state.bestEpoch, trainer.state.bestF1)
     }
 
@@ -263,13 +277,15 @@ public final class TrainingJob {
         let entries = data.manifest.entries.map { [($0.path as NSString).lastPathComponent, $0.primaryLabel] + $0.secondaryLabels }
         for b in (try json(entries) + (try json(data.split))).utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         let backgroundNames = try s.backgrounds.map { try PreparedData.backgroundFiles(in: $0).map { ($0 as NSString).lastPathComponent } }
-        var settings = ["arch": arch, "gru-hidden": String(hidden), "batch-size": String(s.batchSize),
-                "examples-per-epoch": String(s.examplesPerEpoch), "validation-fraction": String(s.validationFraction),
-                "time-split-below": String(s.timeSplitBelow), "crop-seconds": String(s.cropSeconds),
-                "no-call-share": String(s.noCallShare), "class-balanced": String(s.classBalanced),
-                "backgrounds": try json(backgroundNames ?? []),
-                "augmentation": try json(augmentation), "crop": try json(crop),
-                "data": String(h, radix: 16) + " (\(data.manifest.entries.count) recordings)"]
+        var settings = [
+            "arch": arch, "gru-hidden": String(hidden), "batch-size": String(s.batchSize),
+            "examples-per-epoch": String(s.examplesPerEpoch), "validation-fraction": String(s.validationFraction),
+            "time-split-below": String(s.timeSplitBelow), "crop-seconds": String(s.cropSeconds),
+            "no-call-share": String(s.noCallShare), "class-balanced": String(s.classBalanced),
+            "backgrounds": try json(backgroundNames ?? []),
+            "augmentation": try json(augmentation), "crop": try json(crop),
+            "data": String(h, radix: 16) + " (\(data.manifest.entries.count) recordings)",
+        ]
         if let initial { settings["init-from"] = initial.fingerprint }
         return settings
     }
@@ -291,12 +307,14 @@ public final class TrainingJob {
             try NPY.write(x.toArray(), shape: x.shape.dims, to: "\(dir)/val_\(i)_x.npy")
         }
         struct Meta: Encodable { let classes: [String]; let truth: [[String]]; let epochs: Int; let batchesPerEpoch: Int; let validationChunks: Int }
-        let meta = Meta(classes: classes, truth: validation.truth.map { $0.sorted() }, epochs: epochs,
-                        batchesPerEpoch: source.batchesPerEpoch, validationChunks: validation.inputs.count)
+        let meta = Meta(
+            classes: classes, truth: validation.truth.map { $0.sorted() }, epochs: epochs,
+            batchesPerEpoch: source.batchesPerEpoch, validationChunks: validation.inputs.count)
         try AtomicFile.write(try JSONEncoder().encode(meta), to: dir + "/meta.json")
         let line = "wrote \(epochs * source.batchesPerEpoch) training batches and \(validation.inputs.count) validation chunks to \(dir)"
-        try SafeTensors.write(model.stateDict(), config: config, metadata: [ModelInput.metadataKey: try input.json()],
-                              to: dir + "/init.safetensors")
+        try SafeTensors.write(
+            model.stateDict(), config: config, metadata: [ModelInput.metadataKey: try input.json()],
+            to: dir + "/init.safetensors")
         return line
     }
 }

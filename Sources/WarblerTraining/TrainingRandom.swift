@@ -6,7 +6,7 @@ import WarblerAudio
 /// What a derived generator is used for; each purpose draws from its own stream.
 public enum RandomPurpose: UInt64, Sendable {
     case split = 1, epochOrder, choice, crop, extraCalls, noise, background, pitch, stretch,
-         gain, shift, lowPass, mixup, specAugment, level, validation, shortCall, callLowPass
+        gain, shift, lowPass, mixup, specAugment, level, validation, shortCall, callLowPass
 }
 
 public enum TrainingRandom {

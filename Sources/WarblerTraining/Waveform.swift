@@ -50,8 +50,10 @@ public enum Waveform {
     /// the padding). `noise` must have the signal's length. With `above` (Hz, at `sampleRate`),
     /// both levels are measured on the signals high-passed there (the sum itself is of the
     /// unfiltered signals). Returns the signal unchanged when either is silent.
-    public static func mixed(_ signal: [Float], with noise: [Float], snrDB: Double, above: Double? = nil,
-                             sampleRate: Int = 32_000) -> [Float] {
+    public static func mixed(
+        _ signal: [Float], with noise: [Float], snrDB: Double, above: Double? = nil,
+        sampleRate: Int = 32_000
+    ) -> [Float] {
         precondition(signal.count == noise.count, "Waveform.mixed: lengths \(signal.count) and \(noise.count) differ")
         var s = activeRMS(signal, support: signal), n = rms(noise)
         if let f = above {

@@ -14,7 +14,10 @@ extension BenchCommand {
         static let configuration = CommandConfiguration(
             commandName: "engine", abstract: "Time convolutions, the GRU and a conv-BN-ReLU block on the CPU.")
 
-        @Option(help: "JSON list of convolutions: {\"x\": [N,C,H,W], \"w\": [O,C/g,kH,kW], \"stride\": [sH,sW], \"padding\": [pH,pW], \"dilation\": [dH,dW], \"groups\": g}.")
+        @Option(
+            help:
+                "JSON list of convolutions: {\"x\": [N,C,H,W], \"w\": [O,C/g,kH,kW], \"stride\": [sH,sW], \"padding\": [pH,pW], \"dilation\": [dH,dW], \"groups\": g}."
+        )
         var convs: String?
         @Flag(help: "Also time each convolution's forward + backward (input and weight gradients).")
         var backward = false
@@ -74,8 +77,9 @@ extension BenchCommand {
                 let x = try Self.random(c.x, requiresGrad: backward, generator: &generator)
                 let w = try Self.random(c.w, requiresGrad: backward, generator: &generator)
                 let conv = {
-                    try x.conv2d(weight: w, stride: (c.stride[0], c.stride[1]), padding: (c.padding[0], c.padding[1]),
-                                 dilation: (c.dilation[0], c.dilation[1]), groups: c.groups)
+                    try x.conv2d(
+                        weight: w, stride: (c.stride[0], c.stride[1]), padding: (c.padding[0], c.padding[1]),
+                        dilation: (c.dilation[0], c.dilation[1]), groups: c.groups)
                 }
                 let forward = try BenchCommand.median(repeats: repeats, warmup: warmup) { _ = try GradMode.withoutGradients(conv) }
                 var row: [String: Any] = ["stage": "conv", "index": i, "forward_ms": forward.median]

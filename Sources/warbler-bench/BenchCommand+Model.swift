@@ -58,8 +58,9 @@ extension BenchCommand {
             var generator = SeededGenerator(seed: 1)
             let x = try Init.uniform([batch, 1, frames, mels], bound: 40, generator: &generator).detached().on(target)
             let k = model.config.classes
-            let y = try Tensor((0..<(batch * k)).map { _ in Float(Int.random(in: 0...1, using: &generator)) }, shape: [batch, k],
-                               device: target)
+            let y = try Tensor(
+                (0..<(batch * k)).map { _ in Float(Int.random(in: 0...1, using: &generator)) }, shape: [batch, k],
+                device: target)
             let timing: (median: Double, all: [Double])
             if !training {
                 model.eval()
@@ -86,10 +87,12 @@ extension BenchCommand {
                     try optimizer.step()
                 }
             }
-            BenchCommand.emit(["tool": "warbler", "mode": mode.text + (foldBatchNorm ? " folded" : "") + (bf16 ? " bf16" : ""), "batch": batch, "arch": model.config.arch,
-                               "device": device,
-                               "median_ms": timing.median, "runs_ms": timing.all,
-                               "samples_per_s": Double(batch) / (timing.median / 1000), "peak_rss_mib": Self.peakRSS()])
+            BenchCommand.emit([
+                "tool": "warbler", "mode": mode.text + (foldBatchNorm ? " folded" : "") + (bf16 ? " bf16" : ""), "batch": batch, "arch": model.config.arch,
+                "device": device,
+                "median_ms": timing.median, "runs_ms": timing.all,
+                "samples_per_s": Double(batch) / (timing.median / 1000), "peak_rss_mib": Self.peakRSS(),
+            ])
         }
     }
 }

@@ -50,8 +50,9 @@ extension BenchCommand {
             func batch(epoch: Int, index: Int) throws -> ModelBatch {
                 let t0 = Date()
                 defer { waitSeconds += Date().timeIntervalSince(t0) }
-                return ModelBatch(inputs: try TrainReplayBench.tensor("\(dir)/e\(epoch)_b\(index)_x.npy"),
-                                  targets: try TrainReplayBench.tensor("\(dir)/e\(epoch)_b\(index)_y.npy"))
+                return ModelBatch(
+                    inputs: try TrainReplayBench.tensor("\(dir)/e\(epoch)_b\(index)_x.npy"),
+                    targets: try TrainReplayBench.tensor("\(dir)/e\(epoch)_b\(index)_y.npy"))
             }
         }
 
@@ -64,8 +65,9 @@ extension BenchCommand {
             let meta = try JSONDecoder().decode(Meta.self, from: Data(contentsOf: URL(fileURLWithPath: batches + "/meta.json")))
             let model = try SEDModel(checkpoint: batches + "/init.safetensors")
             let data = ExportedBatches(dir: batches, batchesPerEpoch: meta.batchesPerEpoch)
-            let validation = ValidationSet(inputs: try (0..<meta.validationChunks).map { try Self.tensor("\(batches)/val_\($0)_x.npy") },
-                                           truth: meta.truth.map(Set.init))
+            let validation = ValidationSet(
+                inputs: try (0..<meta.validationChunks).map { try Self.tensor("\(batches)/val_\($0)_x.npy") },
+                truth: meta.truth.map(Set.init))
             var config = TrainConfig()
             (config.epochs, config.seed, config.learningRate) = (meta.epochs, seed, learningRate)
             let modelConfig = model.config
@@ -75,8 +77,10 @@ extension BenchCommand {
             trainer.checkpointEvery = nil
             try trainer.train(epochDone: { r in
                 let steps = Double(meta.batchesPerEpoch)
-                BenchCommand.emit(["epoch": r.epoch, "loss": r.trainLoss, "step_ms": 1000 * (r.seconds - r.idleSeconds) / steps,
-                                   "f1": r.validationF1, "threshold": Double(r.validationThreshold), "mAP": r.validationMAP ?? -1])
+                BenchCommand.emit([
+                    "epoch": r.epoch, "loss": r.trainLoss, "step_ms": 1000 * (r.seconds - r.idleSeconds) / steps,
+                    "f1": r.validationF1, "threshold": Double(r.validationThreshold), "mAP": r.validationMAP ?? -1,
+                ])
             })
         }
     }

@@ -14,8 +14,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warbler-bench", abstract: "Time Warbler's stages (used by the scripts in bench/).",
         version: WarblerVersion.string,
-        subcommands: [FrontEndBench.self, LoadBench.self, EngineBench.self, ModelBench.self, TrainReplayBench.self,
-                      ExportBatchesCommand.self])
+        subcommands: [
+            FrontEndBench.self, LoadBench.self, EngineBench.self, ModelBench.self, TrainReplayBench.self,
+            ExportBatchesCommand.self,
+        ])
 
     /// ArgumentParser's usage errors start like the other errors (its default is "Error: ").
     static var _errorPrefix: String { "warbler: " }
@@ -73,7 +75,8 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             let config = try frontEnd.validated(sampleRate: sampleRate)
-            let signal = try input.map { try NPY.read($0).floats() }
+            let signal =
+                try input.map { try NPY.read($0).floats() }
                 ?? ExampleRecording.generate(seconds: seconds, sampleRate: sampleRate)
             if case .cuda(let i) = deviceOptions.parsed {
                 try runCUDA(config: config, signal: signal, ordinal: i)
@@ -94,8 +97,10 @@ struct BenchCommand: ParsableCommand {
                 let s = try fe.compute(signal, stage: stop)
                 try NPY.write(s.values, shape: [s.frameCount, s.binCount], to: path)
             }
-            BenchCommand.emit(["stage": "frontend-\(name.rawValue)", "device": "cpu", "batch": batch, "samples": signal.count * batch,
-                               "frames": frames, "threads": fe.threads, "median_ms": t.median, "runs_ms": t.all])
+            BenchCommand.emit([
+                "stage": "frontend-\(name.rawValue)", "device": "cpu", "batch": batch, "samples": signal.count * batch,
+                "frames": frames, "threads": fe.threads, "median_ms": t.median, "runs_ms": t.all,
+            ])
         }
 
         /// GPU timings: the device-resident path (signals already on the GPU, result left there)
@@ -125,11 +130,13 @@ struct BenchCommand: ParsableCommand {
                 try NPY.write(s.values, shape: [s.frameCount, s.binCount], to: path)
             }
             let sorted = deviceRuns.sorted()
-            BenchCommand.emit(["stage": "frontend-output", "device": "cuda:\(ordinal)", "gpu": fe.device.name, "batch": batch,
-                               "samples": signal.count * batch, "frames": frames, "median_ms": sorted[sorted.count / 2],
-                               "path": fe.effectivePath.rawValue,
-                               "path_median_ms": Dictionary(uniqueKeysWithValues: runs.map { ($0.key.rawValue, median($0.value)) }),
-                               "runs_ms": deviceRuns, "host_to_host_median_ms": host.median, "host_to_host_runs_ms": host.all])
+            BenchCommand.emit([
+                "stage": "frontend-output", "device": "cuda:\(ordinal)", "gpu": fe.device.name, "batch": batch,
+                "samples": signal.count * batch, "frames": frames, "median_ms": sorted[sorted.count / 2],
+                "path": fe.effectivePath.rawValue,
+                "path_median_ms": Dictionary(uniqueKeysWithValues: runs.map { ($0.key.rawValue, median($0.value)) }),
+                "runs_ms": deviceRuns, "host_to_host_median_ms": host.median, "host_to_host_runs_ms": host.all,
+            ])
         }
     }
 

@@ -31,8 +31,9 @@ struct DetectCommand: LongCommand {
     var format = OutputFormats.standard
     @Option(help: "A thresholds file (default: the checkpoint's own thresholds, else thresholds.json beside it).")
     var thresholds: String?
-    @Option(name: [.customLong("threshold"), .customLong("min-conf")],
-            help: "One threshold for every class (overrides the thresholds file); --min-conf is the same, as BirdNET names it.")
+    @Option(
+        name: [.customLong("threshold"), .customLong("min-conf")],
+        help: "One threshold for every class (overrides the thresholds file); --min-conf is the same, as BirdNET names it.")
     var threshold: Float?
     @Option(help: "At most this many species per 5-s row, the most probable first.")
     var topK: Int?
@@ -53,9 +54,15 @@ struct DetectCommand: LongCommand {
     // Scale-out (docs/scale-out.md): a shard of a large run; `warbler merge` joins them.
     @Option(help: "A text file of recordings, one path a line ('#' comments and blank lines skipped; relative to the current folder), instead of INPUTS.")
     var filesFrom: String?
-    @Option(help: "Process shard I of N (I from 0) of the recordings: --shard I/N. Default: from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX when set.")
+    @Option(
+        help:
+            "Process shard I of N (I from 0) of the recordings: --shard I/N. Default: from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX when set."
+    )
     var shard: String?
-    @Option(help: "The number of shards when the index comes from the environment (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX; with Slurm it overrides SLURM_ARRAY_TASK_COUNT).")
+    @Option(
+        help:
+            "The number of shards when the index comes from the environment (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX; with Slurm it overrides SLURM_ARRAY_TASK_COUNT)."
+    )
     var shards: Int?
 
     @OptionGroup var modelDevice: ModelDeviceOptions
@@ -67,9 +74,13 @@ struct DetectCommand: LongCommand {
         if let threshold { guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1], not \(threshold).") } }
         if let topK { guard topK >= 1 else { throw ValidationError("--top-k must be at least 1, not \(topK).") } }
         if let window { guard window >= 0.1, window <= 600 else { throw ValidationError("--window must be 0.1 to 600 s, not \(window).") } }
-        if let hop { guard hop >= 0.01, hop <= (window ?? hop) else { throw ValidationError("--hop must be at least 0.01 s and no longer than the window, not \(hop).") } }
+        if let hop {
+            guard hop >= 0.01, hop <= (window ?? hop) else { throw ValidationError("--hop must be at least 0.01 s and no longer than the window, not \(hop).") }
+        }
         guard batch >= 1, batch <= 1024 else { throw ValidationError("--batch must be 1 to 1024, not \(batch).") }
-        guard minDuration >= 0, mergeGap >= 0, minDuration.isFinite, mergeGap.isFinite else { throw ValidationError("--min-duration and --merge-gap must not be negative.") }
+        guard minDuration >= 0, mergeGap >= 0, minDuration.isFinite, mergeGap.isFinite else {
+            throw ValidationError("--min-duration and --merge-gap must not be negative.")
+        }
         guard hysteresis > 0 && hysteresis <= 1 else { throw ValidationError("--hysteresis must be in (0, 1], not \(hysteresis).") }
         // Scale-out: inputs from the arguments or a list, and a shard that exists.
         if inputs.isEmpty && filesFrom == nil { throw ValidationError("Give the recordings: files or folders, or --files-from LIST.") }
@@ -105,21 +116,24 @@ struct DetectCommand: LongCommand {
         do {
             outcome = try DetectionJob.run(settings, observer: observer)
         } catch let e as DetectionInterrupted {
-            throw Interruption.stop("stopping after \(e.finished) of \(e.total) recordings (journalled in \(out)/.journal; "
-                                    + "no result files written); resume with the same command")
+            throw Interruption.stop(
+                "stopping after \(e.finished) of \(e.total) recordings (journalled in \(out)/.journal; "
+                    + "no result files written); resume with the same command")
         }
         let tables = outcome.tablesWritten, removed = outcome.removedStale
-        print("wrote \(tables) file\(tables == 1 ? "" : "s") and \(RunRecord.fileName) to \(out)"
-              + (outcome.reportIndex.map { "; report: \($0)" } ?? "")
-              + (removed == 0 ? "" : "; removed \(removed) file\(removed == 1 ? "" : "s") of the previous run there"))
+        print(
+            "wrote \(tables) file\(tables == 1 ? "" : "s") and \(RunRecord.fileName) to \(out)"
+                + (outcome.reportIndex.map { "; report: \($0)" } ?? "")
+                + (removed == 0 ? "" : "; removed \(removed) file\(removed == 1 ? "" : "s") of the previous run there"))
         let failures = outcome.failures, writeFailures = outcome.writeFailures
         if !writeFailures.isEmpty {
             // Said apart from bad recordings: the results exist, the files holding them do not.
             for f in writeFailures { printError("NOT written: \(f.path): \(f.reason)") }
             if !failures.isEmpty { printError(BatchFailure(failed: failures.count, total: outcome.recordings).description) }
-            printError("\(writeFailures.count) output file\(writeFailures.count == 1 ? "" : "s") could not be written "
-                       + "(disk full?); the results of all \(outcome.detected) detected recordings are kept in \(out)/.journal: "
-                       + "free some space and run the same command again")
+            printError(
+                "\(writeFailures.count) output file\(writeFailures.count == 1 ? "" : "s") could not be written "
+                    + "(disk full?); the results of all \(outcome.detected) detected recordings are kept in \(out)/.journal: "
+                    + "free some space and run the same command again")
             throw ExitCode(3)
         }
         if !failures.isEmpty { throw BatchFailure(failed: failures.count, total: outcome.recordings) }
@@ -151,8 +165,11 @@ final class DetectPrinter: DetectionJobObserver {
             return
         }
         let species = Set(r.events.map(\.label)).sorted()
-        if !quiet { print("\(file): \(r.events.count) detection\(r.events.count == 1 ? "" : "s")"
-                          + (species.isEmpty ? "" : " (\(species.joined(separator: ", ")))") + (reused ? " [done earlier]" : "")) }
+        if !quiet {
+            print(
+                "\(file): \(r.events.count) detection\(r.events.count == 1 ? "" : "s")"
+                    + (species.isEmpty ? "" : " (\(species.joined(separator: ", ")))") + (reused ? " [done earlier]" : ""))
+        }
     }
 
     func stopped() { progress?.finish() }

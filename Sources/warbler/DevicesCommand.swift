@@ -35,21 +35,27 @@ struct DevicesCommand: WarblerCommand {
             return
         case .success(let l): libraries = l
         }
-        say(String(format: "cuda driver: CUDA %d.%d, %d device%@ (libraries found and loaded in %.0f ms)", libraries.driverVersion / 1000,
-                   libraries.driverVersion % 1000 / 10, libraries.deviceCount, libraries.deviceCount == 1 ? "" : "s",
-                   Date().timeIntervalSince(started) * 1000))
+        say(
+            String(
+                format: "cuda driver: CUDA %d.%d, %d device%@ (libraries found and loaded in %.0f ms)", libraries.driverVersion / 1000,
+                libraries.driverVersion % 1000 / 10, libraries.deviceCount, libraries.deviceCount == 1 ? "" : "s",
+                Date().timeIntervalSince(started) * 1000))
         for lib in libraries.loaded {
             let version = lib.version.isEmpty ? "" : " " + lib.version.map(String.init).joined(separator: ".")
             say("  \(lib.name)\(version): \(lib.path)")
         }
-        say("  nvrtc version: \(libraries.nvrtcVersion.0).\(libraries.nvrtcVersion.1); kernel cache: \(CUDAKernelCacheInfo.folder) (\(CUDAKernelCacheInfo.entries) kernels)")
+        say(
+            "  nvrtc version: \(libraries.nvrtcVersion.0).\(libraries.nvrtcVersion.1); kernel cache: \(CUDAKernelCacheInfo.folder) (\(CUDAKernelCacheInfo.entries) kernels)"
+        )
         var failed = 0
         for i in 0..<libraries.deviceCount {
             do {
                 let d = try CUDADevice.get(i)
-                say(String(format: "cuda:%d: %@, %.1f GiB, compute capability %d.%d (%@), %d multiprocessors",
-                             i, d.name, Double(d.totalMemory) / Double(1 << 30), d.computeCapability.0, d.computeCapability.1,
-                             d.architecture, d.multiprocessors))
+                say(
+                    String(
+                        format: "cuda:%d: %@, %.1f GiB, compute capability %d.%d (%@), %d multiprocessors",
+                        i, d.name, Double(d.totalMemory) / Double(1 << 30), d.computeCapability.0, d.computeCapability.1,
+                        d.architecture, d.multiprocessors))
             } catch {
                 say("cuda:\(i): cannot be opened: \(describe(error))")
                 failed += 1
@@ -60,8 +66,10 @@ struct DevicesCommand: WarblerCommand {
             let results = try DeviceParity.run(device: .cuda(i))
             let bad = results.filter { !$0.passed }
             for r in results where !failuresOnly || !r.passed { say("  " + r.description) }
-            say(String(format: "  cuda:%d parity: %d of %d cases within tolerance (%.1f s)", i, results.count - bad.count,
-                         results.count, Date().timeIntervalSince(started)))
+            say(
+                String(
+                    format: "  cuda:%d parity: %d of %d cases within tolerance (%.1f s)", i, results.count - bad.count,
+                    results.count, Date().timeIntervalSince(started)))
             failed += bad.count
         }
         if check && failed > 0 {

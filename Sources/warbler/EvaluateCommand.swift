@@ -51,13 +51,15 @@ struct EvaluateCommand: WarblerCommand {
             let t = try EvaluationTables.readLabels(truth)
             let p = try EvaluationTables.readPredictions(pred)
             let limit = threshold
-            report = try Evaluation.segments(truth: t, predictions: p, predictionsPath: pred,
-                                             threshold: { _ in limit }, reportedThreshold: limit)
+            report = try Evaluation.segments(
+                truth: t, predictions: p, predictionsPath: pred,
+                threshold: { _ in limit }, reportedThreshold: limit)
         }
         var events: EventReport?
         if let truthEvents, let predEvents {
-            events = Evaluation.events(truth: try EvaluationTables.readEvents(truthEvents, allowNoRows: false),
-                                       predicted: try EvaluationTables.readEvents(predEvents), onsetTolerance: onsetTolerance)
+            events = Evaluation.events(
+                truth: try EvaluationTables.readEvents(truthEvents, allowNoRows: false),
+                predicted: try EvaluationTables.readEvents(predEvents), onsetTolerance: onsetTolerance)
         }
         print(Self.text(report, events), terminator: "")
         if let json {
@@ -80,14 +82,16 @@ struct EvaluateCommand: WarblerCommand {
             let width = max(5, r.labels.map(\.label.count).max() ?? 5)
             s += "\n" + "label".padding(toLength: width, withPad: " ", startingAt: 0) + "  precision  recall      F1  support      AP\n"
             for l in r.labels {
-                s += l.label.padding(toLength: width, withPad: " ", startingAt: 0)
+                s +=
+                    l.label.padding(toLength: width, withPad: " ", startingAt: 0)
                     + String(format: "  %9.4f  %6.4f  %6.4f  %7d  ", l.precision, l.recall, l.f1, l.support)
                     + (l.averagePrecision.map { String(format: "%6.4f", $0) } ?? "     -") + "\n"
             }
         }
         if let e = events {
             if report != nil { s += "\n" }
-            s += "events (onset within \(e.onsetTolerance) s): \(e.matched) of \(e.truthEvents) true and \(e.predictedEvents) predicted matched; "
+            s +=
+                "events (onset within \(e.onsetTolerance) s): \(e.matched) of \(e.truthEvents) true and \(e.predictedEvents) predicted matched; "
                 + "precision \(f(e.precision)), recall \(f(e.recall)), F1 \(f(e.f1))\n"
         }
         return s

@@ -34,13 +34,15 @@ struct InfoCommand: WarblerCommand {
                         let framesEstimated: Bool
                         let headerFrames: Int?
                     }
-                    let row = Row(path: info.path, format: info.format, encoding: info.encoding, sampleRate: info.sampleRate,
-                                  channels: info.channels, frames: info.frames, duration: info.duration,
-                                  framesEstimated: info.frameCountIsEstimate, headerFrames: info.headerFrames)
+                    let row = Row(
+                        path: info.path, format: info.format, encoding: info.encoding, sampleRate: info.sampleRate,
+                        channels: info.channels, frames: info.frames, duration: info.duration,
+                        framesEstimated: info.frameCountIsEstimate, headerFrames: info.headerFrames)
                     print(String(decoding: try encoder.encode(row), as: UTF8.self))
                 } else {
                     let approx = info.frameCountIsEstimate ? "~" : ""
-                    print("""
+                    print(
+                        """
                         \(info.path)
                           format:   \(info.format), \(info.encoding)
                           rate:     \(info.sampleRate) Hz
@@ -50,7 +52,9 @@ struct InfoCommand: WarblerCommand {
                         """)
                     if let stated = info.headerFrames {
                         let note = stated > info.frames ? "; the file may be truncated" : ""
-                        print("  note:     the header states \(stated) frames (\(String(format: "%.3f", Double(stated) / Double(info.sampleRate))) s); \(info.frames) were decoded\(note)")
+                        print(
+                            "  note:     the header states \(stated) frames (\(String(format: "%.3f", Double(stated) / Double(info.sampleRate))) s); \(info.frames) were decoded\(note)"
+                        )
                     }
                 }
             } catch {

@@ -48,7 +48,9 @@ struct MergeCommand: WarblerCommand {
         let formats = try format.list()
         let merger = try ShardMerge(folders: shardFolders)
         for folder in merger.unfinished {
-            printError("\(folder): no run.json\(FileManager.default.fileExists(atPath: folder) ? "" : " (no such folder)"): its shard did not finish; its recordings count as missing")
+            printError(
+                "\(folder): no run.json\(FileManager.default.fileExists(atPath: folder) ? "" : " (no such folder)"): its shard did not finish; its recordings count as missing"
+            )
         }
         let (results, failed, recordings, missing) = try merger.collect()
         try OutputFolder.prepare(out, option: "--out")
@@ -58,8 +60,9 @@ struct MergeCommand: WarblerCommand {
         let previous = RunRecord.read(folder: out)
         let ref = merger.reference
         let policy = LabelPolicy(classes: ref.classes, thresholds: ref.thresholds, topK: ref.topK)
-        var record = RunRecord(command: CommandLine.arguments, started: started, checkpoint: ref.checkpoint, settings: ref.settings, policy: policy,
-                               thresholdSource: ref.thresholdSource, device: ref.device, inputRoot: ref.inputRoot, recordings: recordings, files: [])
+        var record = RunRecord(
+            command: CommandLine.arguments, started: started, checkpoint: ref.checkpoint, settings: ref.settings, policy: policy,
+            thresholdSource: ref.thresholdSource, device: ref.device, inputRoot: ref.inputRoot, recordings: recordings, files: [])
         let outcome = try ResultWriters.writeEach(results, policy: policy, formats: formats, to: out, run: record)
         var written = outcome.written.map { $0.hasPrefix(out + "/") ? String($0.dropFirst(out.count + 1)) : $0 }
         // The inputs to run again, one path a line (an input index where the list could not be read again).
@@ -72,16 +75,20 @@ struct MergeCommand: WarblerCommand {
         RunRecord.removeStale(previous: previous?.files ?? [], current: record.files, folder: out)
         try record.write(folder: out)
         for f in outcome.failed { printError("NOT written: \(f.path): \(f.reason)") }
-        print("merged \(merger.shards.count) of \(merger.shardCount) shards: \(results.count) of \(merger.totalInputs) recordings; "
-              + "wrote \(outcome.written.count) file\(outcome.written.count == 1 ? "" : "s") and \(RunRecord.fileName) to \(out)")
+        print(
+            "merged \(merger.shards.count) of \(merger.shardCount) shards: \(results.count) of \(merger.totalInputs) recordings; "
+                + "wrote \(outcome.written.count) file\(outcome.written.count == 1 ? "" : "s") and \(RunRecord.fileName) to \(out)")
         if !outcome.failed.isEmpty { throw ExitCode(3) }
         if !missing.isEmpty {
             for m in missing.prefix(20) { printError("missing: \(m.path ?? "input \(m.index)")") }
             if missing.count > 20 { printError("missing: ... and \(missing.count - 20) more") }
             let shards = merger.missingShards.map(String.init).joined(separator: ",")
-            printError("\(missing.count) of \(merger.totalInputs) inputs are in no finished shard (listed in \(out)/missing.txt)"
-                       + (shards.isEmpty ? "" : "; run shard\(merger.missingShards.count == 1 ? "" : "s") \(shards) of \(merger.shardCount) again "
-                          + "(Slurm: sbatch --array=\(shards) ...), then merge again"))
+            printError(
+                "\(missing.count) of \(merger.totalInputs) inputs are in no finished shard (listed in \(out)/missing.txt)"
+                    + (shards.isEmpty
+                        ? ""
+                        : "; run shard\(merger.missingShards.count == 1 ? "" : "s") \(shards) of \(merger.shardCount) again "
+                            + "(Slurm: sbatch --array=\(shards) ...), then merge again"))
             throw ExitCode(MergeCommand.missingInputsExit)
         }
         if !failed.isEmpty {

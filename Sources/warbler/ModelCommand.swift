@@ -23,7 +23,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Number of classes K.")
     var classes: Int = 24
 
-    @Option(name: .customLong("gru-hidden"), help: "GRU hidden size H per direction (default: as train, 64 for warbler-small, 128 for warbler-base, 256 otherwise).")
+    @Option(
+        name: .customLong("gru-hidden"), help: "GRU hidden size H per direction (default: as train, 64 for warbler-small, 128 for warbler-base, 256 otherwise)."
+    )
     var gruHidden: Int?
 
     @Option(name: .customLong("gru-layers"), help: "Stacked bidirectional GRU layers (0: no GRU).")
@@ -38,8 +40,9 @@ struct ModelOptions: ParsableArguments {
     func config() throws -> SEDConfig {
         let c: SEDConfig
         do {
-            c = try SEDConfig(arch: arch, classes: classes, gruHidden: gruHidden ?? TrainingJob.defaultGRUHidden(arch: arch), gruLayers: gruLayers, dropout: dropout,
-                              inChannels: inChannels)
+            c = try SEDConfig(
+                arch: arch, classes: classes, gruHidden: gruHidden ?? TrainingJob.defaultGRUHidden(arch: arch), gruLayers: gruLayers, dropout: dropout,
+                inChannels: inChannels)
             try c.validate()
         } catch {
             throw ValidationError(describe(error))
@@ -52,15 +55,19 @@ struct ModelInitCommand: WarblerCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Write a randomly initialised model as a safetensors checkpoint (config in its metadata).",
-        discussion: "Backbone as timm initialises it (kaiming-normal convolutions, zero-initialised last BN of each block); GRU and head with PyTorch's defaults.")
+        discussion:
+            "Backbone as timm initialises it (kaiming-normal convolutions, zero-initialised last BN of each block); GRU and head with PyTorch's defaults.")
 
     @OptionGroup var model: ModelOptions
 
     @Option(help: "Seed of the random initialisation.")
     var seed: UInt64 = 0
 
-    @Option(name: .customLong("backbone-weights"),
-            help: "Start the backbone from a timm ResNeSt state dict saved as safetensors (e.g. ImageNet weights; 'fc.*' ignored, 3-channel stems adapted as timm does).")
+    @Option(
+        name: .customLong("backbone-weights"),
+        help:
+            "Start the backbone from a timm ResNeSt state dict saved as safetensors (e.g. ImageNet weights; 'fc.*' ignored, 3-channel stems adapted as timm does)."
+    )
     var backboneWeights: String?
 
     @Option(help: "Output checkpoint (.safetensors).")
@@ -104,23 +111,29 @@ struct ModelSummaryCommand: WarblerCommand {
 
     func validate() throws {
         if checkpoint == nil { _ = try model.config() }
-        guard frames >= 32, mels >= 32 else { throw ValidationError("--frames and --mels must be at least 32 (the backbone's stride), got \(frames) and \(mels).") }
+        guard frames >= 32, mels >= 32 else {
+            throw ValidationError("--frames and --mels must be at least 32 (the backbone's stride), got \(frames) and \(mels).")
+        }
     }
 
     func execute() throws {
         let sed = try checkpoint.map { try SEDModel(checkpoint: $0) } ?? SEDModel(config: model.config())
         let s = try sed.summary(frames: frames, mels: mels)
         let c = sed.config
-        print("\(checkpoint ?? c.arch): \(c.arch), \(c.classes) classes, GRU \(c.gruLayers) x \(c.gruHidden), input [1, \(c.backbone.inChannels), \(frames), \(mels)]")
+        print(
+            "\(checkpoint ?? c.arch): \(c.arch), \(c.classes) classes, GRU \(c.gruLayers) x \(c.gruHidden), input [1, \(c.backbone.inChannels), \(frames), \(mels)]"
+        )
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
         print(pad("layer", 24) + pad("kind", 30) + pad("output", 22) + lpad("params", 12) + lpad("MFLOPs", 12))
         for l in s.layers {
             let shape = "[" + l.outputShape.map(String.init).joined(separator: ", ") + "]"
-            print(pad(l.name, 24) + pad(l.kind, 30) + pad(shape, 22) + lpad(String(l.parameters), 12)
-                  + lpad(String(format: "%.1f", Double(l.flops) / 1e6), 12))
+            print(
+                pad(l.name, 24) + pad(l.kind, 30) + pad(shape, 22) + lpad(String(l.parameters), 12)
+                    + lpad(String(format: "%.1f", Double(l.flops) / 1e6), 12))
         }
-        print("total: \(s.parameters) parameters (\(String(format: "%.2f", Double(s.parameters) / 1e6)) M), "
-              + "\(String(format: "%.2f", Double(s.flops) / 1e9)) GFLOPs per clip")
+        print(
+            "total: \(s.parameters) parameters (\(String(format: "%.2f", Double(s.parameters) / 1e6)) M), "
+                + "\(String(format: "%.2f", Double(s.flops) / 1e9)) GFLOPs per clip")
     }
 }

@@ -40,10 +40,12 @@ struct PredictCommand: LongCommand {
     @Option(help: "Output .npz.")
     var out: String
 
-    @Flag(name: .customLong("fold-batch-norm"),
-          help: "Fold the batch norms into the convolutions first (faster; equal up to float32 rounding).")
+    @Flag(
+        name: .customLong("fold-batch-norm"),
+        help: "Fold the batch norms into the convolutions first (faster; equal up to float32 rounding).")
     var foldBatchNorm = false
-    @Option(help: "Inputs of the same size per model call (1 to 1024; 1 runs them one at a time). Larger batches are faster up to about 16 and take more memory.")
+    @Option(
+        help: "Inputs of the same size per model call (1 to 1024; 1 runs them one at a time). Larger batches are faster up to about 16 and take more memory.")
     var batch = 16
 
     @OptionGroup var audio: AudioOptions

@@ -74,8 +74,9 @@ struct SpectrogramCommand: LongCommand {
         }
         Interruption.install()
         var failed = 0, done = 0
-        let progress = BatchProgress(label: "spectrogram", files: inputs, enabled: !runOptions.quiet,
-                                     duration: { (try? AudioFileInfo(path: $0))?.duration })
+        let progress = BatchProgress(
+            label: "spectrogram", files: inputs, enabled: !runOptions.quiet,
+            duration: { (try? AudioFileInfo(path: $0))?.duration })
         for input in inputs {
             if Interruption.requested {
                 progress.finish()
@@ -93,7 +94,11 @@ struct SpectrogramCommand: LongCommand {
                 let result = try job.run()
                 progress.fileDone(input)
                 let outputs = [npyPath, pngPath].compactMap { $0 }.joined(separator: ", ")
-                if !runOptions.quiet { print("\(input): \(config.nMels) x \(result.frames) log-mel (\(formatDuration(result.seconds)) of audio) -> \(outputs) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s") }
+                if !runOptions.quiet {
+                    print(
+                        "\(input): \(config.nMels) x \(result.frames) log-mel (\(formatDuration(result.seconds)) of audio) -> \(outputs) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s"
+                    )
+                }
                 done += 1
             } catch is SpectrogramJob.Stopped {
                 // The job discarded its temporary files; nothing of this input was written.

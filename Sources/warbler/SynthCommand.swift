@@ -74,7 +74,9 @@ struct SynthCommand: ParsableCommand {
 
         func execute() throws {
             var c = SyntheticDatasetConfig()
-            (c.species, c.clipsPerSpecies, c.seconds, c.format, c.seed, c.speciesSeed) = (species, clips, seconds, try format.value(option: "--format").rawValue, seed, speciesSeed)
+            (c.species, c.clipsPerSpecies, c.seconds, c.format, c.seed, c.speciesSeed) = (
+                species, clips, seconds, try format.value(option: "--format").rawValue, seed, speciesSeed
+            )
             try OutputFolder.prepare(out, option: "--out")
             let progress = ProgressLine(label: "synth dataset", total: Double(species * clips), enabled: true)
             let n = try SyntheticDataset.write(to: out, config: c) { done, total in
@@ -123,7 +125,9 @@ struct SynthCommand: ParsableCommand {
                 (species, count, seconds, phrasesPerMinute, try format.value(option: "--format").rawValue, seed, speciesSeed)
             try OutputFolder.prepare(out, option: "--out")
             let events = try SyntheticSoundscape.write(to: out, config: c)
-            print("\(out): \(count) recording\(count == 1 ? "" : "s") of \(String(format: "%.0f", seconds)) s with \(events.count) synthetic calls (events.csv, truth.csv)")
+            print(
+                "\(out): \(count) recording\(count == 1 ? "" : "s") of \(String(format: "%.0f", seconds)) s with \(events.count) synthetic calls (events.csv, truth.csv)"
+            )
         }
     }
 

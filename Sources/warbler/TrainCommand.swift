@@ -52,8 +52,9 @@ struct TrainCommand: LongCommand {
             throw Interruption.stop("stopping before training started; start again with the same command")
         } catch let e as TrainingInterrupted {
             printer.meter?.finish()
-            throw Interruption.stop("stopping after step \(e.step) (next: epoch \(e.epoch), batch \(e.batch + 1)); \(out)/last.state.safetensors "
-                                    + "holds that point; resume with the same command and --resume")
+            throw Interruption.stop(
+                "stopping after step \(e.step) (next: epoch \(e.epoch), batch \(e.batch + 1)); \(out)/last.state.safetensors "
+                    + "holds that point; resume with the same command and --resume")
         }
         print("best: epoch \(best.bestEpoch), validation row-wise F1 \(String(format: "%.3f", best.bestF1))")
         print("wrote \(out)/best.safetensors, last.safetensors, thresholds.json, metrics.jsonl, curves.png")
@@ -82,14 +83,19 @@ final class TrainPrinter: TrainingJobObserver {
     }
 
     func step(_ step: Int, of total: Int, loss: Double, examplesPerSecond rate: Double) {
-        meter?.update(Double(step), detail: String(format: "epoch %d/%d, step %d/%d, loss %.4f, %.1f examples/s",
-                                                   min(epochs, (step - 1) / stepsPerEpoch + 1), epochs, step, total, loss, rate))
+        meter?.update(
+            Double(step),
+            detail: String(
+                format: "epoch %d/%d, step %d/%d, loss %.4f, %.1f examples/s",
+                min(epochs, (step - 1) / stepsPerEpoch + 1), epochs, step, total, loss, rate))
     }
 
     func epochDone(_ r: EpochRecord) {
         meter?.finish()
-        print(String(format: "epoch %d/%d: loss %.4f, validation F1 %.3f (threshold %.2f), mAP %@, %.1f clips/s, model idle %.1f s",
-                     r.epoch, epochs, r.trainLoss, r.validationF1, r.validationThreshold,
-                     r.validationMAP.map { String(format: "%.3f", $0) } ?? "-", r.samplesPerSecond, r.idleSeconds))
+        print(
+            String(
+                format: "epoch %d/%d: loss %.4f, validation F1 %.3f (threshold %.2f), mAP %@, %.1f clips/s, model idle %.1f s",
+                r.epoch, epochs, r.trainLoss, r.validationF1, r.validationThreshold,
+                r.validationMAP.map { String(format: "%.3f", $0) } ?? "-", r.samplesPerSecond, r.idleSeconds))
     }
 }

@@ -24,9 +24,11 @@ struct Warbler: ParsableCommand {
             (WARBLER_PROGRESS_SECONDS changes that). See docs/cli.md.
             """,
         version: WarblerVersion.string,
-        subcommands: [InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, EvaluateCommand.self,
-                      TrainCommand.self, DetectCommand.self, MergeCommand.self,
-                      ModelCommand.self, PredictCommand.self, DevicesCommand.self])
+        subcommands: [
+            InfoCommand.self, SpectrogramCommand.self, SynthCommand.self, EvaluateCommand.self,
+            TrainCommand.self, DetectCommand.self, MergeCommand.self,
+            ModelCommand.self, PredictCommand.self, DevicesCommand.self,
+        ])
 
     /// ArgumentParser's usage errors start like ours (its default is "Error: ").
     static var _errorPrefix: String { "warbler: " }

@@ -15,8 +15,10 @@ final class BadInputTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    func expectError(_ path: String, _ kind: AudioError.Kind, mentioning words: [String],
-                     file: StaticString = #filePath, line: UInt = #line) {
+    func expectError(
+        _ path: String, _ kind: AudioError.Kind, mentioning words: [String],
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         do {
             _ = try AudioLoader.load(path)
             XCTFail("\(path) loaded without error", file: file, line: line)

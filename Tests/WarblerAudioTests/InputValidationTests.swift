@@ -16,9 +16,11 @@ final class InputValidationTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    func expectError(_ path: String, _ kind: AudioError.Kind, mentioning words: [String], avoiding bad: [String] = [],
-                     _ body: (String) throws -> Void = { _ = try AudioLoader.load($0) },
-                     file: StaticString = #filePath, line: UInt = #line) {
+    func expectError(
+        _ path: String, _ kind: AudioError.Kind, mentioning words: [String], avoiding bad: [String] = [],
+        _ body: (String) throws -> Void = { _ = try AudioLoader.load($0) },
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         do {
             try body(path)
             XCTFail("\(path) was accepted", file: file, line: line)
@@ -78,7 +80,7 @@ final class InputValidationTests: XCTestCase {
         let hugePath = try write("huge.wav", huge, encoding: .float32)
         expectError(hugePath, .corrupt, mentioning: ["absurd size", "0.00"])
         var loud = example(seconds: 1)
-        for i in loud.indices { loud[i] *= 1e6 }   // loud, but audio: accepted
+        for i in loud.indices { loud[i] *= 1e6 }  // loud, but audio: accepted
         XCTAssertNoThrow(try AudioLoader.load(try write("loud.wav", loud, encoding: .float32)))
     }
 

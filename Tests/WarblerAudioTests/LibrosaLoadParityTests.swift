@@ -13,8 +13,9 @@ final class LibrosaLoadParityTests: XCTestCase {
         let list = try Fixtures.json("audio/files.json", script: "audio.py") as! [[String: Any]]
         return list.map {
             let subtype = $0["subtype"] as! String
-            return Entry(file: $0["file"] as! String, sampleRate: $0["sample_rate"] as! Int, channels: $0["channels"] as! Int,
-                         frames: $0["decoded_frames"] as! Int, lossy: ["VORBIS", "OPUS", "MPEG_LAYER_III"].contains(subtype))
+            return Entry(
+                file: $0["file"] as! String, sampleRate: $0["sample_rate"] as! Int, channels: $0["channels"] as! Int,
+                frames: $0["decoded_frames"] as! Int, lossy: ["VORBIS", "OPUS", "MPEG_LAYER_III"].contains(subtype))
         }
     }
 

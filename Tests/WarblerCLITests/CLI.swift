@@ -32,8 +32,10 @@ enum CLI {
 
     /// Runs warbler (or `binary`) with `arguments` (in `directory` when given, else the test's
     /// working folder); `environment` entries are added to (or replace) the test's own.
-    static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
-                    binary: String = CLI.binary) throws -> CLIResult {
+    static func run(
+        _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
+        binary: String = CLI.binary
+    ) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -48,8 +50,9 @@ enum CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
+        return CLIResult(
+            status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 }
 

@@ -34,8 +34,9 @@ final class CLIBehaviourTests: CLITestCase {
         XCTAssertTrue(lines[0].hasPrefix("warbler: "), what, file: file, line: line)
         XCTAssertFalse(lines[0].hasPrefix("warbler: warbler:"), what, file: file, line: line)
         for l in lines.dropFirst() {
-            XCTAssertTrue(l.hasPrefix("warbler: ") || l.hasPrefix("Usage: ") || l.hasPrefix("Help: ") || l.hasPrefix("  "), "line '\(l)' in " + what,
-                          file: file, line: line)
+            XCTAssertTrue(
+                l.hasPrefix("warbler: ") || l.hasPrefix("Usage: ") || l.hasPrefix("Help: ") || l.hasPrefix("  "), "line '\(l)' in " + what,
+                file: file, line: line)
         }
     }
 
@@ -53,16 +54,20 @@ final class CLIBehaviourTests: CLITestCase {
             // Inputs that cannot be read: 1, the file and a plain cause.
             (["info", missing], 1, "\(missing): "),
             (["spectrogram", missing, "--out", dir + "/m.npy"], 1, "\(missing): "),
-            (["predict", "--checkpoint", dir + "/missing.safetensors", a, "--out", dir + "/p.npz"], 1,
-             "\(dir!)/missing.safetensors: no such file or folder"),
+            (
+                ["predict", "--checkpoint", dir + "/missing.safetensors", a, "--out", dir + "/p.npz"], 1,
+                "\(dir!)/missing.safetensors: no such file or folder"
+            ),
             (["model", "summary", "--checkpoint", dir], 1, "\(dir!): is a folder, not a file"),
             (["evaluate", "--truth", dir + "/none.csv", "--pred", truth], 1, "none.csv"),
             (["train", "--manifest", dir + "/none", "--out", dir + "/run"], 1, "\(dir!)/none: no such file or folder"),
             (["detect", "--checkpoint", model, missing, "--out", dir + "/det"], 1, "\(missing): no such file"),
             // Outputs that cannot be written: 1, before any work.
             (["model", "init", "--out", plainFile + "/m.safetensors"], 1, "\(plainFile): is a file, not a folder"),
-            (["predict", "--checkpoint", model, a, "--out", plainFile + "/sub/p.npz"], 1,
-             "\(plainFile)/sub: cannot be made: \(plainFile) is a file, not a folder"),
+            (
+                ["predict", "--checkpoint", model, a, "--out", plainFile + "/sub/p.npz"], 1,
+                "\(plainFile)/sub: cannot be made: \(plainFile) is a file, not a folder"
+            ),
             (["evaluate", "--truth", truth, "--pred", truth, "--json", dir], 1, "\(dir!): is a folder, not a file (--json names a file)"),
             (["synth", "example", "--out", plainFile + "/x.wav"], 1, "\(plainFile): is a file, not a folder"),
             (["spectrogram", a, "--out-dir", plainFile], 1, "\(plainFile): is a file, not a folder (--out-dir)"),
@@ -93,8 +98,10 @@ final class CLIBehaviourTests: CLITestCase {
         XCTAssertEqual(r.status, 0)
         // The help text is wrapped to the terminal's width.
         let help = r.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
-        for text in ["warbler: FILE: cause", "0 success", "1 some inputs failed", "3 outputs could not be written", "64 usage error",
-                     "130/143", "WARBLER_PROGRESS_SECONDS"] {
+        for text in [
+            "warbler: FILE: cause", "0 success", "1 some inputs failed", "3 outputs could not be written", "64 usage error",
+            "130/143", "WARBLER_PROGRESS_SECONDS",
+        ] {
             XCTAssertTrue(help.contains(text), "'\(text)' not in --help:\n\(r.stdout)")
         }
     }
@@ -203,8 +210,9 @@ final class CLIBehaviourTests: CLITestCase {
         XCTAssertEqual(qsLines.count, 2, qs.stderr)
         XCTAssertTrue(qsLines.first?.hasPrefix("warbler: \(dir!)/missing.wav: no such file") ?? false, qs.stderr)
         XCTAssertEqual(qsLines.last, "warbler: 1 of 2 inputs failed.")
-        let qd = try CLI.run(["detect", "--checkpoint", model, a, b, "--out", dir + "/qd", "--format", "csv", "--no-report", "--quiet"],
-                             environment: every)
+        let qd = try CLI.run(
+            ["detect", "--checkpoint", model, a, b, "--out", dir + "/qd", "--format", "csv", "--no-report", "--quiet"],
+            environment: every)
         XCTAssertEqual(qd.status, 0, qd.stderr)
         XCTAssertEqual(qd.stderr, "")
         XCTAssertEqual(qd.stdout.split(separator: "\n").count, 1, "only the summary: \(qd.stdout)")
@@ -215,18 +223,25 @@ final class CLIBehaviourTests: CLITestCase {
 
     /// train's progress lines: epoch, step, examples/s and time left; none with --quiet.
     func testTrainProgressLines() throws {
-        XCTAssertEqual(try CLI.run(["synth", "dataset", "--out", dir + "/data", "--species", "2", "--clips", "4", "--seconds", "2",
-                                    "--format", "wav"]).status, 0)
+        XCTAssertEqual(
+            try CLI.run([
+                "synth", "dataset", "--out", dir + "/data", "--species", "2", "--clips", "4", "--seconds", "2",
+                "--format", "wav",
+            ]).status, 0)
         func train(_ out: String, _ extra: [String]) throws -> CLIResult {
-            try CLI.run(["train", "--manifest", dir + "/data/train.csv", "--audio-root", dir + "/data/train_audio", "--out", out,
-                         "--epochs", "1", "--batch-size", "4", "--examples-per-epoch", "8", "--crop-seconds", "2", "--workers", "1",
-                         "--cache", dir + "/cache"] + extra, environment: ["WARBLER_PROGRESS_SECONDS": "0"])
+            try CLI.run(
+                [
+                    "train", "--manifest", dir + "/data/train.csv", "--audio-root", dir + "/data/train_audio", "--out", out,
+                    "--epochs", "1", "--batch-size", "4", "--examples-per-epoch", "8", "--crop-seconds", "2", "--workers", "1",
+                    "--cache", dir + "/cache",
+                ] + extra, environment: ["WARBLER_PROGRESS_SECONDS": "0"])
         }
         let r = try train(dir + "/run", ["--threads", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("train: ") }
-        XCTAssertTrue(lines.contains { $0.contains("epoch 1/1, step 1/2, loss ") && $0.contains("examples/s") && $0.contains(" left") },
-                      r.stderr)
+        XCTAssertTrue(
+            lines.contains { $0.contains("epoch 1/1, step 1/2, loss ") && $0.contains("examples/s") && $0.contains(" left") },
+            r.stderr)
         let q = try train(dir + "/quiet", ["--quiet"])
         XCTAssertEqual(q.status, 0, q.stderr)
         XCTAssertFalse(q.stderr.contains("train: "), q.stderr)

@@ -106,8 +106,11 @@ final class CheckpointContractTests: CLITestCase {
     }
 
     func testTrainRefusesDataThatCannotTrainBeforeAnyWork() throws {
-        XCTAssertEqual(try CLI.run(["synth", "dataset", "--out", dir + "/data", "--species", "2", "--clips", "3", "--seconds", "2",
-                                    "--format", "wav"]).status, 0)
+        XCTAssertEqual(
+            try CLI.run([
+                "synth", "dataset", "--out", dir + "/data", "--species", "2", "--clips", "3", "--seconds", "2",
+                "--format", "wav",
+            ]).status, 0)
         func train(_ csv: String, _ extra: [String] = []) throws -> CLIResult {
             try CLI.run(["train", "--manifest", csv, "--audio-root", dir + "/data/train_audio", "--out", dir + "/run-\(UUID().uuidString)"] + extra)
         }
@@ -132,9 +135,11 @@ final class CheckpointContractTests: CLITestCase {
         for r in [broken, empty, tiny] { XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr) }
         // Absurd budgets and sizes are refused at once, naming the option (they trapped on an
         // overflow, spun for ever or allocated without limit).
-        for (flag, value) in [("--epochs", "9223372036854775807"), ("--examples-per-epoch", "9223372036854775807"),
-                              ("--workers", "100000000"), ("--batch-size", "1000000"), ("--gru-hidden", "10000000"),
-                              ("--learning-rate", "inf"), ("--crop-seconds", "1e30")] {
+        for (flag, value) in [
+            ("--epochs", "9223372036854775807"), ("--examples-per-epoch", "9223372036854775807"),
+            ("--workers", "100000000"), ("--batch-size", "1000000"), ("--gru-hidden", "10000000"),
+            ("--learning-rate", "inf"), ("--crop-seconds", "1e30"),
+        ] {
             let r = try train(dir + "/data/train.csv", [flag, value])
             XCTAssertEqual(r.status, 64, "\(flag) \(value): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(flag), r.stderr)

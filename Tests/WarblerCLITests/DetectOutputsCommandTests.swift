@@ -30,8 +30,10 @@ final class DetectOutputsCommandTests: CLITestCase {
     func testEqualNamesProvenanceStaleFilesAndNewThresholdsWithoutTheModel() throws {
         let (checkpoint, inputs) = try make()
         let out = dir + "/out"
-        let first = try CLI.run(["detect", "--checkpoint", checkpoint, inputs, "--out", out, "--threshold", "0.3", "--no-report",
-                                 "--format", "cornell,csv,raven,audacity,json,sqlite"])
+        let first = try CLI.run([
+            "detect", "--checkpoint", checkpoint, inputs, "--out", out, "--threshold", "0.3", "--no-report",
+            "--format", "cornell,csv,raven,audacity,json,sqlite",
+        ])
         XCTAssertEqual(first.status, 0, first.stderr)
         let rows = try CSV.read(out + "/cornell.csv").rows.map { $0[0] }
         XCTAssertEqual(rows, ["siteA/0600_5", "siteA/0600_10", "siteA/0600_15", "siteB/0600_5", "siteB/0600_10", "siteB/0600_15"])
@@ -61,8 +63,10 @@ final class DetectOutputsCommandTests: CLITestCase {
         // A new threshold and fewer formats into the same folder: the scores are reused, the
         // other formats' files are gone, a file of the user's stays.
         try Data("mine".utf8).write(to: URL(fileURLWithPath: out + "/notes.txt"))
-        let again = try CLI.run(["detect", "--checkpoint", checkpoint, inputs, "--out", out, "--threshold", "0.6", "--no-report",
-                                 "--format", "cornell,csv"])
+        let again = try CLI.run([
+            "detect", "--checkpoint", checkpoint, inputs, "--out", out, "--threshold", "0.6", "--no-report",
+            "--format", "cornell,csv",
+        ])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(again.stdout.components(separatedBy: "[done earlier]").count - 1, 2, again.stdout)
         XCTAssertTrue(again.stdout.contains("removed"), again.stdout)
@@ -73,8 +77,10 @@ final class DetectOutputsCommandTests: CLITestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/raven"), "emptied folders go too")
 
         // Exactly what a fresh run with that threshold writes (--min-conf is --threshold, as BirdNET names it).
-        let fresh = try CLI.run(["detect", "--checkpoint", checkpoint, inputs, "--out", dir + "/fresh", "--min-conf", "0.6", "--no-report",
-                                 "--format", "cornell,csv"])
+        let fresh = try CLI.run([
+            "detect", "--checkpoint", checkpoint, inputs, "--out", dir + "/fresh", "--min-conf", "0.6", "--no-report",
+            "--format", "cornell,csv",
+        ])
         XCTAssertEqual(fresh.status, 0, fresh.stderr)
         XCTAssertFalse(fresh.stdout.contains("[done earlier]"))
         for f in ["cornell.csv", "scores.csv", "detections.csv"] {

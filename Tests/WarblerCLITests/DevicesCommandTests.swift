@@ -46,8 +46,10 @@ final class DevicesCommandTests: CLITestCase {
     func testTrainOnCUDAFailsClearlyWithoutAGPU() throws {
         let data = dir + "/data", run = dir + "/run"
         XCTAssertEqual(try CLI.run(["synth", "dataset", "--out", data, "--species", "2", "--clips", "3", "--seconds", "5"]).status, 0)
-        let common = ["train", "--manifest", data + "/train.csv", "--audio-root", data + "/train_audio", "--out", run,
-                      "--epochs", "1", "--batch-size", "2", "--examples-per-epoch", "2"]
+        let common = [
+            "train", "--manifest", data + "/train.csv", "--audio-root", data + "/train_audio", "--out", run,
+            "--epochs", "1", "--batch-size", "2", "--examples-per-epoch", "2",
+        ]
         let bad = try CLI.run(common + ["--device", "tpu"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--device must be cpu, cuda or cuda:N, not tpu"), bad.stderr)

@@ -32,15 +32,19 @@ final class InitFromCommandTests: CLITestCase {
     }
 
     private func dataset(_ name: String, species: Int) throws {
-        try ok(["synth", "dataset", "--out", dir + "/" + name, "--species", "\(species)", "--clips", "4", "--seconds", "2",
-                "--format", "wav"])
+        try ok([
+            "synth", "dataset", "--out", dir + "/" + name, "--species", "\(species)", "--clips", "4", "--seconds", "2",
+            "--format", "wav",
+        ])
     }
 
     /// A tiny training run's arguments on dataset `data` (1 epoch of 4 batches of 4 2-s clips).
     private func trainArgs(_ data: String, out: String) -> [String] {
-        ["train", "--manifest", dir + "/\(data)/train.csv", "--audio-root", dir + "/\(data)/train_audio", "--out", out,
-         "--epochs", "1", "--batch-size", "4", "--examples-per-epoch", "16", "--crop-seconds", "2", "--seed", "3",
-         "--workers", "1", "--cache", dir + "/cache"]
+        [
+            "train", "--manifest", dir + "/\(data)/train.csv", "--audio-root", dir + "/\(data)/train_audio", "--out", out,
+            "--epochs", "1", "--batch-size", "4", "--examples-per-epoch", "16", "--crop-seconds", "2", "--seed", "3",
+            "--workers", "1", "--cache", dir + "/cache",
+        ]
     }
 
     private func tensors(_ path: String) throws -> [String: Tensor] { try SafeTensors.read(path).tensors }
@@ -62,8 +66,10 @@ final class InitFromCommandTests: CLITestCase {
         // The same classes: the whole model, every tensor as in the checkpoint before step one.
         // --arch and --gru-hidden come from the checkpoint (the default GRU width would be 64).
         let same = try exported(trainArgs("d3", out: dir + "/same") + ["--init-from", ckpt], to: dir + "/exp3")
-        XCTAssertTrue(same.stdout.contains("--init-from last.safetensors: loaded the whole model (the backbone and GRU and the head "
-                                           + "of the same 3 classes); nothing re-initialised"), same.stdout)
+        XCTAssertTrue(
+            same.stdout.contains(
+                "--init-from last.safetensors: loaded the whole model (the backbone and GRU and the head "
+                    + "of the same 3 classes); nothing re-initialised"), same.stdout)
         let start3 = try tensors(dir + "/exp3/init.safetensors")
         XCTAssertEqual(Set(start3.keys), Set(saved.keys))
         for (k, v) in saved { XCTAssertEqual(start3[k]?.toArray(), v.toArray(), k) }
@@ -72,8 +78,10 @@ final class InitFromCommandTests: CLITestCase {
         // Five classes, three of them known: backbone and GRU as saved, a head of 5 rows whose
         // syn01-syn03 rows are the checkpoint's and syn04, syn05 fresh.
         let five = try exported(trainArgs("d5", out: dir + "/five") + ["--init-from", ckpt], to: dir + "/exp5")
-        XCTAssertTrue(five.stdout.contains("--init-from last.safetensors: loaded the backbone and GRU and the head rows of 3 of 5 classes "
-                                           + "(syn01, syn02, syn03); re-initialised the head rows of syn04, syn05"), five.stdout)
+        XCTAssertTrue(
+            five.stdout.contains(
+                "--init-from last.safetensors: loaded the backbone and GRU and the head rows of 3 of 5 classes "
+                    + "(syn01, syn02, syn03); re-initialised the head rows of syn04, syn05"), five.stdout)
         let start5 = try tensors(dir + "/exp5/init.safetensors")
         var bodyKeys = 0
         for (k, v) in saved where k.hasPrefix("backbone.") || k.hasPrefix("gru.") {
@@ -98,12 +106,15 @@ final class InitFromCommandTests: CLITestCase {
         XCTAssertEqual(initRecord["path"] as? String, ckpt)
 
         // --resume with the same file continues; with another file, or none, it is refused.
-        try ok(["model", "init", "--arch", "warbler-small", "--classes", "3", "--gru-hidden", "16", "--seed", "9",
-                "--out", dir + "/init9.safetensors"])
+        try ok([
+            "model", "init", "--arch", "warbler-small", "--classes", "3", "--gru-hidden", "16", "--seed", "9",
+            "--out", dir + "/init9.safetensors",
+        ])
         let changed = try CLI.run(trainArgs("d5", out: run5) + ["--init-from", dir + "/init9.safetensors", "--resume"])
         XCTAssertEqual(changed.status, 1, changed.stderr)
-        XCTAssertTrue(changed.stderr.contains("--resume must continue with the run's own settings, but init-from (was \"last.safetensors (fnv "),
-                      changed.stderr)
+        XCTAssertTrue(
+            changed.stderr.contains("--resume must continue with the run's own settings, but init-from (was \"last.safetensors (fnv "),
+            changed.stderr)
         XCTAssertTrue(changed.stderr.contains("now \"init9.safetensors (fnv "), changed.stderr)
         let dropped = try CLI.run(trainArgs("d5", out: run5) + ["--resume", "--gru-hidden", "16"])
         XCTAssertEqual(dropped.status, 1, dropped.stderr)
@@ -126,8 +137,10 @@ final class InitFromCommandTests: CLITestCase {
         try SafeTensors.write(sd, to: timm)
 
         let direct = try exported(trainArgs("d3", out: dir + "/direct") + ["--init-from", timm, "--gru-hidden", "8"], to: dir + "/expd")
-        XCTAssertTrue(direct.stdout.contains("--init-from timm.safetensors: loaded the backbone from timm weights; the GRU and the head "
-                                             + "(3 classes) start fresh"), direct.stdout)
+        XCTAssertTrue(
+            direct.stdout.contains(
+                "--init-from timm.safetensors: loaded the backbone from timm weights; the GRU and the head "
+                    + "(3 classes) start fresh"), direct.stdout)
         let start = try tensors(dir + "/expd/init.safetensors")
         XCTAssertEqual(start["backbone.conv1.0.weight"]?.toArray(), try sd["conv1.0.weight"]!.sum(axes: [1], keepingDims: true).toArray())
         for (k, v) in sd where !k.hasPrefix("fc.") && k != "conv1.0.weight" {
@@ -138,8 +151,10 @@ final class InitFromCommandTests: CLITestCase {
         let c = dir + "/c.safetensors"
         try ok(["model", "init", "--arch", "warbler-small", "--classes", "3", "--gru-hidden", "8", "--backbone-weights", timm, "--out", c])
         let viaInit = try exported(trainArgs("d3", out: dir + "/via") + ["--init-from", c], to: dir + "/expc")
-        XCTAssertTrue(viaInit.stdout.contains("loaded the backbone and GRU; re-initialised the head for all 3 classes "
-                                              + "(the checkpoint names no classes)"), viaInit.stdout)
+        XCTAssertTrue(
+            viaInit.stdout.contains(
+                "loaded the backbone and GRU; re-initialised the head for all 3 classes "
+                    + "(the checkpoint names no classes)"), viaInit.stdout)
         let fromC = try tensors(dir + "/expc/init.safetensors"), savedC = try tensors(c)
         for (k, v) in savedC where k.hasPrefix("backbone.") || k.hasPrefix("gru.") { XCTAssertEqual(fromC[k]?.toArray(), v.toArray(), k) }
         XCTAssertEqual(fromC["backbone.conv1.0.weight"]?.toArray(), start["backbone.conv1.0.weight"]?.toArray())
@@ -156,8 +171,10 @@ final class InitFromCommandTests: CLITestCase {
         try ok(["model", "init", "--arch", "warbler-small", "--classes", "3", "--gru-hidden", "8", "--out", m])
         let arch = try CLI.run(trainArgs("d3", out: dir + "/a") + ["--init-from", m, "--arch", "warbler-base"])
         XCTAssertEqual(arch.status, 1, arch.stderr)
-        XCTAssertTrue(arch.stderr.contains("\(m): is a warbler-small model, but --arch warbler-base was given; fine-tuning keeps the "
-                                           + "checkpoint's architecture (leave --arch out)"), arch.stderr)
+        XCTAssertTrue(
+            arch.stderr.contains(
+                "\(m): is a warbler-small model, but --arch warbler-base was given; fine-tuning keeps the "
+                    + "checkpoint's architecture (leave --arch out)"), arch.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/a"), "refused before the run folder is made")
         let gru = try CLI.run(trainArgs("d3", out: dir + "/g") + ["--init-from", m, "--gru-hidden", "64"])
         XCTAssertEqual(gru.status, 1, gru.stderr)
@@ -173,12 +190,14 @@ final class InitFromCommandTests: CLITestCase {
         var frontEnd = FrontEndConfig()
         frontEnd.nMels = 64
         let contract = ModelInput(frontEnd: frontEnd, normalization: .identity, windowSeconds: 5)
-        try SafeTensors.write(model.stateDict(), config: model.config,
-                              metadata: ["classes": "[\"syn03\",\"syn01\",\"syn02\"]", ModelInput.metadataKey: try contract.json()],
-                              to: shuffled)
+        try SafeTensors.write(
+            model.stateDict(), config: model.config,
+            metadata: ["classes": "[\"syn03\",\"syn01\",\"syn02\"]", ModelInput.metadataKey: try contract.json()],
+            to: shuffled)
         let s = try exported(trainArgs("d3", out: dir + "/s") + ["--init-from", shuffled], to: dir + "/exps")
-        XCTAssertTrue(s.stdout.contains("loaded the whole model (the backbone and GRU and the head of the same 3 classes, rows reordered by name)"),
-                      s.stdout)
+        XCTAssertTrue(
+            s.stdout.contains("loaded the whole model (the backbone and GRU and the head of the same 3 classes, rows reordered by name)"),
+            s.stdout)
         let start = try tensors(dir + "/exps/init.safetensors"), saved = model.stateDict()
         for k in ["head.att.weight", "head.att.bias", "head.cla.weight", "head.cla.bias"] {
             XCTAssertEqual(rows(start[k]!, [0, 1, 2]), rows(saved[k]!, [1, 2, 0]), k)

@@ -69,16 +69,20 @@ final class InputValidationCLITests: CLITestCase {
 
     func testUnboundedOptionsAreUsageErrors() throws {
         let a = try wav("a.wav", seconds: 0.5)
-        for (extra, option) in [(["--n-fft", "1073741824"], "--n-fft"), (["--n-mels", "1000000"], "--n-mels"),
-                                (["--sample-rate", "2000000000"], "--sample-rate"), (["--hop-length", "1000000000"], "--hop-length"),
-                                (["--sample-rate", "1"], "--sample-rate"), (["--fmax", "1e30"], "--fmax"),
-                                (["--fmax", "inf"], "--fmax")] {
+        for (extra, option) in [
+            (["--n-fft", "1073741824"], "--n-fft"), (["--n-mels", "1000000"], "--n-mels"),
+            (["--sample-rate", "2000000000"], "--sample-rate"), (["--hop-length", "1000000000"], "--hop-length"),
+            (["--sample-rate", "1"], "--sample-rate"), (["--fmax", "1e30"], "--fmax"),
+            (["--fmax", "inf"], "--fmax"),
+        ] {
             let r = try CLI.run(["spectrogram", a, "--out", dir + "/x.npy"] + extra)
             XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(option), "\(extra): \(r.stderr)")
         }
-        for extra in [["--window", "1e9"], ["--hop", "0.000001"], ["--window", "0.00001"], ["--batch", "100000000"],
-                      ["--format", "kaleidoscope"], ["--format", ","], ["--threshold", "1.5"]] {
+        for extra in [
+            ["--window", "1e9"], ["--hop", "0.000001"], ["--window", "0.00001"], ["--batch", "100000000"],
+            ["--format", "kaleidoscope"], ["--format", ","], ["--threshold", "1.5"],
+        ] {
             let r = try CLI.run(["detect", "--checkpoint", dir + "/none.safetensors", a, "--out", dir + "/det"] + extra)
             XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")
         }

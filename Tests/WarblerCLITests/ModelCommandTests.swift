@@ -55,8 +55,10 @@ final class ModelCommandTests: CLITestCase {
         let weights = dir + "/timm.safetensors"
         try SafeTensors.write(sd, to: weights)
         let out = dir + "/m.safetensors"
-        let r = try CLI.run(["model", "init", "--arch", "resnest14d", "--classes", "3", "--gru-hidden", "8",
-                             "--backbone-weights", weights, "--out", out])
+        let r = try CLI.run([
+            "model", "init", "--arch", "resnest14d", "--classes", "3", "--gru-hidden", "8",
+            "--backbone-weights", weights, "--out", out,
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let loaded = try SEDModel(checkpoint: out).backbone.stateDict()
         XCTAssertEqual(loaded["conv1.0.weight"]?.toArray(), try sd["conv1.0.weight"]!.sum(axes: [1], keepingDims: true).toArray())
@@ -80,9 +82,10 @@ final class ModelCommandTests: CLITestCase {
         XCTAssertTrue(r.stdout.contains("backbone.layer4.2"), r.stdout)
         XCTAssertTrue(r.stdout.contains("[1, 16, 512]"), "GRU output for 501 frames: 16 steps\n\(r.stdout)")
         // timm's resnest50d is 5.4 GMACs at 224 x 224; the backbone scales with the pixel count.
-        let gflops = try XCTUnwrap(r.stdout.split(separator: "\n").last.flatMap { line in
-            line.split(separator: " ").firstIndex(of: "GFLOPs").map { Double(line.split(separator: " ")[$0 - 1])! }
-        })
+        let gflops = try XCTUnwrap(
+            r.stdout.split(separator: "\n").last.flatMap { line in
+                line.split(separator: " ").firstIndex(of: "GFLOPs").map { Double(line.split(separator: " ")[$0 - 1])! }
+            })
         XCTAssertEqual(gflops, 2 * 5.4 * (501.0 * 128) / (224 * 224), accuracy: 0.6)
         let fromCheckpoint = try CLI.run(["model", "summary", "--checkpoint", try checkpoint(), "--frames", "64", "--mels", "64"])
         XCTAssertEqual(fromCheckpoint.status, 0, fromCheckpoint.stderr)

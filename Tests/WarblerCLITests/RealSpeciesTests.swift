@@ -15,8 +15,10 @@ final class RealSpeciesTests: CLITestCase {
     /// The birds5 folder, or a skip naming the places looked at.
     private func birds5() throws -> String {
         let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [ProcessInfo.processInfo.environment["WARBLER_BIRDS5"],
-                          package.deletingLastPathComponent().appendingPathComponent("shared/data/birds5").path].compactMap { $0 }
+        let candidates = [
+            ProcessInfo.processInfo.environment["WARBLER_BIRDS5"],
+            package.deletingLastPathComponent().appendingPathComponent("shared/data/birds5").path,
+        ].compactMap { $0 }
         for c in candidates where FileManager.default.fileExists(atPath: c + "/train.csv") { return c }
         throw XCTSkip("birds5 recordings not found (looked in \(candidates.joined(separator: ", "))); set WARBLER_BIRDS5")
     }
@@ -33,8 +35,13 @@ final class RealSpeciesTests: CLITestCase {
         // Three species; one whole file of great_tit and java_sparrow held out, and the last
         // 30 % of each storm_petrel file (the class has two files).
         let species: [(label: String, files: [String], heldOutFiles: Int)] = [
-            ("great_tit", ["2021-B32-0415_05-15", "2021-B32-0415_05-21", "2021-B32-0415_05-23", "2021-SW83-0418_04-78",
-                           "2021-SW83-0418_04-80", "2021-B32-0416_04-21"], 1),
+            (
+                "great_tit",
+                [
+                    "2021-B32-0415_05-15", "2021-B32-0415_05-21", "2021-B32-0415_05-23", "2021-SW83-0418_04-78",
+                    "2021-SW83-0418_04-80", "2021-B32-0416_04-21",
+                ], 1
+            ),
             ("java_sparrow", ["1411", "1611", "1811", "1911", "2051"], 1),
             ("storm_petrel", ["XC46092_first65", "XC663885_first65"], 0),
         ]
@@ -63,8 +70,10 @@ final class RealSpeciesTests: CLITestCase {
 
         // The defaults, with the budget cut from 10 x 1024 to 5 x 512 examples to fit a test.
         let run = dir + "/run"
-        _ = try ok(["train", "--manifest", data + "/train.csv", "--audio-root", data + "/train_audio", "--out", run,
-                    "--epochs", "5", "--examples-per-epoch", "512"])
+        _ = try ok([
+            "train", "--manifest", data + "/train.csv", "--audio-root", data + "/train_audio", "--out", run,
+            "--epochs", "5", "--examples-per-epoch", "512",
+        ])
 
         // A 30-s soundscape: rows 1, 3, 5 each hold one held-out call (at most 4 s of it) at 15 dB
         // above 1 kHz in field noise; rows 0, 2, 4 hold noise alone. A second 20-s recording is

@@ -50,14 +50,19 @@ final class RunStateCommandTests: CLITestCase {
     }
 
     private func trainArgs(_ out: String, epochs: Int = 3) -> [String] {
-        ["train", "--manifest", dir + "/data/train.csv", "--audio-root", dir + "/data/train_audio", "--out", out,
-         "--epochs", "\(epochs)", "--batch-size", "4", "--examples-per-epoch", "16", "--arch", "warbler-small",
-         "--crop-seconds", "2", "--seed", "3", "--workers", "1", "--cache", dir + "/cache"]
+        [
+            "train", "--manifest", dir + "/data/train.csv", "--audio-root", dir + "/data/train_audio", "--out", out,
+            "--epochs", "\(epochs)", "--batch-size", "4", "--examples-per-epoch", "16", "--arch", "warbler-small",
+            "--crop-seconds", "2", "--seed", "3", "--workers", "1", "--cache", dir + "/cache",
+        ]
     }
 
     func testTrainLockSignalsResumeRefusalsAndAFullCache() throws {
-        XCTAssertEqual(try run(["synth", "dataset", "--out", dir + "/data", "--species", "3", "--clips", "6", "--seconds", "2",
-                                "--format", "wav"]).status, 0)
+        XCTAssertEqual(
+            try run([
+                "synth", "dataset", "--out", dir + "/data", "--species", "3", "--clips", "6", "--seconds", "2",
+                "--format", "wav",
+            ]).status, 0)
         // A full disk under the cache: an error saying so, not a run on fewer files.
         let full = try run(trainArgs(dir + "/full", epochs: 1), env: ["WARBLER_SIMULATE_FULL_DISK": "*.f16"])
         XCTAssertNotEqual(full.status, 0)
@@ -102,10 +107,16 @@ final class RunStateCommandTests: CLITestCase {
     }
 
     func testDetectLockSignalsAndAFullDisk() throws {
-        XCTAssertEqual(try run(["model", "init", "--arch", "warbler-small", "--classes", "3", "--gru-hidden", "8",
-                                "--out", dir + "/m.safetensors"]).status, 0)
-        XCTAssertEqual(try run(["synth", "soundscape", "--out", dir + "/sc", "--species", "3", "--count", "4", "--seconds", "40",
-                                "--format", "wav"]).status, 0)
+        XCTAssertEqual(
+            try run([
+                "model", "init", "--arch", "warbler-small", "--classes", "3", "--gru-hidden", "8",
+                "--out", dir + "/m.safetensors",
+            ]).status, 0)
+        XCTAssertEqual(
+            try run([
+                "synth", "soundscape", "--out", dir + "/sc", "--species", "3", "--count", "4", "--seconds", "40",
+                "--format", "wav",
+            ]).status, 0)
         let args = ["detect", "--checkpoint", dir + "/m.safetensors", dir + "/sc", "--format", "cornell,csv,audacity,json,sqlite"]
 
         // A full disk for the report pictures: every recording is still detected and every other
@@ -152,8 +163,11 @@ final class RunStateCommandTests: CLITestCase {
         bad.classes = 1_000_000_000
         let path = dir + "/hostile.safetensors"
         try SafeTensors.write(model.stateDict(), config: bad, to: path)
-        XCTAssertEqual(try run(["synth", "soundscape", "--out", dir + "/sc", "--species", "3", "--count", "1", "--seconds", "5",
-                                "--format", "wav"]).status, 0)
+        XCTAssertEqual(
+            try run([
+                "synth", "soundscape", "--out", dir + "/sc", "--species", "3", "--count", "1", "--seconds", "5",
+                "--format", "wav",
+            ]).status, 0)
         let r = try run(["detect", "--checkpoint", path, dir + "/sc", "--out", dir + "/det"])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("\(path): the config in its metadata is not a model Warbler can build (classes 1000000000"), r.stderr)

@@ -32,9 +32,11 @@ final class SpectrogramCommandTests: CLITestCase {
     /// top_db needs the whole recording's maximum: the CLI's second pass equals librosa's rule.
     func testTopDBAndFrontEndOptions() throws {
         let wav = try example("birds.wav", seconds: 3, sampleRate: 22_050)
-        let r = try CLI.run(["spectrogram", wav, "--out", dir + "/a.npy", "--top-db", "40", "--n-mels", "64",
-                             "--pad-mode", "constant", "--mel-scale", "htk", "--mel-norm", "none", "--sample-rate", "16000",
-                             "--fmax", "8000", "--hop-length", "160", "--n-fft", "512"])
+        let r = try CLI.run([
+            "spectrogram", wav, "--out", dir + "/a.npy", "--top-db", "40", "--n-mels", "64",
+            "--pad-mode", "constant", "--mel-scale", "htk", "--mel-norm", "none", "--sample-rate", "16000",
+            "--fmax", "8000", "--hop-length", "160", "--n-fft", "512",
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         var c = FrontEndConfig()
         c.sampleRate = 16_000; c.nFFT = 512; c.hopLength = 160; c.nMels = 64; c.fMax = 8000
@@ -57,8 +59,9 @@ final class SpectrogramCommandTests: CLITestCase {
                 let home = dir + "/home\(run)"
                 try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
                 let out = dir + "/run\(run).npy"
-                let r = try CLI.run(["spectrogram", wav, "--out", out, "--quiet"] + extra,
-                                    environment: ["HOME": home, "XDG_CACHE_HOME": home + "/cache", "WARBLER_CACHE_DIR": home + "/warbler"])
+                let r = try CLI.run(
+                    ["spectrogram", wav, "--out", out, "--quiet"] + extra,
+                    environment: ["HOME": home, "XDG_CACHE_HOME": home + "/cache", "WARBLER_CACHE_DIR": home + "/warbler"])
                 XCTAssertEqual(r.status, 0, r.stderr)
                 outputs.append(try Data(contentsOf: URL(fileURLWithPath: out)))
             }

@@ -23,9 +23,11 @@ final class TrainDetectCommandTests: CLITestCase {
     }
 
     private func trainArgs(_ out: String, epochs: Int) -> [String] {
-        ["train", "--manifest", dir + "/data/train.csv", "--audio-root", dir + "/data/train_audio", "--out", out,
-         "--epochs", "\(epochs)", "--batch-size", "4", "--examples-per-epoch", "16", "--arch", "warbler-small",
-         "--crop-seconds", "2", "--seed", "3", "--workers", "1", "--cache", dir + "/cache"]
+        [
+            "train", "--manifest", dir + "/data/train.csv", "--audio-root", dir + "/data/train_audio", "--out", out,
+            "--epochs", "\(epochs)", "--batch-size", "4", "--examples-per-epoch", "16", "--arch", "warbler-small",
+            "--crop-seconds", "2", "--seed", "3", "--workers", "1", "--cache", dir + "/cache",
+        ]
     }
 
     private func losses(_ run: String) throws -> [Double] {
@@ -54,8 +56,10 @@ final class TrainDetectCommandTests: CLITestCase {
         let whole = dir + "/whole"
         let r = try ok(trainArgs(whole, epochs: 3))
         XCTAssertTrue(r.stdout.contains("epoch 3/3"), r.stdout)
-        for f in ["best.safetensors", "last.safetensors", "last.state.safetensors", "thresholds.json", "metrics.jsonl",
-                  "curves.png", "train_config.json"] {
+        for f in [
+            "best.safetensors", "last.safetensors", "last.state.safetensors", "thresholds.json", "metrics.jsonl",
+            "curves.png", "train_config.json",
+        ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: whole + "/" + f), f)
         }
         XCTAssertEqual(try losses(whole).count, 3)
@@ -77,17 +81,22 @@ final class TrainDetectCommandTests: CLITestCase {
         // Detect with the trained checkpoint.
         _ = try ok(["synth", "soundscape", "--out", dir + "/sc", "--species", "3", "--count", "2", "--seconds", "12", "--format", "wav"])
         try Data("definitely not audio".utf8).write(to: URL(fileURLWithPath: dir + "/sc/zz_broken.wav"))
-        let d = try CLI.run(["detect", "--checkpoint", whole + "/best.safetensors", dir + "/sc", "--out", dir + "/det",
-                             "--format", "cornell,csv,raven,audacity,json,sqlite"])
+        let d = try CLI.run([
+            "detect", "--checkpoint", whole + "/best.safetensors", dir + "/sc", "--out", dir + "/det",
+            "--format", "cornell,csv,raven,audacity,json,sqlite",
+        ])
         XCTAssertNotEqual(d.status, 0, "a failed input makes the exit status non-zero")
         XCTAssertTrue(d.stderr.contains("zz_broken.wav"), d.stderr)
         XCTAssertTrue(d.stderr.contains("1 of 3 inputs failed"), d.stderr)
         let cornell = try String(contentsOfFile: dir + "/det/cornell.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(cornell.first, "row_id,birds")
-        XCTAssertEqual(cornell.dropFirst().map { String($0.split(separator: ",")[0]) },
-                       ["soundscape01_5", "soundscape01_10", "soundscape01_15", "soundscape02_5", "soundscape02_10", "soundscape02_15"])
-        for f in ["scores.csv", "detections.csv", "raven/all.selections.txt", "detections.json", "detections.sqlite",
-                  "report/index.html", "report/nav.js", "report/soundscape01.html", "report/soundscape01.files/page-001.png"] {
+        XCTAssertEqual(
+            cornell.dropFirst().map { String($0.split(separator: ",")[0]) },
+            ["soundscape01_5", "soundscape01_10", "soundscape01_15", "soundscape02_5", "soundscape02_10", "soundscape02_15"])
+        for f in [
+            "scores.csv", "detections.csv", "raven/all.selections.txt", "detections.json", "detections.sqlite",
+            "report/index.html", "report/nav.js", "report/soundscape01.html", "report/soundscape01.files/page-001.png",
+        ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/det/" + f), f)
         }
         // The evaluation reads detect's output directly.
@@ -126,8 +135,9 @@ final class TrainDetectCommandTests: CLITestCase {
         let resumed = try ok(args + ["--out", out])
         XCTAssertTrue(resumed.stdout.contains("[done earlier]"), resumed.stdout)
         for f in ["cornell.csv", "scores.csv", "detections.csv"] {
-            XCTAssertEqual(try String(contentsOfFile: out + "/" + f, encoding: .utf8),
-                           try String(contentsOfFile: dir + "/whole/" + f, encoding: .utf8), f)
+            XCTAssertEqual(
+                try String(contentsOfFile: out + "/" + f, encoding: .utf8),
+                try String(contentsOfFile: dir + "/whole/" + f, encoding: .utf8), f)
         }
     }
 }

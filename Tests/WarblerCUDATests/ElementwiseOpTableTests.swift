@@ -1,6 +1,7 @@
 // The CUDA op table (ElementwiseOpTable.swift) against the kernel source it generates: every code
 // has exactly one case in its kernel's switch, with that op's statement, and every UnaryOp,
 // BinaryOp and ReduceOp maps to its own code. Pure Swift: no GPU or NVRTC needed.
+import Foundation
 import XCTest
 @testable import WarblerCUDA
 import WarblerTensor
@@ -46,8 +47,10 @@ final class ElementwiseOpTableTests: XCTestCase {
 
     /// Each op of the protocol has its own code (one of every UnaryOp case is listed here).
     func testEveryOpHasItsOwnCode() {
-        let unary: [UnaryOp] = [.neg, .exp, .log, .sqrt, .abs, .relu, .sigmoid, .tanh, .square, .scale(2), .addScalar(3),
-                                .clamp(-1, 1), .pow(2), .positiveMask]
+        let unary: [UnaryOp] = [
+            .neg, .exp, .log, .sqrt, .abs, .relu, .sigmoid, .tanh, .square, .scale(2), .addScalar(3),
+            .clamp(-1, 1), .pow(2), .positiveMask,
+        ]
         let codes = unary.map { UnaryKernelOp.arguments(of: $0).op }
         XCTAssertEqual(Set(codes), Set(UnaryKernelOp.allCases))
         XCTAssertEqual(codes.count, UnaryKernelOp.allCases.count)
@@ -74,14 +77,19 @@ final class KernelModuleSourceTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }
         let sources = KernelCompileCheck.sources.map(\.code).joined(separator: "\n")
         var launched = Set<String>()
+        // `launch("name"`, the name perhaps on the next line (as swift-format may wrap it).
+        let call = try NSRegularExpression(pattern: #"launch\(\s*"([A-Za-z0-9_]+)""#)
         for file in files {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            for part in text.components(separatedBy: "launch(\"").dropFirst() {
-                launched.insert(String(part.prefix { $0 != "\"" }))
+            for match in call.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                launched.insert((text as NSString).substring(with: match.range(at: 1)))
             }
         }
-        XCTAssertTrue(launched.isSuperset(of: ["unary_op", "binary_op", "im2col", "max_pool2d", "channel_moments", "gru_gates",
-                                               "gru_gates_backward"]), "\(launched.sorted())")
+        XCTAssertTrue(
+            launched.isSuperset(of: [
+                "unary_op", "binary_op", "im2col", "max_pool2d", "channel_moments", "gru_gates",
+                "gru_gates_backward",
+            ]), "\(launched.sorted())")
         for name in launched.sorted() {
             XCTAssertTrue(sources.contains("__global__ void \(name)("), "kernel \(name) is launched but not defined")
         }

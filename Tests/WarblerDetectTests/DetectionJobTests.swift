@@ -17,9 +17,10 @@ final class DetectionJobTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
     private func settings(threshold: Float? = nil, file: String? = nil, topK: Int? = nil) -> DetectionJobSettings {
-        DetectionJobSettings(checkpoint: dir + "/model.safetensors", inputs: [], filesFrom: nil, shard: nil, out: dir + "/out",
-                             formats: [.csv], thresholdsFile: file, threshold: threshold, topK: topK, window: nil, hop: nil, batch: 8,
-                             rule: EventRule(), report: false, device: "cpu", bf16: false, threads: 1, command: [])
+        DetectionJobSettings(
+            checkpoint: dir + "/model.safetensors", inputs: [], filesFrom: nil, shard: nil, out: dir + "/out",
+            formats: [.csv], thresholdsFile: file, threshold: threshold, topK: topK, window: nil, hop: nil, batch: 8,
+            rule: EventRule(), report: false, device: "cpu", bf16: false, threads: 1, command: [])
     }
 
     private func write(_ t: ThresholdsFile, to path: String) throws {
@@ -34,8 +35,9 @@ final class DetectionJobTests: XCTestCase {
         XCTAssertEqual(p.thresholds, [0.5, 0.5])
         XCTAssertEqual(source, "the default 0.5")
         // A thresholds.json beside the checkpoint.
-        try write(ThresholdsFile(classes: classes, global: 0.2, perClass: [0.2, 0.25], epoch: 1, validationF1: 0.5),
-                  to: dir + "/thresholds.json")
+        try write(
+            ThresholdsFile(classes: classes, global: 0.2, perClass: [0.2, 0.25], epoch: 1, validationF1: 0.5),
+            to: dir + "/thresholds.json")
         (p, _) = try DetectionJob.labelPolicy(settings(), classes: classes, stored: nil)
         XCTAssertEqual(p.thresholds, [0.2, 0.25])
         // The checkpoint's own come before it.

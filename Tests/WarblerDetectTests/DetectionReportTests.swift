@@ -28,8 +28,10 @@ final class DetectionReportTests: XCTestCase {
     }
 
     func testPageNamesAreUniqueAndSafe() {
-        let ids = ["a/b", "a_b", "a~~b", "a~b", "a~7Eb", "a/7Eb", "a//b", "a~/b", "A/b", "a b", "a.b", "a%2Fb", "~", "",
-                   String(repeating: "x/", count: 150) + "1", String(repeating: "x/", count: 150) + "2"]
+        let ids = [
+            "a/b", "a_b", "a~~b", "a~b", "a~7Eb", "a/7Eb", "a//b", "a~/b", "A/b", "a b", "a.b", "a%2Fb", "~", "",
+            String(repeating: "x/", count: 150) + "1", String(repeating: "x/", count: 150) + "2",
+        ]
         let names = ids.map(DetectionReport.pageName(for:))
         XCTAssertEqual(Set(names).count, ids.count, "\(names)")
         for name in names {
@@ -63,13 +65,18 @@ final class DetectionReportTests: XCTestCase {
         // 59-60 at the end -> [58.5, 60] (1.5 s). By score 0.9, 0.8, 0.7 fit (8 s); 0.6's 2 s would make 10, over 9.5.
         let events = [event(0.2, 1, 0.9), event(10, 30, 0.8), event(50, 51, 0.6), event(59, 60, 0.7)]
         let plan = ReportClipPlan(events: events, duration: 60, policy: policy)
-        XCTAssertEqual(plan.clips, [.init(event: 0, start: 0, end: 1.5), .init(event: 1, start: 9.5, end: 14.5),
-                                    .init(event: 3, start: 58.5, end: 60)])
+        XCTAssertEqual(
+            plan.clips,
+            [
+                .init(event: 0, start: 0, end: 1.5), .init(event: 1, start: 9.5, end: 14.5),
+                .init(event: 3, start: 58.5, end: 60),
+            ])
         XCTAssertEqual(plan.totalSeconds, 8, accuracy: 1e-9)
     }
 
     func testDetectionsOverTheSameSpanShareOneClip() {
-        let events = ["a", "b", "c"].map { DetectedEvent(recording: "r", label: $0, onset: 5, offset: 10, confidence: 0.5) }
+        let events =
+            ["a", "b", "c"].map { DetectedEvent(recording: "r", label: $0, onset: 5, offset: 10, confidence: 0.5) }
             + [DetectedEvent(recording: "r", label: "a", onset: 20, offset: 21, confidence: 0.4)]
         var policy = ReportClipPolicy()
         policy.budgetSeconds = 7
@@ -117,8 +124,9 @@ final class DetectionReportTests: XCTestCase {
             for (k, v) in clip.samples.enumerated() where k % 97 == 0 { XCTAssertEqual(v, y[start + k], accuracy: 1.0 / 16_000) }
         }
         let other = RecordingResult(recording: "siteB/quiet", path: r.path, duration: r.duration, windows: r.windows, events: [])
-        let index = try DetectionReport.writeIndex([r, other], failures: [("x.wav", "corrupt")],
-                                                   about: [("checkpoint", "run/best <1>.safetensors")], to: report)
+        let index = try DetectionReport.writeIndex(
+            [r, other], failures: [("x.wav", "corrupt")],
+            about: [("checkpoint", "run/best <1>.safetensors")], to: report)
         let text = try String(contentsOfFile: index, encoding: .utf8)
         XCTAssertTrue(text.contains("<li>x.wav: corrupt</li>"))
         XCTAssertTrue(text.contains("<dt>checkpoint</dt><dd>run/best &lt;1&gt;.safetensors</dd>"))

@@ -23,8 +23,11 @@ final class DetectionRunStopTests: XCTestCase {
         return dir
     }
 
-    private let detector = { try! RecordingDetector(scorer: BandEnergyScorer(), config: DetectConfig(),
-                                                    policy: LabelPolicy(classes: ["low", "high"], thresholds: [0.5, 0.5])) }()
+    private let detector = {
+        try! RecordingDetector(
+            scorer: BandEnergyScorer(), config: DetectConfig(),
+            policy: LabelPolicy(classes: ["low", "high"], thresholds: [0.5, 0.5]))
+    }()
 
     func testAStopRequestEndsTheRunBetweenRecordings() throws {
         let dir = try scratch("stop")
@@ -32,12 +35,18 @@ final class DetectionRunStopTests: XCTestCase {
         let run = DetectionRun(outDir: dir + "/out", identity: "m")
         var done = 0
         run.shouldStop = { done == 2 }
-        XCTAssertThrowsError(try run.run(files) { f in defer { done += 1 }; return try self.detector.run(path: f) }) { error in
+        XCTAssertThrowsError(
+            try run.run(files) { f in
+                defer { done += 1 }; return try self.detector.run(path: f)
+            }
+        ) { error in
             XCTAssertEqual((error as? DetectionInterrupted)?.finished, 2, "\(error)")
         }
         let again = DetectionRun(outDir: dir + "/out", identity: "m")
         var calls = 0
-        let (results, failures) = try again.run(files) { f in calls += 1; return try self.detector.run(path: f) }
+        let (results, failures) = try again.run(files) { f in
+            calls += 1; return try self.detector.run(path: f)
+        }
         XCTAssertEqual(calls, 1, "the two finished before the stop are journalled")
         XCTAssertEqual(results.count, 3)
         XCTAssertTrue(failures.isEmpty)

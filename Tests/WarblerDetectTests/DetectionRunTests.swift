@@ -19,8 +19,9 @@ final class DetectionRunTests: XCTestCase {
     func testInputsExpandRecursivelyAndNameRecordingsByRelativePath() throws {
         let dir = try scratch("inputs")
         for f in ["in/b.wav", "in/a.FLAC", "in/sub/c.ogg", "in/notes.txt"] { FileManager.default.createFile(atPath: dir + "/" + f, contents: Data()) }
-        XCTAssertEqual(try AudioInputs.expand([dir + "/in", dir + "/in/b.wav"]).map { String($0.dropFirst(dir.count + 4)) },
-                       ["a.FLAC", "b.wav", "sub/c.ogg"])
+        XCTAssertEqual(
+            try AudioInputs.expand([dir + "/in", dir + "/in/b.wav"]).map { String($0.dropFirst(dir.count + 4)) },
+            ["a.FLAC", "b.wav", "sub/c.ogg"])
         // Equal names in different folders (recorders that name files by time) are told apart
         // by the path relative to the inputs' common folder; files differing only in the
         // extension keep it.
@@ -43,8 +44,9 @@ final class DetectionRunTests: XCTestCase {
         }
         try Data("not audio".utf8).write(to: URL(fileURLWithPath: dir + "/in/broken.wav"))
         let files = try AudioInputs.expand([dir + "/in"])
-        let detector = try RecordingDetector(scorer: BandEnergyScorer(), config: DetectConfig(),
-                                             policy: LabelPolicy(classes: ["low", "high"], thresholds: [0.5, 0.5]))
+        let detector = try RecordingDetector(
+            scorer: BandEnergyScorer(), config: DetectConfig(),
+            policy: LabelPolicy(classes: ["low", "high"], thresholds: [0.5, 0.5]))
         var calls: [String] = []
         let first = DetectionRun(outDir: dir + "/out", identity: "model-A")
         // Simulate a run killed after the second file: detection of "two" throws like a kill would end it.

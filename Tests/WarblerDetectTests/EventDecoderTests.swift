@@ -29,8 +29,9 @@ final class EventDecoderTests: XCTestCase {
         let framewise: [[Float]] = [[0.9, 0], [0.9, 0], [0, 0.9], [0, 0.9], [0, 0]]
         var rule = EventRule()
         rule.minimumDuration = 0
-        let e = EventDecoder.events(framewise: framewise, classes: ["a", "b"], recording: "r", frameRate: 10,
-                                    threshold: { $0 == 0 ? 0.5 : 0.95 }, rule: rule)
+        let e = EventDecoder.events(
+            framewise: framewise, classes: ["a", "b"], recording: "r", frameRate: 10,
+            threshold: { $0 == 0 ? 0.5 : 0.95 }, rule: rule)
         // b's threshold is above its scores: only a.
         XCTAssertEqual(e, [DetectedEvent(recording: "r", label: "a", onset: 0, offset: 0.2, confidence: 0.9)])
     }

@@ -29,8 +29,10 @@ final class FrameScoresTests: XCTestCase {
         var rng = SystemRandomNumberGenerator()
         var y = (0..<20 * sr).map { _ in Float.random(in: -1e-3...1e-3, using: &rng) }
         let mel = MelFilterbank(config: FrontEndConfig())
-        for (bin, start, length, level) in [(35, 1.0, 2.0, 0.3), (95, 2.5, 0.4, 0.05), (35, 6.0, 0.2, 0.02), (35, 6.5, 3.0, 0.1),
-                                             (95, 11.0, 4.0, 0.2), (35, 16.0, 0.5, 0.005), (95, 18.0, 1.5, 0.01)] {
+        for (bin, start, length, level) in [
+            (35, 1.0, 2.0, 0.3), (95, 2.5, 0.4, 0.05), (35, 6.0, 0.2, 0.02), (35, 6.5, 3.0, 0.1),
+            (95, 11.0, 4.0, 0.2), (35, 16.0, 0.5, 0.005), (95, 18.0, 1.5, 0.01),
+        ] {
             let f = mel.centerFrequencies[bin + 1]
             for i in Int(start * Double(sr))..<Int((start + length) * Double(sr)) {
                 let t = Double(i) / Double(sr), u = (t - start) / length

@@ -57,8 +57,9 @@ final class RecordingDetectorTests: XCTestCase {
             var config = DetectConfig()
             config.hopSeconds = hop
             config.batchSize = 3
-            let detector = try RecordingDetector(scorer: BandEnergyScorer(), config: config,
-                                                 policy: LabelPolicy(classes: ["low", "high"], thresholds: [0.5, 0.5]))
+            let detector = try RecordingDetector(
+                scorer: BandEnergyScorer(), config: config,
+                policy: LabelPolicy(classes: ["low", "high"], thresholds: [0.5, 0.5]))
             let r = try detector.run(path: path)
             XCTAssertEqual(r.duration, 12, accuracy: 1e-9)
             XCTAssertEqual(r.windows.count, hop == 5 ? 3 : 5, "hop \(hop)")
@@ -86,7 +87,9 @@ final class RecordingDetectorTests: XCTestCase {
             rule.minimumDuration = [0, 0.05, 0.2][(trial / 9) % 3]
             // Smooth random scores so runs and gaps of several frames occur.
             var v = 0.0
-            let scores: [Float] = (0..<150).map { _ in v = 0.8 * v + 0.2 * rng.nextDouble() * 2.2; return Float(min(1, v)) }
+            let scores: [Float] = (0..<150).map { _ in
+                v = 0.8 * v + 0.2 * rng.nextDouble() * 2.2; return Float(min(1, v))
+            }
             let whole = EventDecoder.events(scores: scores, frameRate: 100, start: 0, onThreshold: 0.6, rule: rule)
             var tracker = StreamingEventTracker(classes: 1, onThresholds: [0.6], frameRate: 100, rule: rule)
             var streamed: [(Double, Double, Float)] = []

@@ -57,8 +57,9 @@ final class ShardingTests: XCTestCase {
         XCTAssertEqual(try env(["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4"]), try Shard(index: 3, count: 4))
         XCTAssertEqual(try env(["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "5"]), try Shard(index: 3, count: 6))
         // A task resubmitted alone is an array of one: --shards keeps its place.
-        XCTAssertEqual(try env(["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "1", "SLURM_ARRAY_TASK_MIN": "2", "SLURM_ARRAY_TASK_MAX": "2"], 4),
-                       try Shard(index: 2, count: 4))
+        XCTAssertEqual(
+            try env(["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "1", "SLURM_ARRAY_TASK_MIN": "2", "SLURM_ARRAY_TASK_MAX": "2"], 4),
+            try Shard(index: 2, count: 4))
         XCTAssertThrowsError(try env(["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "1"]))  // 2 is not a shard of 1
         XCTAssertThrowsError(try env(["SLURM_ARRAY_TASK_ID": "2"]))  // no count at all
         XCTAssertThrowsError(try env(["SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "4"]))
@@ -79,8 +80,9 @@ final class ShardingTests: XCTestCase {
         let list = dir + "/list.txt"
         let text = "# my archive\n/abs/a.wav\n\n   \nrel/b.wav\r\n  # indented comment\n./rel/../rel/./c.wav\n/abs//a.wav\nwith space.wav\n/abs/d.wav"
         try Data(text.utf8).write(to: URL(fileURLWithPath: list))
-        XCTAssertEqual(try FileList.read(list, cwd: "/work/here"),
-                       ["/abs/a.wav", "/work/here/rel/b.wav", "/work/here/rel/c.wav", "/work/here/with space.wav", "/abs/d.wav"])
+        XCTAssertEqual(
+            try FileList.read(list, cwd: "/work/here"),
+            ["/abs/a.wav", "/work/here/rel/b.wav", "/work/here/rel/c.wav", "/work/here/with space.wav", "/abs/d.wav"])
         // Standardised as Foundation does for plain paths.
         for p in ["/a/./b/../c.wav", "/../x.wav", "/a//b/", "/"] {
             XCTAssertEqual(FileList.standardize(Array(p.utf8), cwd: []), URL(fileURLWithPath: p).standardizedFileURL.path, p)

@@ -12,8 +12,9 @@ final class FixtureManifestTests: XCTestCase {
     var repository: String { URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent().path }
 
     func manifest() throws -> [String: [String: String]] {
-        try XCTUnwrap(Fixtures.json("manifest.json", script: "common.py") as? [String: [String: String]],
-                      "manifest.json: one object of strings per fixture folder")
+        try XCTUnwrap(
+            Fixtures.json("manifest.json", script: "common.py") as? [String: [String: String]],
+            "manifest.json: one object of strings per fixture folder")
     }
 
     func testEveryFixtureFolderHasAnEntryAndEveryEntryAFolder() throws {
@@ -36,8 +37,9 @@ final class FixtureManifestTests: XCTestCase {
 
     func testFixtureFilesAreAsTheirGeneratorWroteThem() throws {
         for (name, entry) in try manifest() {
-            XCTAssertEqual(try Self.folderDigest(Fixtures.path(name)), entry["files_sha256"],
-                           "Tests/Fixtures/\(name) differs from what \(entry["script"] ?? "?") wrote: re-run it")
+            XCTAssertEqual(
+                try Self.folderDigest(Fixtures.path(name)), entry["files_sha256"],
+                "Tests/Fixtures/\(name) differs from what \(entry["script"] ?? "?") wrote: re-run it")
         }
     }
 
@@ -53,7 +55,8 @@ final class FixtureManifestTests: XCTestCase {
         for (name, entry) in try manifest() {
             for (package, version) in pins {
                 guard let recorded = entry[package] else { continue }
-                XCTAssertEqual(recorded, version, "\(name) was written with \(package) \(recorded); requirements.txt pins \(version): re-run \(entry["script"] ?? "?")")
+                XCTAssertEqual(
+                    recorded, version, "\(name) was written with \(package) \(recorded); requirements.txt pins \(version): re-run \(entry["script"] ?? "?")")
                 compared += 1
             }
         }

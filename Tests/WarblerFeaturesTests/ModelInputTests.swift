@@ -44,7 +44,7 @@ final class ModelInputTests: XCTestCase {
         zero.normalization = InputNormalization(offset: 0, scale: 0)
         XCTAssertNotNil(refused(try zero.json()))
         var nyquist = ModelInput()
-        nyquist.frontEnd.sampleRate = 16_000   // fmax 14 kHz above 8 kHz
+        nyquist.frontEnd.sampleRate = 16_000  // fmax 14 kHz above 8 kHz
         XCTAssertTrue(refused(try nyquist.json())?.contains("fmax") == true)
     }
 }

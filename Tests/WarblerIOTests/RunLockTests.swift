@@ -17,8 +17,10 @@ final class RunLockTests: XCTestCase {
     func testASecondRunIsRefusedWithTheHoldersPid() throws {
         let first = try RunLock(folder: dir + "/out")
         XCTAssertThrowsError(try RunLock(folder: dir + "/out")) { error in
-            XCTAssertEqual("\(error)", "\(dir!)/out is in use by another warbler run (pid \(getpid())); "
-                           + "wait for it to end or choose another output folder")
+            XCTAssertEqual(
+                "\(error)",
+                "\(dir!)/out is in use by another warbler run (pid \(getpid())); "
+                    + "wait for it to end or choose another output folder")
         }
         first.release()
         let again = try RunLock(folder: dir + "/out")
@@ -30,8 +32,10 @@ final class RunLockTests: XCTestCase {
         for sub in ["", "/.journal", "/report", "/cache"] {
             try FileManager.default.createDirectory(atPath: out + sub, withIntermediateDirectories: true)
         }
-        let stale = [out + "/.last.state.safetensors.tmp-abc12", out + "/.journal/.0123.json.tmp-x9",
-                     out + "/report/.a.png.tmp-zz", out + "/detections.sqlite.tmp-4242", out + "/detections.sqlite.tmp-4242-journal"]
+        let stale = [
+            out + "/.last.state.safetensors.tmp-abc12", out + "/.journal/.0123.json.tmp-x9",
+            out + "/report/.a.png.tmp-zz", out + "/detections.sqlite.tmp-4242", out + "/detections.sqlite.tmp-4242-journal",
+        ]
         let kept = [out + "/last.state.safetensors", out + "/.journal/0123.json", out + "/cache/.0001.f16.tmp-qq", out + "/notes.tmp"]
         for p in stale + kept { try Data("x".utf8).write(to: URL(fileURLWithPath: p)) }
         let lock = try RunLock(folder: out)

@@ -48,13 +48,17 @@ final class MetricsTests: XCTestCase {
     }
 
     func testEventF1MatchesEachTrueEventOnceWithinTheTolerance() {
-        let truth = [SoundEvent(recording: "r1", label: "a", onset: 1.0, offset: 2),
-                     SoundEvent(recording: "r1", label: "a", onset: 5.0, offset: 6),
-                     SoundEvent(recording: "r1", label: "b", onset: 2.0, offset: 3)]
-        let predicted = [SoundEvent(recording: "r1", label: "a", onset: 1.3, offset: 2),   // near t0, but p1 is nearer
-                         SoundEvent(recording: "r1", label: "a", onset: 1.1, offset: 2),   // hit t0
-                         SoundEvent(recording: "r1", label: "b", onset: 4.0, offset: 5),   // 2 s late: miss
-                         SoundEvent(recording: "r2", label: "a", onset: 5.0, offset: 6)]   // other recording
+        let truth = [
+            SoundEvent(recording: "r1", label: "a", onset: 1.0, offset: 2),
+            SoundEvent(recording: "r1", label: "a", onset: 5.0, offset: 6),
+            SoundEvent(recording: "r1", label: "b", onset: 2.0, offset: 3),
+        ]
+        let predicted = [
+            SoundEvent(recording: "r1", label: "a", onset: 1.3, offset: 2),  // near t0, but p1 is nearer
+            SoundEvent(recording: "r1", label: "a", onset: 1.1, offset: 2),  // hit t0
+            SoundEvent(recording: "r1", label: "b", onset: 4.0, offset: 5),  // 2 s late: miss
+            SoundEvent(recording: "r2", label: "a", onset: 5.0, offset: 6),
+        ]  // other recording
         let c = EventF1.counts(truth: truth, predicted: predicted, onsetTolerance: 0.5)
         XCTAssertEqual(c, ClassCounts(truePositives: 1, falsePositives: 3, falseNegatives: 2))
         XCTAssertEqual(c.f1, 2.0 / 7, accuracy: 1e-12)
@@ -82,21 +86,24 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(robust.threshold, 0.55, accuracy: 1e-6)
         XCTAssertEqual(robust.f1, 1)
         // A plateau low on the grid is clamped up to the bound.
-        let low = Thresholds.robustGlobal(scores: [[0.06, 0.01], [0.01, 0.01]], truth: [["a"], []], classes: classes,
-                                          tolerance: 0, bounds: 0.1...0.9)
+        let low = Thresholds.robustGlobal(
+            scores: [[0.06, 0.01], [0.01, 0.01]], truth: [["a"], []], classes: classes,
+            tolerance: 0, bounds: 0.1...0.9)
         XCTAssertEqual(low.threshold, 0.1, accuracy: 1e-6)
         XCTAssertLessThan(low.f1, 1, "the F1 reported is the one at the clamped threshold")
         // Per class: a's own plateau (0.2, 0.8] has its middle at 0.5; with one positive row and
         // a prior of 3 rows it is pulled toward the global 0.3: (1 * 0.5 + 3 * 0.3) / 4 = 0.35.
         // b has no positive row: the global value.
-        let perClass = Thresholds.robustPerClass(scores: scores, truth: [[true, false], [false, false]], global: 0.3, prior: 3,
-                                                 tolerance: 0)
+        let perClass = Thresholds.robustPerClass(
+            scores: scores, truth: [[true, false], [false, false]], global: 0.3, prior: 3,
+            tolerance: 0)
         XCTAssertEqual(perClass[0], 0.35, accuracy: 1e-6)
         XCTAssertEqual(perClass[1], 0.3)
         // With many positives the class keeps (nearly) its own value.
-        let many = Thresholds.robustPerClass(scores: Array(repeating: [0.8, 0.1], count: 200) + Array(repeating: [0.2, 0.1], count: 200),
-                                             truth: Array(repeating: [true, false], count: 200) + Array(repeating: [false, false], count: 200),
-                                             global: 0.3, prior: 3, tolerance: 0)
+        let many = Thresholds.robustPerClass(
+            scores: Array(repeating: [0.8, 0.1], count: 200) + Array(repeating: [0.2, 0.1], count: 200),
+            truth: Array(repeating: [true, false], count: 200) + Array(repeating: [false, false], count: 200),
+            global: 0.3, prior: 3, tolerance: 0)
         XCTAssertEqual(many[0], (200 * 0.5 + 3 * 0.3) / 203, accuracy: 1e-5)
     }
 
@@ -125,8 +132,9 @@ final class MetricsTests: XCTestCase {
             }
         }
         XCTAssertEqual(try XCTUnwrap(macro.mean), fixture["ap_macro"] as! Double, accuracy: 1e-9)
-        XCTAssertEqual(try XCTUnwrap(AveragePrecision.paddedCMAP(scores: scores, truth: truth)),
-                       fixture["padded_cmap"] as! Double, accuracy: 1e-9)
+        XCTAssertEqual(
+            try XCTUnwrap(AveragePrecision.paddedCMAP(scores: scores, truth: truth)),
+            fixture["padded_cmap"] as! Double, accuracy: 1e-9)
         let classes = (0..<truth[0].count).map { "c\($0)" }
         let truthSets = truth.map { row in Set(row.indices.filter { row[$0] }.map { classes[$0] }) }
         let predicted = scores.map { Thresholds.labels($0, classes: classes) { _ in 0.5 } }

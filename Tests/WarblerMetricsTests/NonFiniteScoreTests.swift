@@ -36,8 +36,11 @@ final class NonFiniteScoreTests: XCTestCase {
         let truth = try EvaluationTables.readLabels(dir + "/truth.csv")
         // norcar has no score column: its AP would silently drop out and mAP read 1.0.
         let p = try EvaluationTables.readPredictions(dir + "/one-class.csv")
-        XCTAssertThrowsError(try Evaluation.segments(truth: truth, predictions: p, predictionsPath: dir + "/one-class.csv",
-                                                     threshold: { _ in 0.5 }, reportedThreshold: 0.5)) {
+        XCTAssertThrowsError(
+            try Evaluation.segments(
+                truth: truth, predictions: p, predictionsPath: dir + "/one-class.csv",
+                threshold: { _ in 0.5 }, reportedThreshold: 0.5)
+        ) {
             XCTAssertTrue("\($0)".contains("no score column for class 'norcar'"), "\($0)")
         }
         XCTAssertThrowsError(try EvaluationTables.readPredictions(dir + "/twice.csv")) {

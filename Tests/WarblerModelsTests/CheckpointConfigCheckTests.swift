@@ -81,10 +81,15 @@ final class CheckpointConfigCheckTests: XCTestCase {
     func testExpectedShapesAreExactlyTheModelsWeights() throws {
         // The check must never refuse a model Warbler itself builds: every shape it expects is
         // the built model's, for a few architectures and head settings.
-        for config in [try SEDConfig(arch: "warbler-small", classes: 3, gruHidden: 8, gruLayers: 2),
-                       try SEDConfig(arch: "resnest14d", classes: 5, gruHidden: 0, gruLayers: 0),
-                       SEDConfig(arch: "custom", backbone: ResNeStConfig(layers: [2, 1], channels: [8, 16], stemWidth: 8, baseWidth: 32,
-                                                                         cardinality: 2, radix: 1, inChannels: 3), classes: 2, gruHidden: 4)] {
+        for config in [
+            try SEDConfig(arch: "warbler-small", classes: 3, gruHidden: 8, gruLayers: 2),
+            try SEDConfig(arch: "resnest14d", classes: 5, gruHidden: 0, gruLayers: 0),
+            SEDConfig(
+                arch: "custom",
+                backbone: ResNeStConfig(
+                    layers: [2, 1], channels: [8, 16], stemWidth: 8, baseWidth: 32,
+                    cardinality: 2, radix: 1, inChannels: 3), classes: 2, gruHidden: 4),
+        ] {
             let actual = try SEDModel(config: config, seed: 0).stateDict().mapValues { $0.shape.dims }
             for (key, shape) in config.expectedWeightShapes() {
                 XCTAssertEqual(actual[key], shape, "\(config.arch): \(key)")

@@ -8,8 +8,10 @@ import XCTest
 final class ModelKeysTests: XCTestCase {
     /// The two models with placeholder weights (no random draws: only the structure matters).
     func models() throws -> [(arch: String, model: SEDModel, parameters: [String], buffers: [String])] {
-        try [("warbler-small", 64, ExpectedKeys.warblerSmallParameters, ExpectedKeys.warblerSmallBuffers),
-             ("resnest50d", 256, ExpectedKeys.resnest50dParameters, ExpectedKeys.resnest50dBuffers)].map { arch, hidden, p, b in
+        try [
+            ("warbler-small", 64, ExpectedKeys.warblerSmallParameters, ExpectedKeys.warblerSmallBuffers),
+            ("resnest50d", 256, ExpectedKeys.resnest50dParameters, ExpectedKeys.resnest50dBuffers),
+        ].map { arch, hidden, p, b in
             var placeholder = CheckpointPlaceholder()
             let model = try SEDModel(config: SEDConfig(arch: arch, classes: 10, gruHidden: hidden), generator: &placeholder)
             return (arch, model, p, b)

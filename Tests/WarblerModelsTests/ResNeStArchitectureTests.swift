@@ -46,9 +46,13 @@ final class ResNeStArchitectureTests: XCTestCase {
 
     func testLoadingATimmStateDictAdaptsTheStem() throws {
         var rng = SeededGenerator(seed: 2)
-        let config = SEDConfig(arch: "custom", backbone: ResNeStConfig(layers: [1, 1, 1, 1], channels: [4, 4, 4, 4], stemWidth: 4),
-                               classes: 3, gruHidden: 4)
-        let source = try ResNeSt(config: { var c = config.backbone; c.inChannels = 3; return c }(), generator: &rng)
+        let config = SEDConfig(
+            arch: "custom", backbone: ResNeStConfig(layers: [1, 1, 1, 1], channels: [4, 4, 4, 4], stemWidth: 4),
+            classes: 3, gruHidden: 4)
+        let source = try ResNeSt(
+            config: {
+                var c = config.backbone; c.inChannels = 3; return c
+            }(), generator: &rng)
         var sd = source.stateDict()
         sd["fc.weight"] = try Tensor.zeros([10, 16])
         sd["fc.bias"] = try Tensor.zeros([10])
@@ -68,8 +72,9 @@ final class ResNeStArchitectureTests: XCTestCase {
 
     func testSEDShapesWithAndWithoutGRU() throws {
         for gruLayers in [0, 2] {
-            let config = SEDConfig(arch: "custom", backbone: ResNeStConfig(layers: [1, 1, 1, 1], channels: [2, 2, 4, 4], stemWidth: 4),
-                                   classes: 3, gruHidden: 5, gruLayers: gruLayers)
+            let config = SEDConfig(
+                arch: "custom", backbone: ResNeStConfig(layers: [1, 1, 1, 1], channels: [2, 2, 4, 4], stemWidth: 4),
+                classes: 3, gruHidden: 5, gruLayers: gruLayers)
             let model = try SEDModel(config: config, seed: 3)
             model.eval()
             let out = try model(try Tensor.zeros([2, 1, 67, 32]))
@@ -106,8 +111,9 @@ final class SEDModeTests: XCTestCase {
     /// eval() reaches every module, the dropout included: two evaluations agree exactly, and the
     /// dropout is active again after train().
     func testEvalReachesTheDropout() throws {
-        let config = SEDConfig(arch: "custom", backbone: ResNeStConfig(layers: [1, 1, 1, 1], channels: [2, 2, 4, 4], stemWidth: 4),
-                               classes: 3, gruHidden: 5, dropout: 0.5)
+        let config = SEDConfig(
+            arch: "custom", backbone: ResNeStConfig(layers: [1, 1, 1, 1], channels: [2, 2, 4, 4], stemWidth: 4),
+            classes: 3, gruHidden: 5, dropout: 0.5)
         let model = try SEDModel(config: config, seed: 4)
         var rng = SeededGenerator(seed: 9)
         let x = try Init.uniform([2, 1, 64, 32], bound: 2, generator: &rng)

@@ -33,7 +33,9 @@ final class GRUGradientCheckTests: XCTestCase {
             var numeric = [Float](repeating: 0, count: t.count)
             for i in 0..<t.count {
                 var original: Float = 0
-                t.update { original = $0[i]; $0[i] = original + h }
+                t.update {
+                    original = $0[i]; $0[i] = original + h
+                }
                 let plus = try GradMode.withoutGradients { try loss().item() }
                 t.update { $0[i] = original - h }
                 let minus = try GradMode.withoutGradients { try loss().item() }

@@ -22,10 +22,11 @@ final class GRUParityTests: XCTestCase {
         for (name, c) in cases.sorted(by: { $0.key < $1.key }) {
             let dir = "gru/\(name)/"
             var rng = SeededGenerator(seed: 1)
-            let gru = try GRU(inputSize: c["input_size"] as! Int, hiddenSize: c["hidden_size"] as! Int,
-                              layers: c["layers"] as! Int, bias: c["bias"] as! Bool,
-                              bidirectional: c["bidirectional"] as! Bool, batchFirst: c["batch_first"] as! Bool,
-                              generator: &rng)
+            let gru = try GRU(
+                inputSize: c["input_size"] as! Int, hiddenSize: c["hidden_size"] as! Int,
+                layers: c["layers"] as! Int, bias: c["bias"] as! Bool,
+                bidirectional: c["bidirectional"] as! Bool, batchFirst: c["batch_first"] as! Bool,
+                generator: &rng)
             let keys = c["keys"] as! [String]
             XCTAssertEqual(gru.parameters().map(\.0), keys, "\(name): parameter keys and order")
             var state: [String: Tensor] = [:]

@@ -24,8 +24,9 @@ final class LayerTests: XCTestCase {
 
     func testConvInitialisationRangeAndForward() throws {
         var rng = SeededGenerator(seed: 2)
-        let conv = try Conv2d(inputChannels: 6, outputChannels: 4, kernelSize: (3, 2), stride: (2, 1), padding: (1, 0),
-                              groups: 2, generator: &rng)
+        let conv = try Conv2d(
+            inputChannels: 6, outputChannels: 4, kernelSize: (3, 2), stride: (2, 1), padding: (1, 0),
+            groups: 2, generator: &rng)
         XCTAssertEqual(conv.weight.shape, [4, 3, 3, 2])
         let bound = 1 / Float(3 * 3 * 2).squareRoot()
         XCTAssertTrue(conv.weight.toArray().allSatisfy { abs($0) <= bound })
@@ -52,8 +53,9 @@ final class LayerTests: XCTestCase {
         XCTAssertNotEqual(bn.runningMean.toArray(), [0, 0, 0])
         bn.eval()
         let before = bn.runningVar.toArray()
-        let evalExpected = try x.batchNorm(runningMean: bn.runningMean, runningVar: bn.runningVar, weight: bn.weight,
-                                           bias: bn.bias, training: false)
+        let evalExpected = try x.batchNorm(
+            runningMean: bn.runningMean, runningVar: bn.runningVar, weight: bn.weight,
+            bias: bn.bias, training: false)
         XCTAssertEqual(try bn(x).toArray(), evalExpected.toArray())
         XCTAssertEqual(bn.runningVar.toArray(), before, "eval leaves the statistics alone")
         XCTAssertThrowsError(try bn(try Tensor.zeros([4, 3, 5])))
@@ -63,8 +65,9 @@ final class LayerTests: XCTestCase {
         var rng = SeededGenerator(seed: 4)
         let x = try Init.uniform([1, 2, 7, 5], bound: 1, generator: &rng)
         let avg = AvgPool2d(kernel: 2, stride: 2, ceilMode: true, countIncludePad: false)
-        XCTAssertEqual(try avg(x).toArray(),
-                       try x.avgPool2d(kernel: (2, 2), stride: (2, 2), ceilMode: true, countIncludePad: false).toArray())
+        XCTAssertEqual(
+            try avg(x).toArray(),
+            try x.avgPool2d(kernel: (2, 2), stride: (2, 2), ceilMode: true, countIncludePad: false).toArray())
         XCTAssertEqual(try avg(x).shape, [1, 2, 4, 3])
         let max = MaxPool2d(kernel: 3, stride: 2, padding: 1)
         XCTAssertEqual(try max(x).toArray(), try x.maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1)).toArray())

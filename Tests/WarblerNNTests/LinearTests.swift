@@ -11,8 +11,9 @@ import XCTest
 
 final class LinearTests: XCTestCase {
     func testForwardAndBackwardMatchPyTorch() throws {
-        let layer = try Linear(weight: NN.tensor("linear/weight.npy", requiresGrad: true),
-                               bias: NN.tensor("linear/bias.npy", requiresGrad: true))
+        let layer = try Linear(
+            weight: NN.tensor("linear/weight.npy", requiresGrad: true),
+            bias: NN.tensor("linear/bias.npy", requiresGrad: true))
         XCTAssertEqual(layer.parameters().map(\.0), ["weight", "bias"])
         XCTAssertEqual(layer.inputFeatures, 8)
         XCTAssertEqual(layer.outputFeatures, 5)

@@ -75,8 +75,10 @@ private final class Kinds: Module {
         noBias = nil
         taps = [try Tensor.ones([2], requiresGrad: true), try Tensor.ones([3], requiresGrad: true)]
         stepCount = try Tensor.zeros([])
-        blocks = [try Linear(inputFeatures: 1, outputFeatures: 1, bias: false, generator: &rng),
-                  try Linear(inputFeatures: 1, outputFeatures: 1, bias: false, generator: &rng)]
+        blocks = [
+            try Linear(inputFeatures: 1, outputFeatures: 1, bias: false, generator: &rng),
+            try Linear(inputFeatures: 1, outputFeatures: 1, bias: false, generator: &rng),
+        ]
         maybeBlock = try Linear(inputFeatures: 1, outputFeatures: 1, bias: false, generator: &rng)
         absentBlock = nil
     }
@@ -85,23 +87,33 @@ private final class Kinds: Module {
 final class ModuleTests: XCTestCase {
     func testKeysFollowPyTorchNaming() throws {
         let m = try Tiny(seed: 1)
-        XCTAssertEqual(m.parameters().map(\.0), [
-            "stem.weight", "stem.bias",
-            "layer1.0.fc.weight", "layer1.0.fc.bias", "layer1.0.bn.weight",
-            "layer1.1.fc.weight", "layer1.1.bn.weight",
-            "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
-        ])
+        XCTAssertEqual(
+            m.parameters().map(\.0),
+            [
+                "stem.weight", "stem.bias",
+                "layer1.0.fc.weight", "layer1.0.fc.bias", "layer1.0.bn.weight",
+                "layer1.1.fc.weight", "layer1.1.bn.weight",
+                "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+            ])
         XCTAssertEqual(m.buffers().map(\.0), ["layer1.0.bn.running_mean", "layer1.1.bn.running_mean"])
         XCTAssertEqual(Set(m.stateDict().keys), Set(m.parameters().map(\.0) + m.buffers().map(\.0)))
-        XCTAssertEqual(m.modules().map(\.0), ["", "stem", "layer1", "layer1.0", "layer1.0.fc", "layer1.0.bn",
-                                              "layer1.1", "layer1.1.fc", "layer1.1.bn", "rnn", "drop"])
+        XCTAssertEqual(
+            m.modules().map(\.0),
+            [
+                "", "stem", "layer1", "layer1.0", "layer1.0.fc", "layer1.0.bn",
+                "layer1.1", "layer1.1.fc", "layer1.1.bn", "rnn", "drop",
+            ])
         XCTAssertEqual(m.parameterTensors().count, 11)
     }
 
     func testReflectionFindsEveryKindOfMemberInDeclarationOrder() throws {
         let k = try Kinds(seed: 4)
-        XCTAssertEqual(k.parameters().map(\.0), ["input_scale", "taps.0", "taps.1", "blocks.0.weight", "blocks.1.weight",
-                                                 "maybe_block.weight"])
+        XCTAssertEqual(
+            k.parameters().map(\.0),
+            [
+                "input_scale", "taps.0", "taps.1", "blocks.0.weight", "blocks.1.weight",
+                "maybe_block.weight",
+            ])
         XCTAssertEqual(k.buffers().map(\.0), ["step_count"])
         XCTAssertEqual(k.children.map(\.0), ["blocks.0", "blocks.1", "maybe_block"])
         XCTAssertTrue(k.ownParameters[0].1 === k.inputScale)

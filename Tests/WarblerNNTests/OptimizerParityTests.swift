@@ -21,8 +21,9 @@ final class OptimizerParityTests: XCTestCase {
         let betas = (c["betas"] as? [Double]).map { (Float($0[0]), Float($0[1])) } ?? (0.9, 0.999)
         switch c["optimizer"] as! String {
         case "SGD":
-            return try SGD(parameters: params, learningRate: f("lr"), momentum: f("momentum"), dampening: f("dampening"),
-                           nesterov: c["nesterov"] as? Bool ?? false, weightDecay: f("weight_decay"))
+            return try SGD(
+                parameters: params, learningRate: f("lr"), momentum: f("momentum"), dampening: f("dampening"),
+                nesterov: c["nesterov"] as? Bool ?? false, weightDecay: f("weight_decay"))
         case "Adam":
             return try Adam(parameters: params, learningRate: f("lr"), betas: betas, eps: f("eps"), weightDecay: f("weight_decay"))
         case "AdamW":

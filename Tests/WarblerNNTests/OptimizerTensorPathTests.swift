@@ -26,7 +26,8 @@ final class OptimizerTensorPathTests: XCTestCase {
     private func trajectory(decoupled: Bool, weightDecay: Float) throws -> ([Float], [Float]) {
         let p = try Tensor((0..<37).map { Float($0 % 9) / 4 - 1 }, shape: [37], requiresGrad: true)
         let q = try Tensor((0..<6).map { Float($0) / 5 + 0.1 }, shape: [2, 3], requiresGrad: true)
-        let opt: Adam = decoupled
+        let opt: Adam =
+            decoupled
             ? try AdamW(parameters: [p, q], learningRate: 0.01, weightDecay: weightDecay)
             : try Adam(parameters: [p, q], learningRate: 0.01, weightDecay: weightDecay)
         for step in 0..<6 {
@@ -50,8 +51,9 @@ final class OptimizerTensorPathTests: XCTestCase {
                     XCTAssertEqual(x, y, accuracy: 1e-6 * Swift.max(1, Swift.abs(y)), "\(decoupled ? "AdamW" : "Adam") wd \(wd) \(name)")
                 }
             }
-            XCTAssertNotEqual(host.0, try trajectory(decoupled: decoupled, weightDecay: wd + 0.5, tensorOps: true).0,
-                              "the comparison must be able to fail")
+            XCTAssertNotEqual(
+                host.0, try trajectory(decoupled: decoupled, weightDecay: wd + 0.5, tensorOps: true).0,
+                "the comparison must be able to fail")
         }
     }
 }

@@ -43,8 +43,10 @@ final class SafeTensorsTests: XCTestCase {
         let expect = try NN.json("safetensors/expect.json")
         let dtypes = expect["dtypes"] as! [String: String]
         XCTAssertEqual(Set(file.tensors.keys), Set(dtypes.keys))
-        let names: [String: SafeTensorsDType] = ["torch.float32": .f32, "torch.float16": .f16, "torch.bfloat16": .bf16,
-                                                 "torch.float64": .f64, "torch.int64": .i64]
+        let names: [String: SafeTensorsDType] = [
+            "torch.float32": .f32, "torch.float16": .f16, "torch.bfloat16": .bf16,
+            "torch.float64": .f64, "torch.int64": .i64,
+        ]
         for (name, t) in file.tensors {
             let ref = try NN.array("safetensors/expect.\(name).npy")
             XCTAssertEqual(t.shape.dims, ref.shape, name)
@@ -52,8 +54,8 @@ final class SafeTensorsTests: XCTestCase {
             XCTAssertEqual(file.dtypes[name], names[dtypes[name]!], name)
         }
         let half = file.tensors["half.weight"]!.toArray()
-        XCTAssertEqual(half[1].sign, .minus)                   // -0 kept
-        XCTAssertEqual(half[6], 0x1p-24)                       // smallest subnormal
+        XCTAssertEqual(half[1].sign, .minus)  // -0 kept
+        XCTAssertEqual(half[6], 0x1p-24)  // smallest subnormal
         XCTAssertEqual(half[8], .infinity)
         XCTAssertTrue(half[10].isNaN)
         XCTAssertEqual(try file.tensors["bn.num_batches_tracked"]!.item(), 1234567)
@@ -118,12 +120,18 @@ final class SafeTensorsTests: XCTestCase {
             ("huge header", craft(good, claimedLength: 1 << 40), "header length field says"),
             ("not JSON", craft("{not json", data: [0]), "bad header: it is not a JSON object"),
             ("truncated data", craft(good, data: [0, 0, 0]), "tensor \"w\" has data_offsets [0, 8] outside the 3-byte data section"),
-            ("unknown dtype", craft(#"{"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}}"#, data: [0, 0]),
-             "tensor \"w\" has dtype F8_E4M3, which Warbler cannot read"),
-            ("size mismatch", craft(#"{"w": {"dtype": "F16", "shape": [3], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
-             "tensor \"w\": shape [3] of F16 needs 6 bytes but data_offsets [0, 4] hold 4"),
-            ("reversed offsets", craft(#"{"w": {"dtype": "F32", "shape": [0], "data_offsets": [4, 0]}}"#, data: [0, 0, 0, 0]),
-             "tensor \"w\" has data_offsets [4, 0]"),
+            (
+                "unknown dtype", craft(#"{"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}}"#, data: [0, 0]),
+                "tensor \"w\" has dtype F8_E4M3, which Warbler cannot read"
+            ),
+            (
+                "size mismatch", craft(#"{"w": {"dtype": "F16", "shape": [3], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
+                "tensor \"w\": shape [3] of F16 needs 6 bytes but data_offsets [0, 4] hold 4"
+            ),
+            (
+                "reversed offsets", craft(#"{"w": {"dtype": "F32", "shape": [0], "data_offsets": [4, 0]}}"#, data: [0, 0, 0, 0]),
+                "tensor \"w\" has data_offsets [4, 0]"
+            ),
             ("missing fields", craft(#"{"w": {"dtype": "F32", "shape": [1]}}"#), "tensor \"w\" needs a string dtype"),
             ("bad metadata", craft(#"{"__metadata__": {"a": 1}}"#), "\"__metadata__\" must map strings to strings"),
         ]

@@ -22,12 +22,18 @@ final class ScheduleAndClipTests: XCTestCase {
             print("\(name) schedule vs PyTorch: \(d.maxAbs) max |diff| over \(lrs.count) steps")
         }
         let c = s["cosine"]!, cc = s["cosine_cycles"]!, st = s["step"]!
-        check(CosineWarmupSchedule(baseLearningRate: Float(c["base"] as! Double), warmupSteps: c["warmup"] as! Int,
-                                   totalSteps: c["total"] as! Int), c, "cosine")
-        check(CosineWarmupSchedule(baseLearningRate: Float(cc["base"] as! Double), warmupSteps: cc["warmup"] as! Int,
-                                   totalSteps: cc["total"] as! Int, cycles: cc["cycles"] as! Double), cc, "cosine_cycles")
-        check(StepDecaySchedule(baseLearningRate: Float(st["base"] as! Double), stepSize: st["step_size"] as! Int,
-                                gamma: Float(st["gamma"] as! Double)), st, "step")
+        check(
+            CosineWarmupSchedule(
+                baseLearningRate: Float(c["base"] as! Double), warmupSteps: c["warmup"] as! Int,
+                totalSteps: c["total"] as! Int), c, "cosine")
+        check(
+            CosineWarmupSchedule(
+                baseLearningRate: Float(cc["base"] as! Double), warmupSteps: cc["warmup"] as! Int,
+                totalSteps: cc["total"] as! Int, cycles: cc["cycles"] as! Double), cc, "cosine_cycles")
+        check(
+            StepDecaySchedule(
+                baseLearningRate: Float(st["base"] as! Double), stepSize: st["step_size"] as! Int,
+                gamma: Float(st["gamma"] as! Double)), st, "step")
     }
 
     /// Gradients set through backward of sum(p * g), which hands each parameter exactly g.

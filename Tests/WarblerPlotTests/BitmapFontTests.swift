@@ -6,14 +6,14 @@ import WarblerPlot
 final class BitmapFontTests: XCTestCase {
     private func inkedPixels(_ image: RGBImage) -> [(x: Int, y: Int)] {
         var result: [(x: Int, y: Int)] = []
-        for y in 0 ..< image.height {
-            for x in 0 ..< image.width where image[x, y] != RGB.white { result.append((x, y)) }
+        for y in 0..<image.height {
+            for x in 0..<image.width where image[x, y] != RGB.white { result.append((x, y)) }
         }
         return result
     }
 
     func testDrawnTextStaysInsideItsMeasuredBox() {
-        for scale in 1 ... 3 {
+        for scale in 1...3 {
             let text = "Frequency (Hz) -40 dB, 12 kHz: 0.5 s 95% a_b=c+d/e gjpqy"
             var image = RGBImage(width: 1200, height: 60)
             let drawnWidth = image.drawText(text, x: 10, y: 5, color: .black, scale: scale)
@@ -33,8 +33,9 @@ final class BitmapFontTests: XCTestCase {
         XCTAssertEqual(BitmapFont.width(of: ""), 0)
         XCTAssertEqual(BitmapFont.width(of: "ab"), BitmapFont.width(of: "a") + spacing + BitmapFont.width(of: "b"))
         XCTAssertEqual(BitmapFont.width(of: "Time (s)", scale: 3), 3 * BitmapFont.width(of: "Time (s)"))
-        XCTAssertEqual(BitmapFont.width(of: "0123456789"), 10 * BitmapFont.width(of: "8") + 9 * spacing,
-                       "digits are all the same width")
+        XCTAssertEqual(
+            BitmapFont.width(of: "0123456789"), 10 * BitmapFont.width(of: "8") + 9 * spacing,
+            "digits are all the same width")
         XCTAssertLessThan(BitmapFont.width(of: "i"), BitmapFont.width(of: "m"), "the font is proportional")
     }
 
@@ -53,8 +54,8 @@ final class BitmapFontTests: XCTestCase {
         }
         let characters = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,:-+()/%_=")
         let pictures = characters.map(picture)
-        for i in 0 ..< characters.count {
-            for j in i + 1 ..< characters.count {
+        for i in 0..<characters.count {
+            for j in i + 1..<characters.count {
                 XCTAssertNotEqual(pictures[i], pictures[j], "'\(characters[i])' and '\(characters[j])' look the same")
             }
         }

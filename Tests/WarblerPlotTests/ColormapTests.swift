@@ -24,17 +24,17 @@ final class ColormapTests: XCTestCase {
     }
 
     private var samples: [RGB] {
-        (0 ... 255).map { Colormap.warbler(Float($0) / 255) }
+        (0...255).map { Colormap.warbler(Float($0) / 255) }
     }
 
     func testWarblerLightnessIncreasesMonotonically() {
         let lightness = samples.map(oklabLightness)
-        for i in 1 ..< lightness.count {
+        for i in 1..<lightness.count {
             XCTAssertGreaterThan(lightness[i], lightness[i - 1], "OKLab L falls between entries \(i - 1) and \(i)")
         }
         // Rec. 709 luma is only roughly perceptual; it must still rise every 8 entries.
         let lumas = stride(from: 0, to: 256, by: 8).map { luma(samples[$0]) } + [luma(samples[255])]
-        for i in 1 ..< lumas.count {
+        for i in 1..<lumas.count {
             XCTAssertGreaterThan(lumas[i], lumas[i - 1], "luma falls between samples \(i - 1) and \(i)")
         }
     }

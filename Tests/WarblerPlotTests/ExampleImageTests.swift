@@ -37,9 +37,10 @@ final class ExampleImageTests: XCTestCase {
     func testWriteChirpExample() throws {
         let directory = try outputDirectory()
         let centres = SyntheticSpectrogram.melCentres(count: 128, low: 50, high: 14000)
-        let values = SyntheticSpectrogram.chirp(frames: 500, binFrequencies: centres, silence: 300 ..< 340)
-        var figure = SpectrogramFigure(values: values, frames: 500, bins: 128, secondsPerFrame: 0.01,
-                                       binFrequencies: centres)
+        let values = SyntheticSpectrogram.chirp(frames: 500, binFrequencies: centres, silence: 300..<340)
+        var figure = SpectrogramFigure(
+            values: values, frames: 500, bins: 128, secondsPerFrame: 0.01,
+            binFrequencies: centres)
         figure.title = "XC123456 - Turdus merula (synthetic chirp).wav"
         try figure.render().writePNG(to: directory + "/plot-example.png")
         figure.textScale = 1
@@ -55,13 +56,14 @@ final class ExampleImageTests: XCTestCase {
         var values = [Float](repeating: -100, count: frames * bins)
         // Short calls every ~3 minutes, a few frames long: pooling must keep them visible.
         for start in stride(from: 1000, to: frames, by: 18_000) {
-            for frame in start ..< start + 5 {
-                for bin in 60 ..< 70 { values[frame * bins + bin] = -10 }
+            for frame in start..<start + 5 {
+                for bin in 60..<70 { values[frame * bins + bin] = -10 }
             }
         }
         for frame in stride(from: 0, to: frames, by: 1) { values[frame * bins + (frame / 3000) % bins] = -50 }
-        var figure = SpectrogramFigure(values: values, frames: frames, bins: bins, secondsPerFrame: 0.02,
-                                       binFrequencies: centres)
+        var figure = SpectrogramFigure(
+            values: values, frames: frames, bins: bins, secondsPerFrame: 0.02,
+            binFrequencies: centres)
         figure.title = "two-hour-dawn-chorus.flac"
         try figure.render().writePNG(to: directory + "/plot-long.png")
         try checkPNGs(in: directory, names: ["plot-long.png"])
@@ -71,33 +73,37 @@ final class ExampleImageTests: XCTestCase {
         let directory = try outputDirectory()
         let mel = SyntheticSpectrogram.melCentres(count: 64, low: 50, high: 14000)
         // Linear STFT bins, 513 of them from 0 to 16 kHz, 20 minutes pooled.
-        let linear = (0 ..< 513).map { Double($0) * 16000 / 512 }
+        let linear = (0..<513).map { Double($0) * 16000 / 512 }
         let longFrames = 1200 * 10
-        var figure = SpectrogramFigure(values: SyntheticSpectrogram.chirp(frames: longFrames, binFrequencies: linear),
-                                       frames: longFrames, bins: 513, secondsPerFrame: 0.1, binFrequencies: linear)
+        var figure = SpectrogramFigure(
+            values: SyntheticSpectrogram.chirp(frames: longFrames, binFrequencies: linear),
+            frames: longFrames, bins: 513, secondsPerFrame: 0.1, binFrequencies: linear)
         figure.title = "linear-bins-20-minutes.wav"
         try figure.render().writePNG(to: directory + "/plot-linear.png")
 
         let empty = SpectrogramFigure(values: [], frames: 0, bins: 64, secondsPerFrame: 0.01, binFrequencies: mel)
         try empty.render().writePNG(to: directory + "/plot-empty.png")
 
-        var single = SpectrogramFigure(values: SyntheticSpectrogram.chirp(frames: 1, binFrequencies: mel),
-                                       frames: 1, bins: 64, secondsPerFrame: 0.01, binFrequencies: mel)
+        var single = SpectrogramFigure(
+            values: SyntheticSpectrogram.chirp(frames: 1, binFrequencies: mel),
+            frames: 1, bins: 64, secondsPerFrame: 0.01, binFrequencies: mel)
         single.title = "one frame"
         try single.render().writePNG(to: directory + "/plot-single.png")
 
-        var flat = SpectrogramFigure(values: [Float](repeating: -42, count: 300 * 64), frames: 300, bins: 64,
-                                     secondsPerFrame: 0.001, binFrequencies: mel)
+        var flat = SpectrogramFigure(
+            values: [Float](repeating: -42, count: 300 * 64), frames: 300, bins: 64,
+            secondsPerFrame: 0.001, binFrequencies: mel)
         flat.title = "all values equal, excerpt from 12.3 s"
         flat.startTime = 12.3
         try flat.render().writePNG(to: directory + "/plot-flat.png")
 
-        let oddValues: [Float] = (0 ..< 40 * 8).map { (i: Int) -> Float in
+        let oddValues: [Float] = (0..<40 * 8).map { (i: Int) -> Float in
             if i % 7 == 0 { return .nan }
             return i % 5 == 0 ? -.infinity : Float(i)
         }
-        var odd = SpectrogramFigure(values: oddValues,
-                                    frames: 40, bins: 8, secondsPerFrame: 0.5, binFrequencies: [3, 2, 1, 0, 4, 5, 6, 7])
+        var odd = SpectrogramFigure(
+            values: oddValues,
+            frames: 40, bins: 8, secondsPerFrame: 0.5, binFrequencies: [3, 2, 1, 0, 4, 5, 6, 7])
         odd.title = "NaN and -inf, unusable bin table, grayscale, a very long title that must be shortened from the front.wav"
         odd.colormap = Colormap.grayscale
         odd.unit = "probability"

@@ -7,7 +7,7 @@ final class MaxPooledColumnsTests: XCTestCase {
         // 7 frames of 2 rows: frame f holds (f, -f).
         var p = MaxPooledColumns(rows: 2, factor: 3)
         let frames = (0..<7).flatMap { [Float($0), -Float($0)] }
-        p.add(Array(frames[0..<4]))   // two frames at a time, groups crossing calls
+        p.add(Array(frames[0..<4]))  // two frames at a time, groups crossing calls
         p.add(Array(frames[4...]))
         XCTAssertEqual(p.columnCount, 3)
         XCTAssertEqual(p.values, [2, 0, 5, -3])

@@ -18,7 +18,7 @@ final class RGBImageTests: XCTestCase {
         image.setPixel(x: 1, y: 2, color: red)
         XCTAssertEqual(image[1, 2], red)
         let i = (2 * 4 + 1) * 3
-        XCTAssertEqual(Array(image.pixels[i ..< i + 3]), [255, 0, 0])
+        XCTAssertEqual(Array(image.pixels[i..<i + 3]), [255, 0, 0])
         image[3, 0] = red
         XCTAssertEqual(image[3, 0], red)
     }
@@ -29,19 +29,19 @@ final class RGBImageTests: XCTestCase {
         image.setPixel(x: 5, y: 5, color: red)
         XCTAssertEqual(image, RGBImage(width: 5, height: 5))
         image.fill(PixelRect(x: 3, y: 3, width: 10, height: 10), color: red)
-        let reds = (0 ..< 5).flatMap { y in (0 ..< 5).map { x in image[x, y] } }.filter { $0 == red }.count
+        let reds = (0..<5).flatMap { y in (0..<5).map { x in image[x, y] } }.filter { $0 == red }.count
         XCTAssertEqual(reds, 4)
     }
 
     func testLines() {
         var image = RGBImage(width: 6, height: 6)
-        image.drawHorizontalLine(y: 1, xs: 1 ..< 4, color: red)
-        XCTAssertEqual((0 ..< 6).filter { image[$0, 1] == red }, [1, 2, 3])
-        image.drawVerticalLine(x: 5, ys: 2 ..< 6, color: red)
-        XCTAssertEqual((0 ..< 6).filter { image[5, $0] == red }, [2, 3, 4, 5])
+        image.drawHorizontalLine(y: 1, xs: 1..<4, color: red)
+        XCTAssertEqual((0..<6).filter { image[$0, 1] == red }, [1, 2, 3])
+        image.drawVerticalLine(x: 5, ys: 2..<6, color: red)
+        XCTAssertEqual((0..<6).filter { image[5, $0] == red }, [2, 3, 4, 5])
         var diagonal = RGBImage(width: 4, height: 4)
         diagonal.drawLine(from: (0, 0), to: (3, 3), color: red)
-        for i in 0 ..< 4 { XCTAssertEqual(diagonal[i, i], red) }
+        for i in 0..<4 { XCTAssertEqual(diagonal[i, i], red) }
         var frame = RGBImage(width: 4, height: 4)
         frame.strokeRect(PixelRect(x: 0, y: 0, width: 4, height: 4), color: red)
         XCTAssertEqual(frame[0, 3], red)
@@ -54,7 +54,7 @@ final class RGBImageTests: XCTestCase {
         let data = try image.pngData()
         XCTAssertEqual(Array(data.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         // IHDR carries the size, big-endian, at bytes 16..<24.
-        XCTAssertEqual(Array(data[16 ..< 24]), [0, 0, 0, 7, 0, 0, 0, 3])
+        XCTAssertEqual(Array(data[16..<24]), [0, 0, 0, 7, 0, 0, 0, 3])
     }
 
     func testWritePNGWritesTheEncodedBytes() throws {

@@ -9,8 +9,9 @@ final class SpectrogramFigureTests: XCTestCase {
 
     private func figure(frames: Int, bins: Int = 128, fill: Float = -60, secondsPerFrame: Double = 0.01) -> SpectrogramFigure {
         let frequencies = bins == 128 ? mel : SyntheticSpectrogram.melCentres(count: bins, low: 50, high: 14000)
-        return SpectrogramFigure(values: [Float](repeating: fill, count: frames * bins), frames: frames, bins: bins,
-                                 secondsPerFrame: secondsPerFrame, binFrequencies: frequencies)
+        return SpectrogramFigure(
+            values: [Float](repeating: fill, count: frames * bins), frames: frames, bins: bins,
+            secondsPerFrame: secondsPerFrame, binFrequencies: frequencies)
     }
 
     // MARK: Size
@@ -52,9 +53,9 @@ final class SpectrogramFigureTests: XCTestCase {
     func testLoudBinHasTopColourAndQuietBinBottomColour() {
         let frames = 600, bins = 128
         var values = [Float](repeating: -90, count: frames * bins)
-        for frame in 0 ..< frames { values[frame * bins + 40] = 0 }   // loud bin 40, the rest 90 dB down
+        for frame in 0..<frames { values[frame * bins + 40] = 0 }  // loud bin 40, the rest 90 dB down
         let f = SpectrogramFigure(values: values, frames: frames, bins: bins, secondsPerFrame: 0.01, binFrequencies: mel)
-        XCTAssertEqual(f.resolvedValueRange, -80 ... 0)
+        XCTAssertEqual(f.resolvedValueRange, -80...0)
         let layout = f.layout, image = f.render()
         let x = layout.plot.minX + 300
         XCTAssertEqual(image[x, layout.rows(forBin: 40).lowerBound], Colormap.warbler(1))
@@ -73,9 +74,10 @@ final class SpectrogramFigureTests: XCTestCase {
         let frames = 16_000, bins = 4
         var values = [Float](repeating: -80, count: frames * bins)
         values[12_345 * bins + 2] = 0
-        var f = SpectrogramFigure(values: values, frames: frames, bins: bins, secondsPerFrame: 0.01,
-                                  binFrequencies: [500, 1000, 2000, 4000])
-        f.valueRange = -80 ... 0
+        var f = SpectrogramFigure(
+            values: values, frames: frames, bins: bins, secondsPerFrame: 0.01,
+            binFrequencies: [500, 1000, 2000, 4000])
+        f.valueRange = -80...0
         let layout = f.layout, image = f.render()
         XCTAssertEqual(layout.plot.width, 1600)
         let column = try! XCTUnwrap(layout.column(forFrame: 12_345))
@@ -93,11 +95,11 @@ final class SpectrogramFigureTests: XCTestCase {
         // 4 frames over 480 columns: 120 columns each, left to right.
         let values: [Float] = [0, -80, 0, -80].flatMap { [$0, $0] }
         var f = SpectrogramFigure(values: values, frames: 4, bins: 2, secondsPerFrame: 1, binFrequencies: [100, 200])
-        f.valueRange = -80 ... 0
+        f.valueRange = -80...0
         let layout = f.layout, image = f.render()
         let row = layout.rows(forBin: 1).lowerBound
         for (frame, expected) in [(0, Colormap.warbler(1)), (1, Colormap.warbler(0)), (2, Colormap.warbler(1))] {
-            let columns = (0 ..< layout.plot.width).filter { layout.frameRange(forColumn: $0) == frame ..< frame + 1 }
+            let columns = (0..<layout.plot.width).filter { layout.frameRange(forColumn: $0) == frame..<frame + 1 }
             XCTAssertEqual(columns.count, 120)
             XCTAssertEqual(layout.column(forFrame: frame), columns.first)
             for column in columns { XCTAssertEqual(image[layout.plot.minX + column, row], expected) }
@@ -109,14 +111,14 @@ final class SpectrogramFigureTests: XCTestCase {
         let f = SpectrogramFigure(values: values, frames: 3, bins: 2, secondsPerFrame: 0.1, binFrequencies: [100, 200])
         XCTAssertEqual(f.resolvedValueRange, -110 ... -30)
         var g = f
-        g.valueRange = -50 ... 10
-        XCTAssertEqual(g.resolvedValueRange, -50 ... 10)
+        g.valueRange = -50...10
+        XCTAssertEqual(g.resolvedValueRange, -50...10)
     }
 
     // MARK: Ticks
 
     func testTimeTicksAreNiceAndReadable() {
-        let layout = figure(frames: 500).layout      // 5 s
+        let layout = figure(frames: 500).layout  // 5 s
         let labels = layout.timeTicks.map(\.label.text)
         XCTAssertEqual(labels.first, "0")
         XCTAssertTrue(labels.contains("1"), "\(labels)")
@@ -160,9 +162,10 @@ final class SpectrogramFigureTests: XCTestCase {
 
     func testLinearBinsGetEvenlySpacedTicks() {
         let bins = 257
-        let linear = (0 ..< bins).map { Double($0) * 16000 / 256 }
-        let f = SpectrogramFigure(values: [Float](repeating: 0, count: 100 * bins), frames: 100, bins: bins,
-                                  secondsPerFrame: 0.01, binFrequencies: linear)
+        let linear = (0..<bins).map { Double($0) * 16000 / 256 }
+        let f = SpectrogramFigure(
+            values: [Float](repeating: 0, count: 100 * bins), frames: 100, bins: bins,
+            secondsPerFrame: 0.01, binFrequencies: linear)
         let values = f.layout.frequencyTicks.map(\.value)
         XCTAssertGreaterThanOrEqual(values.count, 4)
         let steps = zip(values, values.dropFirst()).map { $1 - $0 }
@@ -182,9 +185,10 @@ final class SpectrogramFigureTests: XCTestCase {
             let bounds = PixelRect(x: 0, y: 0, width: layout.imageWidth, height: layout.imageHeight)
             for (i, a) in frames.enumerated() {
                 XCTAssertEqual(a.intersection(bounds), a, "case \(n): label \(layout.allLabels[i].text) leaves the image")
-                for j in i + 1 ..< frames.count {
-                    XCTAssertFalse(a.intersects(frames[j]),
-                                   "case \(n): '\(layout.allLabels[i].text)' overlaps '\(layout.allLabels[j].text)'")
+                for j in i + 1..<frames.count {
+                    XCTAssertFalse(
+                        a.intersects(frames[j]),
+                        "case \(n): '\(layout.allLabels[i].text)' overlaps '\(layout.allLabels[j].text)'")
                 }
             }
             XCTAssertTrue(layout.title!.text.hasPrefix("..."), "case \(n): long title shortened")
@@ -193,7 +197,7 @@ final class SpectrogramFigureTests: XCTestCase {
 
     func testValueTicksCoverTheColourScale() {
         var f = figure(frames: 100)
-        f.valueRange = -80 ... 0
+        f.valueRange = -80...0
         let ticks = f.layout.valueTicks
         XCTAssertEqual(ticks.first?.label.text, "-80")
         XCTAssertEqual(ticks.last?.label.text, "0")
@@ -232,13 +236,14 @@ final class SpectrogramFigureTests: XCTestCase {
         XCTAssertEqual(zeroWidth.layout.valueTicks.count, 1)
         _ = zeroWidth.render()
 
-        let silent = SpectrogramFigure(values: [.nan, -.infinity, .nan, -.infinity], frames: 2, bins: 2,
-                                       secondsPerFrame: 0, binFrequencies: [2, 1])
-        XCTAssertEqual(silent.resolvedValueRange, -80 ... 0)
+        let silent = SpectrogramFigure(
+            values: [.nan, -.infinity, .nan, -.infinity], frames: 2, bins: 2,
+            secondsPerFrame: 0, binFrequencies: [2, 1])
+        XCTAssertEqual(silent.resolvedValueRange, -80...0)
         XCTAssertEqual(silent.layout.frequencyAxisLabel.text, "bin", "unusable table falls back to bin numbers")
         XCTAssertTrue(silent.layout.timeTicks.isEmpty, "no time ticks without a frame duration")
         let silentLayout = silent.layout, silentImage = silent.render()
-        for bin in 0 ..< 2 {
+        for bin in 0..<2 {
             XCTAssertEqual(silentImage[silentLayout.plot.minX + 5, silentLayout.rows(forBin: bin).lowerBound], Colormap.warbler(0))
         }
     }

@@ -12,20 +12,22 @@ enum SyntheticSpectrogram {
             mel < 15 ? mel * 200 / 3 : 1000 * exp((mel - 15) * log(6.4) / 27)
         }
         let lowMel = mel(low), highMel = mel(high)
-        return (1 ... count).map { hertz(lowMel + (highMel - lowMel) * Double($0) / Double(count + 1)) }
+        return (1...count).map { hertz(lowMel + (highMel - lowMel) * Double($0) / Double(count + 1)) }
     }
 
     /// A [frames, bins] dB spectrogram: a -75 dB noise floor (deterministic ripple), a rising chirp
     /// from `fromHz` to `toHz` at about 0 dB with a weaker second harmonic, and a -100 dB gap of
     /// silence in the frames `silence`.
-    static func chirp(frames: Int, binFrequencies: [Double], fromHz: Double = 600, toHz: Double = 7000,
-                      silence: Range<Int> = 0 ..< 0) -> [Float] {
+    static func chirp(
+        frames: Int, binFrequencies: [Double], fromHz: Double = 600, toHz: Double = 7000,
+        silence: Range<Int> = 0..<0
+    ) -> [Float] {
         let bins = binFrequencies.count
         var values = [Float](repeating: -100, count: frames * bins)
-        for frame in 0 ..< frames where !silence.contains(frame) {
+        for frame in 0..<frames where !silence.contains(frame) {
             let progress = Double(frame % max(1, frames / 4)) / Double(max(1, frames / 4))
             let pitch = fromHz * pow(toHz / fromHz, progress)
-            for bin in 0 ..< bins {
+            for bin in 0..<bins {
                 let f = binFrequencies[bin]
                 var db = -75 + 4 * sin(Double(frame * 7 + bin * 13) * 0.37)
                 let fundamental = log(f / pitch) / 0.06

@@ -44,9 +44,11 @@ final class SynthTests: XCTestCase {
     }
 
     func testWindowLabelsByHand() {
-        let events = [SoundEvent(recording: "s", label: "syn02", onset: 4.95, offset: 6.0),  // 0.05 s in window 1: not counted there
-                      SoundEvent(recording: "s", label: "syn01", onset: 1.0, offset: 2.0),
-                      SoundEvent(recording: "s", label: "syn03", onset: 9.8, offset: 11.0)]
+        let events = [
+            SoundEvent(recording: "s", label: "syn02", onset: 4.95, offset: 6.0),  // 0.05 s in window 1: not counted there
+            SoundEvent(recording: "s", label: "syn01", onset: 1.0, offset: 2.0),
+            SoundEvent(recording: "s", label: "syn03", onset: 9.8, offset: 11.0),
+        ]
         let rows = SyntheticSoundscape.windowLabels(events, recording: "s", seconds: 12, window: 5)
         XCTAssertEqual(rows.map(\.rowID), ["s_5", "s_10", "s_15"])
         XCTAssertEqual(rows.map(\.birds), ["syn01", "syn02 syn03", "syn03"])
@@ -73,8 +75,9 @@ final class SynthTests: XCTestCase {
         // The same seed writes the same audio.
         let again = try scratch("dataset2")
         try SyntheticDataset.write(to: again, config: c)
-        XCTAssertEqual(FileManager.default.contents(atPath: dir + "/train_audio/syn01/syn01_0001.flac"),
-                       FileManager.default.contents(atPath: again + "/train_audio/syn01/syn01_0001.flac"))
+        XCTAssertEqual(
+            FileManager.default.contents(atPath: dir + "/train_audio/syn01/syn01_0001.flac"),
+            FileManager.default.contents(atPath: again + "/train_audio/syn01/syn01_0001.flac"))
     }
 
     func testSoundscapeTruthMatchesItsEvents() throws {

@@ -154,12 +154,13 @@ final class HostMemoryPoolTests: XCTestCase {
                 XCTAssertNil(intermediate, "\(op): the graph kept an intermediate whose values its backward does not need")
             }
             try loss.backward()
-            let expected: [Float] = switch op {
-            case "relu": [2, 0, 2, 0]
-            case "add", "concatenate": [3, 3, 3, 3]
-            case "scale": [6, 6, 6, 6]
-            default: [2, 2, 2, 2]
-            }
+            let expected: [Float] =
+                switch op {
+                case "relu": [2, 0, 2, 0]
+                case "add", "concatenate": [3, 3, 3, 3]
+                case "scale": [6, 6, 6, 6]
+                default: [2, 2, 2, 2]
+                }
             XCTAssertEqual(x.grad?.toArray(), expected, op)
         }
         // A product keeps the operand the other one's gradient needs.

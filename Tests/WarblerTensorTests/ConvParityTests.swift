@@ -38,31 +38,38 @@ final class ConvParityTests: XCTestCase {
         let bias = x.count > 2 ? x[2] : nil
         switch op {
         case "conv2d":
-            return try x[0].conv2d(weight: x[1], bias: bias, stride: pair(p, "stride"), padding: pair(p, "padding"),
-                                   dilation: pair(p, "dilation"), groups: p["groups"] as! Int)
+            return try x[0].conv2d(
+                weight: x[1], bias: bias, stride: pair(p, "stride"), padding: pair(p, "padding"),
+                dilation: pair(p, "dilation"), groups: p["groups"] as! Int)
         case "conv1d":
-            return try x[0].conv1d(weight: x[1], bias: bias, stride: p["stride"] as! Int, padding: p["padding"] as! Int,
-                                   dilation: p["dilation"] as! Int, groups: p["groups"] as! Int)
+            return try x[0].conv1d(
+                weight: x[1], bias: bias, stride: p["stride"] as! Int, padding: p["padding"] as! Int,
+                dilation: p["dilation"] as! Int, groups: p["groups"] as! Int)
         case "max_pool2d":
-            return try x[0].maxPool2d(kernel: pair(p, "kernel"), stride: p["stride"] is NSNull ? nil : pair(p, "stride"),
-                                      padding: pair(p, "padding"), dilation: pair(p, "dilation"), ceilMode: p["ceil"] as! Bool)
+            return try x[0].maxPool2d(
+                kernel: pair(p, "kernel"), stride: p["stride"] is NSNull ? nil : pair(p, "stride"),
+                padding: pair(p, "padding"), dilation: pair(p, "dilation"), ceilMode: p["ceil"] as! Bool)
         case "avg_pool2d":
-            return try x[0].avgPool2d(kernel: pair(p, "kernel"), stride: p["stride"] is NSNull ? nil : pair(p, "stride"),
-                                      padding: pair(p, "padding"), ceilMode: p["ceil"] as! Bool,
-                                      countIncludePad: p["include_pad"] as! Bool)
+            return try x[0].avgPool2d(
+                kernel: pair(p, "kernel"), stride: p["stride"] is NSNull ? nil : pair(p, "stride"),
+                padding: pair(p, "padding"), ceilMode: p["ceil"] as! Bool,
+                countIncludePad: p["include_pad"] as! Bool)
         case "max_pool1d":
-            return try x[0].maxPool1d(kernel: p["kernel"] as! Int, stride: p["stride"] as? Int, padding: p["padding"] as! Int,
-                                      ceilMode: p["ceil"] as! Bool)
+            return try x[0].maxPool1d(
+                kernel: p["kernel"] as! Int, stride: p["stride"] as? Int, padding: p["padding"] as! Int,
+                ceilMode: p["ceil"] as! Bool)
         case "avg_pool1d":
-            return try x[0].avgPool1d(kernel: p["kernel"] as! Int, stride: p["stride"] as? Int, padding: p["padding"] as! Int,
-                                      ceilMode: p["ceil"] as! Bool, countIncludePad: p["include_pad"] as! Bool)
+            return try x[0].avgPool1d(
+                kernel: p["kernel"] as! Int, stride: p["stride"] as? Int, padding: p["padding"] as! Int,
+                ceilMode: p["ceil"] as! Bool, countIncludePad: p["include_pad"] as! Bool)
         case "adaptive_avg_pool2d": return try x[0].adaptiveAvgPool2d(pair(p, "size"))
         case "adaptive_avg_pool1d": return try x[0].adaptiveAvgPool1d(p["size"] as! Int)
         case "batch_norm":
             let affine = p["affine"] as! Bool
-            return try x[0].batchNorm(runningMean: x[1], runningVar: x[2], weight: affine ? x[3] : nil, bias: affine ? x[4] : nil,
-                                      training: p["training"] as! Bool, momentum: Float(p["momentum"] as! Double),
-                                      eps: Float(p["eps"] as! Double))
+            return try x[0].batchNorm(
+                runningMean: x[1], runningVar: x[2], weight: affine ? x[3] : nil, bias: affine ? x[4] : nil,
+                training: p["training"] as! Bool, momentum: Float(p["momentum"] as! Double),
+                eps: Float(p["eps"] as! Double))
         default: throw TensorError(op, "no test mapping")
         }
     }
@@ -145,8 +152,9 @@ final class ConvParityTests: XCTestCase {
         let xs: Shape = [2, 4, 7, 6], ws: Shape = [6, 2, 3, 3], bs: Shape = [6]
         let xv = values(xs.count), wv = values(ws.count), bv = values(bs.count)
         func forward(_ x: [Float], _ w: [Float], _ b: [Float]) throws -> Tensor {
-            try Tensor(x, shape: xs).conv2d(weight: Tensor(w, shape: ws), bias: Tensor(b, shape: bs), stride: (2, 2),
-                                            padding: (1, 1), dilation: (1, 2), groups: 2)
+            try Tensor(x, shape: xs).conv2d(
+                weight: Tensor(w, shape: ws), bias: Tensor(b, shape: bs), stride: (2, 2),
+                padding: (1, 1), dilation: (1, 2), groups: 2)
         }
         let y0 = try forward(xv, wv, bv)
         let r = values(y0.count)
@@ -222,12 +230,18 @@ final class ConvParityTests: XCTestCase {
         XCTAssertThrowsError(try x.maxPool2d(kernel: (2, 2), padding: (2, 2))) { e in
             XCTAssertTrue("\(e)".hasPrefix("max_pool2d: padding"), "\(e)")
         }
-        XCTAssertThrowsError(try Tensor.zeros([1, 3, 1, 1]).batchNorm(runningMean: .zeros([3]), runningVar: .ones([3]),
-                                                                      weight: nil, bias: nil, training: true)) { e in
+        XCTAssertThrowsError(
+            try Tensor.zeros([1, 3, 1, 1]).batchNorm(
+                runningMean: .zeros([3]), runningVar: .ones([3]),
+                weight: nil, bias: nil, training: true)
+        ) { e in
             XCTAssertTrue("\(e)".contains("more than 1 value per channel"), "\(e)")
         }
-        XCTAssertThrowsError(try x.batchNorm(runningMean: .zeros([3]), runningVar: .ones([4]), weight: nil, bias: nil,
-                                             training: false)) { e in
+        XCTAssertThrowsError(
+            try x.batchNorm(
+                runningMean: .zeros([3]), runningVar: .ones([4]), weight: nil, bias: nil,
+                training: false)
+        ) { e in
             XCTAssertTrue("\(e)".contains("running_mean of shape [3] for input [2, 4, 5, 5]"), "\(e)")
         }
     }

@@ -32,7 +32,8 @@ final class FusedOpTests: XCTestCase {
                     let bias = try Tensor((0..<c).map { Float($0) * 0.1 - 0.2 }, shape: [c], requiresGrad: true)
                     let mean = try Tensor((0..<c).map { Float($0) * 0.05 }, shape: [c])
                     let variance = try Tensor((0..<c).map { 1 + Float($0) * 0.1 }, shape: [c])
-                    let y = fused
+                    let y =
+                        fused
                         ? try x.batchNorm(runningMean: mean, runningVar: variance, weight: weight, bias: bias, training: training, relu: true)
                         : try x.batchNorm(runningMean: mean, runningVar: variance, weight: weight, bias: bias, training: training).relu()
                     try (y * upstream).sum().backward()
@@ -156,12 +157,15 @@ final class FusedOpTests: XCTestCase {
     /// window hanging over the edge), padding, rows wider and narrower than 16 floats.
     func testSmallAveragePoolAgainstWindowScan() throws {
         for (h, w) in [(9, 7), (6, 37)] {
-            for (kernel, stride, padding, ceil, include) in [(2, 2, 0, true, false), (3, 2, 1, false, true), (3, 2, 1, true, false),
-                                                             (3, 1, 1, false, false), (4, 3, 1, true, true)] {
+            for (kernel, stride, padding, ceil, include) in [
+                (2, 2, 0, true, false), (3, 2, 1, false, true), (3, 2, 1, true, false),
+                (3, 1, 1, false, false), (4, 3, 1, true, true),
+            ] {
                 let values = try random([2, 2, h, w]).toArray()
                 let x = try Tensor(values, shape: [2, 2, h, w], requiresGrad: true)
-                let y = try x.avgPool2d(kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding),
-                                        ceilMode: ceil, countIncludePad: include)
+                let y = try x.avgPool2d(
+                    kernel: (kernel, kernel), stride: (stride, stride), padding: (padding, padding),
+                    ceilMode: ceil, countIncludePad: include)
                 let (oh, ow) = (y.shape[2], y.shape[3])
                 let upstream = (0..<y.count).map { Float($0 % 5) - 1.5 }
                 try y.backward(gradient: try Tensor(upstream, shape: y.shape))
@@ -228,12 +232,13 @@ final class FusedOpTests: XCTestCase {
             let av = a.toArray(), bv = b.toArray(), out = y.toArray()
             for i in 0..<av.count {
                 let j = i / 20
-                let expected: Float = switch name {
-                case "mul": av[i] * bv[j]
-                case "add": av[i] + bv[j]
-                case "div": av[i] / bv[j]
-                default: bv[j] - av[i]
-                }
+                let expected: Float =
+                    switch name {
+                    case "mul": av[i] * bv[j]
+                    case "add": av[i] + bv[j]
+                    case "div": av[i] / bv[j]
+                    default: bv[j] - av[i]
+                    }
                 XCTAssertEqual(out[i], expected, "\(name) element \(i)")
             }
         }

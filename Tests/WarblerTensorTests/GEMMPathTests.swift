@@ -16,12 +16,12 @@ final class GEMMPathTests: XCTestCase {
 
     func testLargeGEMMsMatchAFloat64Reference() throws {
         let cases = [
-            Case(tA: false, tB: true, m: 37, n: 96, k: 70, batch: 1, shareA: false, shareB: false, alpha: 1, beta: 0),   // linear
-            Case(tA: false, tB: false, m: 64, n: 33, k: 65, batch: 3, shareA: true, shareB: false, alpha: 1, beta: 1),   // conv: shared weight, += bias
+            Case(tA: false, tB: true, m: 37, n: 96, k: 70, batch: 1, shareA: false, shareB: false, alpha: 1, beta: 0),  // linear
+            Case(tA: false, tB: false, m: 64, n: 33, k: 65, batch: 3, shareA: true, shareB: false, alpha: 1, beta: 1),  // conv: shared weight, += bias
             Case(tA: true, tB: false, m: 48, n: 40, k: 50, batch: 2, shareA: false, shareB: true, alpha: 0.5, beta: 0),  // dW-style
             Case(tA: true, tB: true, m: 41, n: 52, k: 47, batch: 2, shareA: false, shareB: false, alpha: 1, beta: 0.25),
-            Case(tA: false, tB: true, m: 1, n: 1536, k: 512, batch: 1, shareA: false, shareB: false, alpha: 1, beta: 0), // a GRU step
-            Case(tA: false, tB: true, m: 16, n: 1536, k: 512, batch: 1, shareA: false, shareB: false, alpha: 1, beta: 0), // one at batch 16
+            Case(tA: false, tB: true, m: 1, n: 1536, k: 512, batch: 1, shareA: false, shareB: false, alpha: 1, beta: 0),  // a GRU step
+            Case(tA: false, tB: true, m: 16, n: 1536, k: 512, batch: 1, shareA: false, shareB: false, alpha: 1, beta: 0),  // one at batch 16
             Case(tA: false, tB: true, m: 21, n: 300, k: 67, batch: 1, shareA: false, shareB: false, alpha: 0.5, beta: 0.25),
         ]
         // Every case in each orientation of A B^T (CPUBackend+SwappedGEMM.swift; the others ignore it).
@@ -45,9 +45,10 @@ final class GEMMPathTests: XCTestCase {
             aVals.withUnsafeBufferPointer { cpu.copy(from: $0, to: a) }
             bVals.withUnsafeBufferPointer { cpu.copy(from: $0, to: b) }
             cVals.withUnsafeBufferPointer { cpu.copy(from: $0, to: out) }
-            cpu.gemm(transA: c.tA, transB: c.tB, m: c.m, n: c.n, k: c.k, alpha: c.alpha,
-                     a: a, aOffset: offset, aBatchStride: c.shareA ? 0 : aCount, b: b, bOffset: offset, bBatchStride: c.shareB ? 0 : bCount,
-                     beta: c.beta, c: out, cOffset: offset, cBatchStride: cCount, batch: c.batch)
+            cpu.gemm(
+                transA: c.tA, transB: c.tB, m: c.m, n: c.n, k: c.k, alpha: c.alpha,
+                a: a, aOffset: offset, aBatchStride: c.shareA ? 0 : aCount, b: b, bOffset: offset, bBatchStride: c.shareB ? 0 : bCount,
+                beta: c.beta, c: out, cOffset: offset, cBatchStride: cCount, batch: c.batch)
             var got = [Float](repeating: 0, count: cVals.count)
             got.withUnsafeMutableBufferPointer { cpu.copy(from: out, to: $0) }
             XCTAssertEqual(Array(got[0..<offset]), Array(cVals[0..<offset]), "case \(ci) \(orientation): wrote before its offset")
@@ -73,8 +74,9 @@ final class GEMMPathTests: XCTestCase {
     }
 
     func testTheOneDNNPathUsesItsJITKernels() throws {
-        let key = DNNLMatMulKey(transA: false, transB: true, m: 256, n: 1536, k: 2048, batch: 1,
-                                aBatchStride: 0, bBatchStride: 0, cBatchStride: 256 * 1536, alpha: 1, beta: 0)
+        let key = DNNLMatMulKey(
+            transA: false, transB: true, m: 256, n: 1536, k: 2048, batch: 1,
+            aBatchStride: 0, bBatchStride: 0, cBatchStride: 256 * 1536, alpha: 1, beta: 0)
         let name = try XCTUnwrap(DNNLMatMuls.shared.implementation(key))
         XCTAssertFalse(name.contains("ref"), "oneDNN fell back to its reference matmul: \(name)")
     }

@@ -15,8 +15,10 @@ open class ForwardingBackend: Backend, @unchecked Sendable {
     open func fill(_ storage: Storage, with value: Float) { base.fill(storage, with: value) }
 
     open func unary(_ op: UnaryOp, _ x: Storage, into out: Storage) { base.unary(op, x, into: out) }
-    open func binary(_ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int], shape: Shape,
-                     into out: Storage) {
+    open func binary(
+        _ op: BinaryOp, _ a: Storage, strides aStrides: [Int], _ b: Storage, strides bStrides: [Int], shape: Shape,
+        into out: Storage
+    ) {
         base.binary(op, a, strides: aStrides, b, strides: bStrides, shape: shape, into: out)
     }
     open func reduce(_ op: ReduceOp, _ x: Storage, shape: Shape, axes: Set<Int>, into out: Storage, indices: UnsafeMutablePointer<Int>?) {
@@ -28,11 +30,14 @@ open class ForwardingBackend: Backend, @unchecked Sendable {
     open func scatterAdd(_ x: Storage, shape: Shape, into out: Storage, offset: Int, strides: [Int]) {
         base.scatterAdd(x, shape: shape, into: out, offset: offset, strides: strides)
     }
-    open func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: Storage, aOffset: Int, aBatchStride: Int,
-                   b: Storage, bOffset: Int, bBatchStride: Int, beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int) {
-        base.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, aOffset: aOffset, aBatchStride: aBatchStride,
-                  b: b, bOffset: bOffset, bBatchStride: bBatchStride, beta: beta, c: c, cOffset: cOffset, cBatchStride: cBatchStride,
-                  batch: batch)
+    open func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: Storage, aOffset: Int, aBatchStride: Int,
+        b: Storage, bOffset: Int, bBatchStride: Int, beta: Float, c: Storage, cOffset: Int, cBatchStride: Int, batch: Int
+    ) {
+        base.gemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, aOffset: aOffset, aBatchStride: aBatchStride,
+            b: b, bOffset: bOffset, bBatchStride: bBatchStride, beta: beta, c: c, cOffset: cOffset, cBatchStride: cBatchStride,
+            batch: batch)
     }
 
     open func im2col(_ x: Storage, offset: Int, images: Int, channels: Int, window: Window2d, into cols: Storage) {
@@ -56,13 +61,18 @@ open class ForwardingBackend: Backend, @unchecked Sendable {
     open func channelMoments(_ x: Storage, outer: Int, channels: Int, inner: Int, mean: Storage, variance: Storage) {
         base.channelMoments(x, outer: outer, channels: channels, inner: inner, mean: mean, variance: variance)
     }
-    open func channelAffine(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage, shift: Storage?,
-                            accumulate: Bool, into out: Storage) {
-        base.channelAffine(x, outer: outer, channels: channels, inner: inner, center: center, scale: scale, shift: shift,
-                           accumulate: accumulate, into: out)
+    open func channelAffine(
+        _ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage, shift: Storage?,
+        accumulate: Bool, into out: Storage
+    ) {
+        base.channelAffine(
+            x, outer: outer, channels: channels, inner: inner, center: center, scale: scale, shift: shift,
+            accumulate: accumulate, into: out)
     }
-    open func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
-                                  sum: Storage, dot: Storage) {
+    open func channelGradientSums(
+        _ g: Storage, _ x: Storage, center: Storage, outer: Int, channels: Int, inner: Int,
+        sum: Storage, dot: Storage
+    ) {
         base.channelGradientSums(g, x, center: center, outer: outer, channels: channels, inner: inner, sum: sum, dot: dot)
     }
 
@@ -72,39 +82,55 @@ open class ForwardingBackend: Backend, @unchecked Sendable {
     open func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry: Conv2dGeometry, into gradInput: Storage) {
         base.conv2dBackwardData(gradOutput, weight: weight, geometry: geometry, into: gradInput)
     }
-    open func conv2dBackwardWeights(_ gradOutput: Storage, _ x: Storage, geometry: Conv2dGeometry, into gradWeight: Storage?,
-                                    gradBias: Storage?) {
+    open func conv2dBackwardWeights(
+        _ gradOutput: Storage, _ x: Storage, geometry: Conv2dGeometry, into gradWeight: Storage?,
+        gradBias: Storage?
+    ) {
         base.conv2dBackwardWeights(gradOutput, x, geometry: geometry, into: gradWeight, gradBias: gradBias)
     }
 
     open func reluBackward(_ g: Storage, _ y: Storage, into out: Storage) { base.reluBackward(g, y, into: out) }
     open func addReLU(_ a: Storage, _ b: Storage, count: Int, into out: Storage) { base.addReLU(a, b, count: count, into: out) }
-    open func channelAffineReLU(_ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
-                                shift: Storage?, into out: Storage) {
+    open func channelAffineReLU(
+        _ x: Storage, outer: Int, channels: Int, inner: Int, center: Storage?, scale: Storage,
+        shift: Storage?, into out: Storage
+    ) {
         base.channelAffineReLU(x, outer: outer, channels: channels, inner: inner, center: center, scale: scale, shift: shift, into: out)
     }
-    open func channelGradientSums(_ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
-                                  inner: Int, sum: Storage, dot: Storage) {
-        base.channelGradientSums(g, x, center: center, reluOutput: reluOutput, outer: outer, channels: channels, inner: inner,
-                                 sum: sum, dot: dot)
+    open func channelGradientSums(
+        _ g: Storage, _ x: Storage, center: Storage, reluOutput: Storage?, outer: Int, channels: Int,
+        inner: Int, sum: Storage, dot: Storage
+    ) {
+        base.channelGradientSums(
+            g, x, center: center, reluOutput: reluOutput, outer: outer, channels: channels, inner: inner,
+            sum: sum, dot: dot)
     }
-    open func batchNormInputGradient(_ g: Storage, _ x: Storage, reluOutput: Storage?, center: Storage, scale: Storage,
-                                     shift: Storage?, slope: Storage?, outer: Int, channels: Int, inner: Int, into dx: Storage) {
-        base.batchNormInputGradient(g, x, reluOutput: reluOutput, center: center, scale: scale, shift: shift, slope: slope,
-                                    outer: outer, channels: channels, inner: inner, into: dx)
+    open func batchNormInputGradient(
+        _ g: Storage, _ x: Storage, reluOutput: Storage?, center: Storage, scale: Storage,
+        shift: Storage?, slope: Storage?, outer: Int, channels: Int, inner: Int, into dx: Storage
+    ) {
+        base.batchNormInputGradient(
+            g, x, reluOutput: reluOutput, center: center, scale: scale, shift: shift, slope: slope,
+            outer: outer, channels: channels, inner: inner, into: dx)
     }
 
-    open func gruForward(_ gi: Storage, weightHH: Storage, biasHH: Storage?, initialHidden: Storage, layout: GRULayout,
-                         outputs: Storage, workspace: Storage?) {
-        base.gruForward(gi, weightHH: weightHH, biasHH: biasHH, initialHidden: initialHidden, layout: layout, outputs: outputs,
-                        workspace: workspace)
+    open func gruForward(
+        _ gi: Storage, weightHH: Storage, biasHH: Storage?, initialHidden: Storage, layout: GRULayout,
+        outputs: Storage, workspace: Storage?
+    ) {
+        base.gruForward(
+            gi, weightHH: weightHH, biasHH: biasHH, initialHidden: initialHidden, layout: layout, outputs: outputs,
+            workspace: workspace)
     }
-    open func gruBackward(_ gradOutputs: Storage, weightHH: Storage, initialHidden: Storage, outputs: Storage, workspace: Storage,
-                          layout: GRULayout, gradInputProjections: Storage, gradWeightHH: Storage?, gradBiasHH: Storage?,
-                          gradInitialHidden: Storage) {
-        base.gruBackward(gradOutputs, weightHH: weightHH, initialHidden: initialHidden, outputs: outputs, workspace: workspace,
-                         layout: layout, gradInputProjections: gradInputProjections, gradWeightHH: gradWeightHH,
-                         gradBiasHH: gradBiasHH, gradInitialHidden: gradInitialHidden)
+    open func gruBackward(
+        _ gradOutputs: Storage, weightHH: Storage, initialHidden: Storage, outputs: Storage, workspace: Storage,
+        layout: GRULayout, gradInputProjections: Storage, gradWeightHH: Storage?, gradBiasHH: Storage?,
+        gradInitialHidden: Storage
+    ) {
+        base.gruBackward(
+            gradOutputs, weightHH: weightHH, initialHidden: initialHidden, outputs: outputs, workspace: workspace,
+            layout: layout, gradInputProjections: gradInputProjections, gradWeightHH: gradWeightHH,
+            gradBiasHH: gradBiasHH, gradInitialHidden: gradInitialHidden)
     }
 
     open func adamStep(_ parameter: Storage, gradient: Storage, expAvg: Storage, expAvgSq: Storage, count: Int, _ step: AdamStep) {

@@ -56,8 +56,9 @@ public enum OpFixtures {
         case "bce": return try x[0].binaryCrossEntropy(target: x[1])
         case "bce_logits": return try x[0].binaryCrossEntropy(logitsTarget: x[1])
         case "interpolate_linear":
-            return try x[0].interpolatedLinear(size: p["size"] as! Int, axis: p["axis"] as! Int,
-                                               alignCorners: p["align_corners"] as! Bool)
+            return try x[0].interpolatedLinear(
+                size: p["size"] as! Int, axis: p["axis"] as! Int,
+                alignCorners: p["align_corners"] as! Bool)
         default: throw TensorError(op, "no test mapping")
         }
     }

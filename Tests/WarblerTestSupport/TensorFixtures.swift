@@ -44,8 +44,10 @@ public struct WorstError: CustomStringConvertible {
 }
 
 /// Asserts `actual` matches `reference` in shape and within `atol + rtol * |reference|`.
-public func assertClose(_ actual: Tensor?, _ reference: NPYArray, atol: Float, rtol: Float, _ what: String,
-                        worst: inout WorstError, file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(
+    _ actual: Tensor?, _ reference: NPYArray, atol: Float, rtol: Float, _ what: String,
+    worst: inout WorstError, file: StaticString = #filePath, line: UInt = #line
+) {
     guard let actual else { return XCTFail("\(what): missing", file: file, line: line) }
     XCTAssertEqual(actual.shape.dims, reference.shape, "\(what): shape", file: file, line: line)
     guard actual.shape.dims == reference.shape else { return }
@@ -55,8 +57,10 @@ public func assertClose(_ actual: Tensor?, _ reference: NPYArray, atol: Float, r
 }
 
 /// Asserts `actual` matches the reference tensor in shape and within `atol + rtol * |reference|`.
-public func assertClose(_ actual: Tensor?, _ reference: Tensor, atol: Float, rtol: Float, _ what: String,
-                        worst: inout WorstError, file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(
+    _ actual: Tensor?, _ reference: Tensor, atol: Float, rtol: Float, _ what: String,
+    worst: inout WorstError, file: StaticString = #filePath, line: UInt = #line
+) {
     guard let actual else { return XCTFail("\(what): missing", file: file, line: line) }
     XCTAssertEqual(actual.shape, reference.shape, "\(what): shape", file: file, line: line)
     guard actual.shape == reference.shape else { return }

@@ -9,7 +9,9 @@ final class AudioCacheTests: XCTestCase {
     private func files(_ dir: String) throws -> [String] {
         let a = dir + "/a.wav", b = dir + "/b.flac"
         // 44.1 kHz stereo and 22.05 kHz mono: both must come out at 32 kHz mono.
-        let stereo = (0..<44_100).flatMap { i -> [Float] in let v = Float(sin(Double(i) * 0.05)) * 0.3; return [v, -v * 0.5] }
+        let stereo = (0..<44_100).flatMap { i -> [Float] in
+            let v = Float(sin(Double(i) * 0.05)) * 0.3; return [v, -v * 0.5]
+        }
         try AudioWriter.write(stereo, channels: 2, sampleRate: 44_100, to: a)
         try AudioWriter.write(Signals.tone(440, count: 11_025, rate: 22_050), sampleRate: 22_050, to: b)
         return [a, b]

@@ -52,8 +52,9 @@ final class BatchLoaderTests: XCTestCase {
         let resumed = try all(BatchLoader.training(composer: composer, frontEnd: FrontEndConfig(), config: config3, epoch: 1, startBatch: 2))
         XCTAssertEqual(resumed.map(\.index), [2, 3])
         XCTAssertEqual(resumed[1].features, a[3].features)
-        let direct = try BatchLoader.trainingBatch(composer: composer, frontEnd: FrontEnd(threads: 1), epoch: 1, index: 2,
-                                                   batchSize: 4, order: composer.epochOrder(epoch: 1))
+        let direct = try BatchLoader.trainingBatch(
+            composer: composer, frontEnd: FrontEnd(threads: 1), epoch: 1, index: 2,
+            batchSize: 4, order: composer.epochOrder(epoch: 1))
         XCTAssertEqual(direct.features, a[2].features)
         // Another epoch differs.
         let e2 = try all(BatchLoader.training(composer: composer, frontEnd: FrontEndConfig(), config: config1, epoch: 2))
@@ -67,8 +68,9 @@ final class BatchLoaderTests: XCTestCase {
             BatchLoader(batchCount: 8, workers: 2, prefetch: prefetch) { _, b in
                 made.mutate { $0.append(b - taken.value) }
                 Thread.sleep(forTimeInterval: 0.04)
-                return BatchLoader.pack([Spectrogram(frameCount: 1, binCount: 1)], labels: [[0]], epoch: 0, index: b,
-                                        classes: 1, files: [0], offsets: [0])
+                return BatchLoader.pack(
+                    [Spectrogram(frameCount: 1, binCount: 1)], labels: [[0]], epoch: 0, index: b,
+                    classes: 1, files: [0], offsets: [0])
             }
         }
         // A consumer that never waits on its own: it is idle while batches are made.
@@ -92,8 +94,9 @@ final class BatchLoaderTests: XCTestCase {
         struct Boom: Error {}
         let loader = BatchLoader(batchCount: 4, workers: 2, prefetch: 2) { _, b in
             if b == 2 { throw Boom() }
-            return BatchLoader.pack([Spectrogram(frameCount: 1, binCount: 1)], labels: [[0]], epoch: 0, index: b,
-                                    classes: 1, files: [0], offsets: [0])
+            return BatchLoader.pack(
+                [Spectrogram(frameCount: 1, binCount: 1)], labels: [[0]], epoch: 0, index: b,
+                classes: 1, files: [0], offsets: [0])
         }
         XCTAssertEqual(try loader.next()?.index, 0)
         XCTAssertEqual(try loader.next()?.index, 1)
@@ -110,8 +113,9 @@ final class BatchLoaderTests: XCTestCase {
     func testValidationCoversEveryWindowUnaugmented() throws {
         let d = try prepared()
         let crop = CropConfig(seconds: 0.75)  // 24000 samples: 3 windows per 2-s file, the last padded
-        let loader = try BatchLoader.validation(data: d.validation, crop: crop, frontEnd: FrontEndConfig(),
-                                                config: LoaderConfig(batchSize: 4, workers: 2))
+        let loader = try BatchLoader.validation(
+            data: d.validation, crop: crop, frontEnd: FrontEndConfig(),
+            config: LoaderConfig(batchSize: 4, workers: 2))
         let batches = try all(loader)
         let rows = batches.flatMap { b in (0..<b.batchSize).map { (b, $0) } }
         XCTAssertEqual(rows.count, 3 * d.validation.count)

@@ -119,8 +119,10 @@ final class ComposerTests: XCTestCase {
     func testFullRecipeIsDeterministicPerSeedEpochAndIndex() throws {
         let d = try prepared()
         var c = AugmentationConfig()
-        for p in [\AugmentationConfig.noiseProbability, \.backgroundProbability, \.pitchShiftProbability, \.timeStretchProbability,
-                  \.gainProbability, \.timeShiftProbability, \.lowPassProbability, \.mixupProbability] { c[keyPath: p] = 0.7 }
+        for p in [
+            \AugmentationConfig.noiseProbability, \.backgroundProbability, \.pitchShiftProbability, \.timeStretchProbability,
+            \.gainProbability, \.timeShiftProbability, \.lowPassProbability, \.mixupProbability,
+        ] { c[keyPath: p] = 0.7 }
         let a = try ExampleComposer(data: d.train, augmentation: c, crop: CropConfig(seconds: 1), seed: 5)
         let b = try ExampleComposer(data: d.train, augmentation: c, crop: CropConfig(seconds: 1), seed: 5)
         let other = try ExampleComposer(data: d.train, augmentation: c, crop: CropConfig(seconds: 1), seed: 6)

@@ -38,8 +38,9 @@ final class FieldRecipeTests: XCTestCase {
         let dir = try Scratch.folder("field-slices")
         try TinyDataset.write(to: dir, species: 2, clips: 2)
         let manifest = try Manifest.birdCLEF(csv: dir + "/train.csv", audioRoot: dir + "/train_audio")
-        let data = try PreparedData.prepare(manifest: manifest, cache: AudioCache(directory: dir + "/cache"),
-                                            validationFraction: 0.25, seed: 1, timeSplitBelow: 4)
+        let data = try PreparedData.prepare(
+            manifest: manifest, cache: AudioCache(directory: dir + "/cache"),
+            validationFraction: 0.25, seed: 1, timeSplitBelow: 4)
         XCTAssertEqual(data.split.byTime.count, 4)
         XCTAssertEqual(data.train.count, 4)
         XCTAssertEqual(data.validation.count, 4)
@@ -62,8 +63,9 @@ final class FieldRecipeTests: XCTestCase {
         let length = 32_000
         let config = FieldValidationConfig()
         let examples = try FieldValidation.examples(data: data.validation, length: length, config: config, seed: 3)
-        XCTAssertEqual(examples, try FieldValidation.examples(data: data.validation, length: length, config: config, seed: 3),
-                       "a pure function of the data, the config and the seed")
+        XCTAssertEqual(
+            examples, try FieldValidation.examples(data: data.validation, length: length, config: config, seed: 3),
+            "a pure function of the data, the config and the seed")
         XCTAssertNotEqual(examples, try FieldValidation.examples(data: data.validation, length: length, config: config, seed: 4))
         // Per recording: min(3, windows in it) windows x 5 SNRs; then a pair per recording that
         // has a partner of other classes; then noise alone.

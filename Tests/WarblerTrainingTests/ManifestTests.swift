@@ -50,17 +50,19 @@ final class ManifestTests: XCTestCase {
     }
 
     func testMissingFileIsSkippedOnceWithItsCause() throws {
-        let (dir, root) = try handMade("missing", header: "primary_label,secondary_labels,filename,rating",
-                                       rows: ["a,[],a/1.wav,4", "a,\"['b']\",a/2.wav,3", "b,[],b/1.wav,5"],
-                                       files: ["a/1.wav", "b/1.wav"])
+        let (dir, root) = try handMade(
+            "missing", header: "primary_label,secondary_labels,filename,rating",
+            rows: ["a,[],a/1.wav,4", "a,\"['b']\",a/2.wav,3", "b,[],b/1.wav,5"],
+            files: ["a/1.wav", "b/1.wav"])
         let m = try Manifest.birdCLEF(csv: dir + "/train.csv", audioRoot: root)
         XCTAssertEqual(m.entries.map(\.path), [root + "/a/1.wav", root + "/b/1.wav"])
         XCTAssertEqual(m.skipped, [SkippedFile(path: root + "/a/2.wav", cause: "the file does not exist")])
     }
 
     func testUnknownSecondaryLabelStopsWithOneSentence() throws {
-        let (dir, root) = try handMade("unknown", header: "primary_label,secondary_labels,filename",
-                                       rows: ["a,\"['zzz']\",a/1.wav", "b,[],b/1.wav"], files: ["a/1.wav", "b/1.wav"])
+        let (dir, root) = try handMade(
+            "unknown", header: "primary_label,secondary_labels,filename",
+            rows: ["a,\"['zzz']\",a/1.wav", "b,[],b/1.wav"], files: ["a/1.wav", "b/1.wav"])
         XCTAssertThrowsError(try Manifest.birdCLEF(csv: dir + "/train.csv", audioRoot: root)) { e in
             let text = "\(e)"
             XCTAssertTrue(text.contains("'zzz'") && text.contains("not one of the 2 classes"), text)
@@ -71,8 +73,9 @@ final class ManifestTests: XCTestCase {
 
     func testEmptyClassAndBadCSVStop() throws {
         // Every file of class b is missing: b is left empty.
-        let (dir, root) = try handMade("empty", header: "primary_label,secondary_labels,filename",
-                                       rows: ["a,[],a/1.wav", "b,[],b/1.wav"], files: ["a/1.wav"])
+        let (dir, root) = try handMade(
+            "empty", header: "primary_label,secondary_labels,filename",
+            rows: ["a,[],a/1.wav", "b,[],b/1.wav"], files: ["a/1.wav"])
         XCTAssertThrowsError(try Manifest.birdCLEF(csv: dir + "/train.csv", audioRoot: root)) { e in
             XCTAssertTrue("\(e)".contains("the class 'b' has no usable recording"), "\(e)")
         }
@@ -86,10 +89,13 @@ final class ManifestTests: XCTestCase {
     }
 
     func testCornellManifest() throws {
-        let (dir, root) = try handMade("cornell", header: "rating,ebird_code,channels,filename,duration",
-                                       rows: ["4.5,aldfly,1 (mono),XC134874.ogg,25", "3,ameavo,2 (stereo),XC133080.wav,9",
-                                              "4,aldfly,1 (mono),XC135454.wav,3"],
-                                       files: ["aldfly/XC134874.ogg", "ameavo/XC133080.wav", "aldfly/XC135454.wav"])
+        let (dir, root) = try handMade(
+            "cornell", header: "rating,ebird_code,channels,filename,duration",
+            rows: [
+                "4.5,aldfly,1 (mono),XC134874.ogg,25", "3,ameavo,2 (stereo),XC133080.wav,9",
+                "4,aldfly,1 (mono),XC135454.wav,3",
+            ],
+            files: ["aldfly/XC134874.ogg", "ameavo/XC133080.wav", "aldfly/XC135454.wav"])
         let m = try Manifest.cornell(csv: dir + "/train.csv", audioRoot: root)
         XCTAssertEqual(m.classes.labels, ["aldfly", "ameavo"])
         XCTAssertEqual(m.entries.map(\.path), [root + "/aldfly/XC134874.ogg", root + "/ameavo/XC133080.wav", root + "/aldfly/XC135454.wav"])
@@ -97,8 +103,9 @@ final class ManifestTests: XCTestCase {
     }
 
     func testFolderPerSpecies() throws {
-        let (dir, root) = try handMade("folders", header: "x", rows: [],
-                                       files: ["wren/1.wav", "wren/2.WAV", "robin/a.wav"])
+        let (dir, root) = try handMade(
+            "folders", header: "x", rows: [],
+            files: ["wren/1.wav", "wren/2.WAV", "robin/a.wav"])
         try "not audio".write(toFile: root + "/wren/notes.txt", atomically: true, encoding: .utf8)
         let m = try Manifest.folders(root: root)
         XCTAssertEqual(m.classes.labels, ["robin", "wren"])

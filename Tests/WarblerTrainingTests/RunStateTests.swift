@@ -23,8 +23,10 @@ final class RunStateTests: XCTestCase {
     private func trainer(_ dir: String, data: BandBatches, epochs: Int = 4, seed: UInt64 = 3) throws -> Trainer {
         var c = TrainConfig()
         (c.epochs, c.learningRate, c.seed) = (epochs, 0.05, seed)
-        return try Trainer(model: try TinyClipModel(bins: 12, classes: 3, seed: 1), classes: classes, config: c, runDir: dir,
-                           data: data, validation: try data.validation()) { weights, path, metadata in
+        return try Trainer(
+            model: try TinyClipModel(bins: 12, classes: 3, seed: 1), classes: classes, config: c, runDir: dir,
+            data: data, validation: try data.validation()
+        ) { weights, path, metadata in
             try SafeTensors.write(weights, metadata: metadata, to: path)
         }
     }

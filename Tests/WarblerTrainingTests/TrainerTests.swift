@@ -89,8 +89,10 @@ final class TrainerTests: XCTestCase {
     private func trainer(_ dir: String, data: BandBatches, epochs: Int = 4, ema: Float? = nil) throws -> Trainer {
         var c = TrainConfig()
         (c.epochs, c.learningRate, c.seed, c.emaDecay) = (epochs, 0.05, 3, ema)
-        return try Trainer(model: try TinyClipModel(bins: 12, classes: 3, seed: 1), classes: classes, config: c, runDir: dir,
-                           data: data, validation: try data.validation()) { weights, path, metadata in
+        return try Trainer(
+            model: try TinyClipModel(bins: 12, classes: 3, seed: 1), classes: classes, config: c, runDir: dir,
+            data: data, validation: try data.validation()
+        ) { weights, path, metadata in
             try SafeTensors.write(weights, metadata: metadata, to: path)
         }
     }
@@ -99,7 +101,9 @@ final class TrainerTests: XCTestCase {
         let dir = runDir("learn")
         let t = try trainer(dir, data: BandBatches())
         var steps = 0
-        try t.train(progress: { step, total, _, _ in steps = step; XCTAssertEqual(total, 24) })
+        try t.train(progress: { step, total, _, _ in
+            steps = step; XCTAssertEqual(total, 24)
+        })
         XCTAssertEqual(steps, 24)
         let h = t.state.history
         XCTAssertEqual(h.count, 4)
@@ -171,8 +175,10 @@ final class PipelineTrainingTests: XCTestCase {
         var c = TrainConfig()
         c.epochs = 2
         let model = try TinyClipModel(bins: 32, classes: data.train.classes.count, seed: 2)
-        let trainer = try Trainer(model: model, classes: data.train.classes.labels, config: c, runDir: dir, data: source,
-                                  validation: validation) { w, path, meta in try SafeTensors.write(w, metadata: meta, to: path) }
+        let trainer = try Trainer(
+            model: model, classes: data.train.classes.labels, config: c, runDir: dir, data: source,
+            validation: validation
+        ) { w, path, meta in try SafeTensors.write(w, metadata: meta, to: path) }
         try trainer.train()
         XCTAssertEqual(trainer.state.history.count, 2)
         XCTAssertTrue(trainer.state.history.allSatisfy { $0.trainLoss.isFinite && $0.idleSeconds >= 0 })

@@ -6,10 +6,11 @@ import XCTest
 
 final class TrainingCurvesTests: XCTestCase {
     private func record(_ epoch: Int, loss: Double, validationLoss: Double?, f1: Double) -> EpochRecord {
-        EpochRecord(epoch: epoch, step: epoch * 10, trainLoss: loss, learningRate: 1e-3, seconds: 1, samplesPerSecond: 1,
-                    idleSeconds: 0, validationF1: f1, validationThreshold: 0.5, validationF1AtFixedThreshold: f1,
-                    validationMAP: f1, validationCMAP: nil, perClassAP: [:], validationLoss: validationLoss,
-                    perClassThresholds: nil)
+        EpochRecord(
+            epoch: epoch, step: epoch * 10, trainLoss: loss, learningRate: 1e-3, seconds: 1, samplesPerSecond: 1,
+            idleSeconds: 0, validationF1: f1, validationThreshold: 0.5, validationF1AtFixedThreshold: f1,
+            validationMAP: f1, validationCMAP: nil, perClassAP: [:], validationLoss: validationLoss,
+            perClassThresholds: nil)
     }
 
     private func count(_ image: RGBImage, _ color: RGB, in rect: PixelRect) -> Int {
@@ -36,7 +37,10 @@ final class TrainingCurvesTests: XCTestCase {
         }
         XCTAssertEqual(ticks.count, 6)
         // Without a best epoch or validation loss (older runs), nothing of either is drawn.
-        let plain = TrainingCurves.render(history.map { var r = $0; r.validationLoss = nil; return r })
+        let plain = TrainingCurves.render(
+            history.map {
+                var r = $0; r.validationLoss = nil; return r
+            })
         XCTAssertEqual(count(plain, TrainingCurves.bestMark, in: plot), 0)
         XCTAssertEqual(count(plain, TrainingCurves.orange, in: plot), 0)
     }

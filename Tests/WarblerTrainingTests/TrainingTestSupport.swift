@@ -39,11 +39,13 @@ enum TinyDataset {
             folder = dir + "/background"
             try FileManager.default.createDirectory(atPath: folder!, withIntermediateDirectories: true)
             var rng = SplitMix64(seed: 9)
-            try AudioWriter.write(ColoredNoise.generate(.pink, count: 48_000, rng: &rng).map { $0 * 0.05 }, sampleRate: 32_000,
-                                  to: folder! + "/wind.wav")
+            try AudioWriter.write(
+                ColoredNoise.generate(.pink, count: 48_000, rng: &rng).map { $0 * 0.05 }, sampleRate: 32_000,
+                to: folder! + "/wind.wav")
         }
-        return try PreparedData.prepare(manifest: manifest, cache: AudioCache(directory: dir + "/cache"),
-                                        validationFraction: 0.25, seed: 1, backgroundFolder: folder)
+        return try PreparedData.prepare(
+            manifest: manifest, cache: AudioCache(directory: dir + "/cache"),
+            validationFraction: 0.25, seed: 1, backgroundFolder: folder)
     }
 }
 

@@ -19,7 +19,8 @@ public func fuzzSafeTensors(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int
     if let config = try? file.config(SEDConfig.self) { try? config.validate() }
     _ = try? ModelInput.from(metadata: file.metadata, source: "<fuzz>")
     if let json = file.metadata[ThresholdsFile.metadataKey],
-       let t = try? JSONDecoder().decode(ThresholdsFile.self, from: Data(json.utf8)) {
+        let t = try? JSONDecoder().decode(ThresholdsFile.self, from: Data(json.utf8))
+    {
         try? t.validate(classes: t.classes, source: "<fuzz>")
     }
     return 0
