@@ -33,5 +33,24 @@ struct Warbler: ParsableCommand {
     /// ArgumentParser's usage errors start like ours (its default is "Error: ").
     static var _errorPrefix: String { "warbler: " }
 
-    static func main() { runReportingErrors() }
+    static func main() {
+        if let moved = movedCommand(Array(CommandLine.arguments.dropFirst())) {
+            printError(moved)
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        runReportingErrors()
+    }
+
+    /// Where the timing commands went when they left this binary (a usage error, exit 64,
+    /// naming the new command instead of "unexpected argument").
+    static func movedCommand(_ arguments: [String]) -> String? {
+        if arguments.first == "bench" {
+            let rest = arguments.dropFirst().joined(separator: " ")
+            return "the timing commands moved to warbler-bench, built beside warbler: warbler-bench \(rest.isEmpty ? "--help" : rest)"
+        }
+        if arguments.first == "train", arguments.contains(where: { $0 == "--export-batches" || $0.hasPrefix("--export-batches=") }) {
+            return "train --export-batches moved to warbler-bench: warbler-bench export-batches (the same options as train, plus --batches DIR)"
+        }
+        return nil
+    }
 }

@@ -131,9 +131,11 @@ final class CLIBehaviourTests: CLITestCase {
         XCTAssertFalse(help.stdout.contains("bench"), help.stdout)
         let bench = try CLI.run(["bench", "frontend", "--seconds", "1"])
         XCTAssertEqual(bench.status, 64, bench.stderr)
+        XCTAssertTrue(bench.stderr.hasPrefix("warbler: the timing commands moved to warbler-bench"), bench.stderr)
+        XCTAssertTrue(bench.stderr.contains("warbler-bench frontend --seconds 1"), bench.stderr)
         let export = try CLI.run(["train", "--manifest", dir, "--out", dir + "/r", "--export-batches", dir + "/b"])
         XCTAssertEqual(export.status, 64, export.stderr)
-        XCTAssertTrue(export.stderr.hasPrefix("warbler: "), export.stderr)
+        XCTAssertTrue(export.stderr.hasPrefix("warbler: train --export-batches moved to warbler-bench"), export.stderr)
 
         let benchHelp = try CLI.run(["--help"], binary: CLI.benchBinary)
         XCTAssertEqual(benchHelp.status, 0, benchHelp.stderr)
