@@ -32,8 +32,11 @@ public final class AudioStream {
     private var emitted = 0
     private var finished = false
 
-    public init(path: String, config: AudioConfig = AudioConfig(), chunkSize: Int = 320_000) throws {
+    /// `blockSamples`: how many samples (frames x channels) the decoder reads per block, about
+    /// 256 KB by default; consumers that read blocks in place (`withNextBlock`) may want more.
+    public init(path: String, config: AudioConfig = AudioConfig(), chunkSize: Int = 320_000, blockSamples: Int = 65_536) throws {
         precondition(chunkSize > 0, "AudioStream: chunkSize must be positive")
+        precondition(blockSamples > 0, "AudioStream: blockSamples must be positive")
         if let sr = config.sampleRate, !SoundFile.sampleRateRange.contains(sr) {
             throw AudioError(
                 .invalidOption, path: path,
@@ -43,14 +46,16 @@ public final class AudioStream {
         info = file.info
         sampleRate = config.sampleRate ?? info.sampleRate
         self.chunkSize = chunkSize
-        // About 256 KB of interleaved samples per block, however many channels the header states.
-        blockFrames = max(256, 65_536 / max(1, info.channels))
+        // `blockSamples` interleaved samples per block, however many channels the header states.
+        blockFrames = max(256, blockSamples / max(1, info.channels))
         resampler =
             sampleRate == info.sampleRate
             ? nil
             : try Resampler(inputRate: Double(info.sampleRate), outputRate: Double(sampleRate), quality: config.quality)
         pending.reserveCapacity(chunkSize + blockFrames * 2)
-        decoder = DecodeAhead(file: file, blockFrames: blockFrames)
+        // About 1 MB decoded ahead (four blocks of the default size, at least two):
+        // enough to keep the consumer fed, and few buffers to fault in.
+        decoder = DecodeAhead(file: file, blockFrames: blockFrames, capacity: max(2, (1 << 18) / (blockFrames * max(1, info.channels))))
     }
 
     /// The decoder thread holds its own reference until it ends, so stop it explicitly:
@@ -97,8 +102,8 @@ public final class AudioStream {
         return all
     }
 
-    /// Lends the next piece of audio to `body`, as it comes from the decoder (about 65,536
-    /// frames of the file, downmixed and resampled; sizes vary), and returns what `body`
+    /// Lends the next piece of audio to `body`, as it comes from the decoder (a block of the
+    /// file, downmixed and resampled; sizes vary), and returns what `body`
     /// returns, or nil at the end. A mono file at the target rate is lent straight from the
     /// decoded block, without a copy. The buffer is valid only inside `body`.
     public func withNextBlock<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R? {
@@ -132,7 +137,7 @@ public final class AudioStream {
             return nil
         }
         let n = block.frames
-        if let bad = Self.firstNonFinite(block.samples, count: n * info.channels) {
+        if let bad = block.firstBad {
             let at = String(format: "%.3f", Double(inputFrames + bad / info.channels) / Double(info.sampleRate))
             let v = block.samples[bad]
             throw AudioError(

@@ -3,14 +3,17 @@
 // the time to load a compressed recording. The queue is bounded, so memory stays bounded too.
 import Foundation
 
-/// Interleaved blocks decoded ahead of the reader, in order. The decoder thread only decodes
-/// (the bottleneck for MP3); downmixing happens on the reader's side. Buffers given back with
+/// Interleaved blocks decoded ahead of the reader, in order. The decoder thread decodes and
+/// checks the samples (the bottleneck for MP3); downmixing happens on the reader's side. Buffers given back with
 /// `recycle` are reused, so a long file allocates a handful of blocks in all.
 final class DecodeAhead: @unchecked Sendable {
     /// Interleaved samples; `frames` of them are valid.
     struct Block {
         var samples: [Float]
         var frames: Int
+        /// The index of the first NaN, infinite or absurdly large sample (`AudioStream.firstNonFinite`),
+        /// found on the decoder thread; nil when every sample is fine.
+        var firstBad: Int?
     }
     private let condition = NSCondition()
     private var queue: [Block] = []
@@ -75,7 +78,8 @@ final class DecodeAhead: @unchecked Sendable {
             condition.lock()
             while queue.count >= capacity && !cancelled { condition.wait() }
             let stop = cancelled
-            var interleaved = spare.popLast() ?? [Float](repeating: 0, count: blockFrames * channels)
+            // Every sample the decoder reports is written before it is read: no need to zero.
+            var interleaved = spare.popLast() ?? [Float](unsafeUninitializedCapacity: blockFrames * channels) { _, n in n = blockFrames * channels }
             condition.unlock()
             if stop { return }
             let n: Int
@@ -88,8 +92,10 @@ final class DecodeAhead: @unchecked Sendable {
                 return
             }
             if n == 0 { return }
+            // 16-bit integers scaled by 1/32768 are all within [-1, 1): nothing to check.
+            let firstBad = file.readsShorts ? nil : AudioStream.firstNonFinite(interleaved, count: n * channels)
             condition.lock()
-            queue.append(Block(samples: interleaved, frames: n))
+            queue.append(Block(samples: interleaved, frames: n, firstBad: firstBad))
             condition.broadcast()
             condition.unlock()
         }

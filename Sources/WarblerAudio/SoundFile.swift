@@ -106,13 +106,23 @@ public final class SoundFile: @unchecked Sendable {
         guard let h = handle else { return 0 }
         let n: Int
         if readsShorts {
-            let count = frames * info.channels
-            if shorts.count < count { shorts = [Int16](repeating: 0, count: count) }
-            n = shorts.withUnsafeMutableBufferPointer { Int(sf_readf_short(h, $0.baseAddress!, sf_count_t(frames))) }
-            shorts.withUnsafeBufferPointer { src in
+            // In pieces of 16,384 frames or fewer: the integers stay in the cache between the
+            // kernel's copy and the conversion, however large the caller's buffer.
+            let piece = max(1, min(frames, 16_384 / max(1, info.channels)))
+            if shorts.count < piece * info.channels { shorts = [Int16](repeating: 0, count: piece * info.channels) }
+            var done = 0
+            shorts.withUnsafeMutableBufferPointer { src in
                 let scale: Float = 1.0 / 32768
-                for i in 0..<max(0, n) * info.channels { buffer[i] = Float(src[i]) * scale }
+                while done < frames {
+                    let got = Int(sf_readf_short(h, src.baseAddress!, sf_count_t(min(piece, frames - done))))
+                    guard got > 0 else { break }
+                    let dst = buffer + done * info.channels
+                    for i in 0..<got * info.channels { dst[i] = Float(src[i]) * scale }
+                    done += got
+                    if sf_error(h) != 0 { break }
+                }
             }
+            n = done
         } else {
             n = Int(sf_readf_float(h, buffer, sf_count_t(frames)))
         }

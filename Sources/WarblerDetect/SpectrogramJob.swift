@@ -14,7 +14,7 @@ public struct SpectrogramJob {
     public let pngPath: String?
     /// Makes the stream that computes the frames; the default is the CPU's (a GPU stream with
     /// the same configuration gives the same frames).
-    public var makeStream: (FrontEnd) -> MelStream = { LogMelStream(frontEnd: $0, minimumFrames: 1024) }
+    public var makeStream: (FrontEnd) -> MelStream = { LogMelStream(frontEnd: $0, minimumFrames: 512) }
     /// Told the seconds of audio done so far, after each chunk.
     public var progress: (Double) -> Void = { _ in }
     /// Asked between chunks; true stops the job with `Stopped` (nothing written).
@@ -37,10 +37,15 @@ public struct SpectrogramJob {
     /// Runs the job; returns the frames written and the seconds of audio read.
     public func run() throws -> (frames: Int, seconds: Double) {
         let c = frontEnd.config
-        let stream = try AudioStream(path: input, config: audio, chunkSize: 10 * c.sampleRate)
         let melStream = makeStream(frontEnd)
-        // A log-mel is remade by rerunning the command: atomic rename, no fsync (docs/frontend.md).
+        // A stream that gathers pieces itself reads the decoder's blocks in place; blocks of
+        // 2^18 samples (8 s of 32 kHz mono) complete more frames than it holds back for, so
+        // each block is computed where it was decoded, on all cores, while the next decodes.
+        let stream = try AudioStream(
+            path: input, config: audio, chunkSize: 10 * c.sampleRate, blockSamples: melStream.gathersSmallPieces ? 1 << 18 : 65_536)
+        // A log-mel is remade by rerunning the command: atomic replace, no fsync (docs/frontend.md).
         let writer = try npyPath.map { try NPYColumnWriter(path: $0, rows: c.nMels, durable: false) }
+        let writeBehind = writer.map { WriteBehind(writer: $0) }
         let info = stream.info
         // For the picture's pooling and the progress line only: the header's length is a hint.
         let expectedSamples = min(Double(info.frames) * Double(c.sampleRate) / Double(info.sampleRate), Double(Int32.max))
@@ -53,11 +58,9 @@ public struct SpectrogramJob {
 
         func consume() throws {
             guard frames.frameCount > 0 else { return }
-            try frames.values.withUnsafeBufferPointer { v in
-                try writer?.append(columnMajor: v)
-                if pngPath != nil { pooled.add(v) }
-            }
+            if pngPath != nil { frames.values.withUnsafeBufferPointer { pooled.add($0) } }
             if c.topDB != nil { maximum = max(maximum, frames.values.max() ?? maximum) }
+            try writeBehind?.submit(&frames)
             progress(Double(melStream.framesEmitted) * secondsPerFrame)
         }
         do {
@@ -73,6 +76,7 @@ public struct SpectrogramJob {
             }
             try melStream.finish(into: &frames)
             try consume()
+            try writeBehind?.wait()
             if let top = c.topDB, c.decibels {
                 let floor = maximum - top
                 try writer?.transformInPlace { if $0 < floor { $0 = floor } }
@@ -89,9 +93,45 @@ public struct SpectrogramJob {
             }
             try writer?.finish()
         } catch {
+            try? writeBehind?.wait()
             writer?.discard()
             throw error
         }
         return (melStream.framesEmitted, Double(stream.samplesEmitted) / Double(c.sampleRate))
+    }
+}
+
+/// Appends chunks of frames to a .npy on a background thread while the next chunk is computed;
+/// one chunk is in flight at a time, and a write's error comes back at the next call.
+private final class WriteBehind: @unchecked Sendable {
+    private let writer: NPYColumnWriter
+    private let queue = DispatchQueue(label: "warbler.spectrogram.write")
+    private let group = DispatchGroup()
+    /// Touched by the writing thread only between `submit` and the next `wait`.
+    private var inFlight = Spectrogram(frameCount: 0, binCount: 1)
+    private var failure: Error?
+
+    init(writer: NPYColumnWriter) { self.writer = writer }
+
+    /// Waits for the previous chunk, then starts writing `frames`, which takes the previous
+    /// chunk's storage in exchange (to be refilled by the caller).
+    func submit(_ frames: inout Spectrogram) throws {
+        try wait()
+        swap(&frames, &inFlight)
+        group.enter()
+        queue.async { [self] in
+            defer { group.leave() }
+            do {
+                try inFlight.values.withUnsafeBufferPointer { try writer.append(columnMajor: $0) }
+            } catch {
+                failure = error
+            }
+        }
+    }
+
+    /// Waits until nothing is being written; rethrows a write's error.
+    func wait() throws {
+        group.wait()
+        if let failure { throw failure }
     }
 }

@@ -63,8 +63,7 @@ public final class FrontEnd: @unchecked Sendable {
         var out = Spectrogram(uninitializedFrameCount: frames, binCount: binCount(at: stage))
         samples.withUnsafeBufferPointer { s in
             out.values.withUnsafeMutableBufferPointer { o in
-                let view = SignalView(base: s.baseAddress!, start: 0, count: s.count, total: s.count)
-                run(view, frames: 0..<frames, stage: stage, into: o.baseAddress!)
+                run(SignalView(whole: s), frames: 0..<frames, stage: stage, into: o.baseAddress!)
             }
         }
         if stage == .output { applyTopDB(&out.values) }
@@ -92,8 +91,7 @@ public final class FrontEnd: @unchecked Sendable {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for i in stride(from: w, to: batch.count, by: workers) {
                     batch[i].withUnsafeBufferPointer { s in
-                        let view = SignalView(base: s.baseAddress!, start: 0, count: s.count, total: s.count)
-                        runSerial(view, frames: 0..<counts[i], stage: .output, into: base + offsets[i])
+                        runSerial(SignalView(whole: s), frames: 0..<counts[i], stage: .output, into: base + offsets[i])
                     }
                 }
             }
@@ -132,8 +130,11 @@ public final class FrontEnd: @unchecked Sendable {
             return
         }
         nonisolated(unsafe) let o = out
-        let per = (n + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        // Four pieces per worker, taken as workers come free: a worker that loses its core for a
+        // while (to the decoder or the writer of a stream) does not leave the others waiting.
+        let pieces = min(workers * 4, max(workers, n / 64))
+        let per = (n + pieces - 1) / pieces
+        DispatchQueue.concurrentPerform(iterations: pieces) { w in
             let lo = frames.lowerBound + w * per
             let hi = min(frames.upperBound, lo + per)
             if lo < hi {
@@ -196,31 +197,71 @@ public final class FrontEnd: @unchecked Sendable {
 
 }
 
-/// A window onto a signal of `total` samples, of which `count` samples starting at absolute
-/// index `start` are in memory. Frames that reach past either end are padded.
+/// A window onto a signal of `total` samples, of which the last few are in memory as two
+/// consecutive pieces: `held` covers absolute samples [heldStart, latestStart) and `latest`
+/// covers [latestStart, total). A stream keeps the tail of earlier audio in `held` and reads
+/// the newest piece in place as `latest`, so the piece is never copied; a whole signal is all
+/// `latest`. Frames that reach past either end of the signal are padded.
 struct SignalView: @unchecked Sendable {
-    let base: UnsafePointer<Float>
-    let start: Int
-    let count: Int
+    let held: UnsafePointer<Float>?
+    let heldStart: Int
+    let latest: UnsafePointer<Float>?
+    let latestStart: Int
     let total: Int
+
+    /// The whole signal in one piece.
+    init(whole: UnsafeBufferPointer<Float>) {
+        held = nil
+        heldStart = 0
+        latest = whole.baseAddress
+        latestStart = 0
+        total = whole.count
+    }
+
+    /// `held` (samples from absolute index `heldStart` on) followed by `latest`, which ends the
+    /// signal so far at `total`.
+    init(held: UnsafeBufferPointer<Float>, heldStart: Int, latest: UnsafeBufferPointer<Float>, total: Int) {
+        precondition(heldStart + held.count + latest.count == total, "SignalView: the pieces do not end at the signal's end")
+        self.held = held.baseAddress
+        self.heldStart = heldStart
+        self.latest = latest.baseAddress
+        latestStart = heldStart + held.count
+        self.total = total
+    }
+
+    /// Absolute sample `j`, which must be in memory.
+    @inline(__always)
+    func sample(_ j: Int) -> Float {
+        j >= latestStart ? latest![j - latestStart] : held![j - heldStart]
+    }
 
     /// Copies samples [first, first + n) of the padded signal, times the window, into `dst`.
     @inline(__always)
     func copyFrame(from first: Int, count n: Int, padMode: PadMode, window w: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
         if first >= 0 && first + n <= total {
-            let src = base + (first - start)
-            for i in 0..<n { dst[i] = src[i] * w[i] }
-            return
+            // Within one piece: straight from it (every frame but those across a piece boundary).
+            let src: UnsafePointer<Float>?
+            if first >= latestStart {
+                src = latest.map { $0 + (first - latestStart) }
+            } else if first + n <= latestStart {
+                src = held.map { $0 + (first - heldStart) }
+            } else {
+                src = nil
+            }
+            if let src {
+                for i in 0..<n { dst[i] = src[i] * w[i] }
+                return
+            }
         }
         for i in 0..<n {
             let j = first + i
             let v: Float
             if j >= 0 && j < total {
-                v = base[j - start]
+                v = sample(j)
             } else if padMode == .constant {
                 v = 0
             } else {
-                v = base[Self.reflect(j, total) - start]
+                v = sample(Self.reflect(j, total))
             }
             dst[i] = v * w[i]
         }

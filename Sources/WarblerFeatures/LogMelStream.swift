@@ -23,9 +23,12 @@ extension MelStream {
 public final class LogMelStream: MelStream {
     public let frontEnd: FrontEnd
     public let stage: FrontEndStage
-    /// Samples kept from absolute index `bufferStart` on.
-    private var buffer: [Float] = []
-    private var bufferStart = 0
+    /// The samples from absolute index `heldStart` up to `samplesReceived` that later frames may
+    /// still need: the tail of the audio so far (about one frame), or every piece since the last
+    /// frames came out while they are held back. A piece that completes frames is read in place,
+    /// and only its tail is copied here.
+    private var held: [Float] = []
+    private var heldStart = 0
     public private(set) var samplesReceived = 0
     public private(set) var framesEmitted = 0
     private var finished = false
@@ -57,20 +60,21 @@ public final class LogMelStream: MelStream {
 
     public func append(_ samples: UnsafeBufferPointer<Float>, into out: inout Spectrogram) {
         precondition(!finished, "LogMelStream.append after finish()")
-        buffer.append(contentsOf: samples)
-        samplesReceived += samples.count
+        let total = samplesReceived + samples.count
         let c = frontEnd.config
         let pad = frontEnd.padding
         // Reflect padding at the start mirrors samples 1...pad, so wait for them.
         var ready: Int
-        if c.center && c.padMode == .reflect && samplesReceived <= pad {
+        if c.center && c.padMode == .reflect && total <= pad {
             ready = framesEmitted
         } else {
-            let reach = samplesReceived + pad - c.nFFT
+            let reach = total + pad - c.nFFT
             ready = reach >= 0 ? reach / c.hopLength + 1 : 0
         }
         if ready - framesEmitted < minimumFrames { ready = framesEmitted }
-        emit(upTo: ready, total: samplesReceived, into: &out)
+        emit(upTo: ready, latest: samples, total: total, into: &out)
+        samplesReceived = total
+        keepTail(of: samples)
     }
 
     /// Ends the stream and returns the remaining frames (those that reach into the end padding).
@@ -84,35 +88,48 @@ public final class LogMelStream: MelStream {
         precondition(!finished, "LogMelStream.finish called twice")
         finished = true
         try frontEnd.checkLength(samplesReceived)
-        emit(upTo: frontEnd.frameCount(sampleCount: samplesReceived), total: samplesReceived, into: &out)
+        let none = UnsafeBufferPointer<Float>(start: nil, count: 0)
+        emit(upTo: frontEnd.frameCount(sampleCount: samplesReceived), latest: none, total: samplesReceived, into: &out)
     }
 
     private func empty() -> Spectrogram { Spectrogram(frameCount: 0, binCount: frontEnd.binCount(at: stage)) }
 
-    private func emit(upTo end: Int, total: Int, into out: inout Spectrogram) {
+    /// Computes frames `framesEmitted..<end` of the signal `held` + `latest` (which ends at `total`).
+    private func emit(upTo end: Int, latest: UnsafeBufferPointer<Float>, total: Int, into out: inout Spectrogram) {
         let n = max(0, end - framesEmitted)
         out.resize(frameCount: n, binCount: frontEnd.binCount(at: stage))
         guard n > 0 else { return }
-        buffer.withUnsafeBufferPointer { b in
+        held.withUnsafeBufferPointer { h in
             out.values.withUnsafeMutableBufferPointer { o in
-                let view = SignalView(base: b.baseAddress!, start: bufferStart, count: b.count, total: total)
+                let view = SignalView(held: h, heldStart: heldStart, latest: latest, total: total)
                 frontEnd.run(view, frames: framesEmitted..<end, stage: stage, into: o.baseAddress!)
             }
         }
         framesEmitted = end
-        trim()
     }
 
-    /// Drops samples no future frame can need: everything before the next frame's first
-    /// sample, keeping the last nFFT + 1 samples for the mirror at the end.
-    private func trim() {
+    /// Moves into `held` what later frames can need of the audio so far (`held` then the piece
+    /// just appended): everything from the next frame's first sample on, and at least the last
+    /// nFFT + 1 samples for the mirror at the end.
+    private func keepTail(of piece: UnsafeBufferPointer<Float>) {
         let c = frontEnd.config
         let nextFirst = framesEmitted * c.hopLength - frontEnd.padding
-        let keepFrom = max(0, min(nextFirst, samplesReceived - c.nFFT - 1))
-        let drop = keepFrom - bufferStart
-        if drop > 0 && drop >= buffer.count / 2 {
-            buffer.removeFirst(drop)
-            bufferStart = keepFrom
+        let keepFrom = max(heldStart, min(nextFirst, samplesReceived - c.nFFT - 1))
+        let pieceStart = samplesReceived - piece.count
+        if keepFrom >= pieceStart {
+            // Nothing held is needed any more: keep only the piece's tail.
+            held.removeAll(keepingCapacity: true)
+            held.append(contentsOf: UnsafeBufferPointer(rebasing: piece[(keepFrom - pieceStart)...]))
+            heldStart = keepFrom
+            return
         }
+        // Part of `held` is still needed. Drop the rest only once it is at least half of what
+        // is held, so that gathering many small pieces moves each sample a bounded number of times.
+        let drop = keepFrom - heldStart
+        if drop > 0 && drop >= held.count / 2 {
+            held.removeFirst(drop)
+            heldStart = keepFrom
+        }
+        held.append(contentsOf: piece)
     }
 }

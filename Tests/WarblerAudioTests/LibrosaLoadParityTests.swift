@@ -90,12 +90,14 @@ final class LibrosaLoadParityTests: XCTestCase {
                 XCTAssertEqual(lent, whole, "\(e.file) lent in chunks of \(chunk)")
                 XCTAssertEqual(lending.samplesEmitted, whole.count)
             }
-            // And the decoder's blocks as they come.
-            let blocks = try AudioStream(path: path)
-            var pieces: [Float] = []
-            while try blocks.withNextBlock({ pieces.append(contentsOf: $0) }) != nil {}
-            XCTAssertEqual(pieces, whole, "\(e.file) in decoded blocks")
-            XCTAssertEqual(blocks.samplesEmitted, whole.count)
+            // And the decoder's blocks as they come, of the default size and others.
+            for blockSamples in [65_536, 3_001, 1 << 18] {
+                let blocks = try AudioStream(path: path, blockSamples: blockSamples)
+                var pieces: [Float] = []
+                while try blocks.withNextBlock({ pieces.append(contentsOf: $0) }) != nil {}
+                XCTAssertEqual(pieces, whole, "\(e.file) in decoded blocks of \(blockSamples) samples")
+                XCTAssertEqual(blocks.samplesEmitted, whole.count)
+            }
         }
     }
 
@@ -105,22 +107,28 @@ final class LibrosaLoadParityTests: XCTestCase {
         var checked = 0
         for e in try Self.entries() {
             let path = Fixtures.path("audio/" + e.file)
-            let fast = try SoundFile(path: path, readShorts: true), plain = try SoundFile(path: path, readShorts: false)
-            XCTAssertFalse(plain.readsShorts)
+            let fast = try SoundFile(path: path, readShorts: true)
+            XCTAssertFalse(try SoundFile(path: path, readShorts: false).readsShorts)
             guard fast.readsShorts else { continue }
             checked += 1
-            // Odd block sizes, so blocks end mid-way through the file's own buffers.
-            var a = [Float](repeating: .nan, count: 997 * e.channels), b = a
-            var total = 0
-            while true {
-                let n = try a.withUnsafeMutableBufferPointer { try fast.read(into: $0.baseAddress!, frames: 997) }
-                let m = try b.withUnsafeMutableBufferPointer { try plain.read(into: $0.baseAddress!, frames: 997) }
-                XCTAssertEqual(n, m, e.file)
-                if n == 0 || n != m { break }
-                XCTAssertEqual(a[0..<n * e.channels].map(\.bitPattern), b[0..<n * e.channels].map(\.bitPattern), "\(e.file) at frame \(total)")
-                total += n
+            // Odd block sizes, so blocks end mid-way through the file's own buffers; and blocks
+            // larger than the pieces the integers are read in.
+            for (blockFrames, fast) in [(997, fast), (40_001, try SoundFile(path: path, readShorts: true))] {
+                let plain = try SoundFile(path: path, readShorts: false)
+                var a = [Float](repeating: .nan, count: blockFrames * e.channels), b = a
+                var total = 0
+                while true {
+                    let n = try a.withUnsafeMutableBufferPointer { try fast.read(into: $0.baseAddress!, frames: blockFrames) }
+                    let m = try b.withUnsafeMutableBufferPointer { try plain.read(into: $0.baseAddress!, frames: blockFrames) }
+                    XCTAssertEqual(n, m, e.file)
+                    if n == 0 || n != m { break }
+                    XCTAssertEqual(
+                        a[0..<n * e.channels].map(\.bitPattern), b[0..<n * e.channels].map(\.bitPattern),
+                        "\(e.file) at frame \(total), blocks of \(blockFrames)")
+                    total += n
+                }
+                XCTAssertEqual(total, e.frames, "\(e.file), blocks of \(blockFrames)")
             }
-            XCTAssertEqual(total, e.frames, e.file)
         }
         XCTAssertGreaterThanOrEqual(checked, 4, "the fixtures hold 16-bit WAV and FLAC files")
     }

@@ -42,7 +42,8 @@ final class StreamingTests: XCTestCase {
         for (name, c) in configs() {
             let fe = try FrontEnd(config: c)
             let whole = try fe(signal)
-            for (chunk, minimum) in [(1, 1), (320, 1), (7777, 1), (100_000, 1), (1, 300), (7777, 1024), (65_536, 1024)] {
+            // Pieces that gather (smaller than the minimum's worth) and pieces read in place.
+            for (chunk, minimum) in [(1, 1), (320, 1), (7777, 1), (100_000, 1), (1, 300), (7777, 1024), (65_536, 1024), (4801, 8), (30_000, 64), (65_536, 40)] {
                 let stream = LogMelStream(frontEnd: fe, minimumFrames: minimum)
                 var out = Spectrogram(frameCount: 3, binCount: 1)
                 var values: [Float] = [], frames = 0
