@@ -31,21 +31,24 @@ let package = Package(
     targets: [
         // System-library shims over Debian packages.
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
-        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CSoxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // CSoxr, CBLAS and CDNNL are headers only: CLazyLibraries loads soxr, OpenBLAS and oneDNN
+        // when first called (Sources/CLazyLibraries/include/CLazyLibraries.h).
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .target(name: "CLazyLibraries", linkerSettings: [.linkedLibrary("dl")]),
         // Hand-declared CUDA prototypes; the libraries are loaded with dlopen at run time, so
         // nothing of CUDA is needed to build.
         .target(name: "CCUDA"),
 
         // File formats every layer needs: .npy/.npz, PNG, atomic writes.
         .target(name: "WarblerIO", dependencies: ["CPNG"], swiftSettings: releaseCPU),
-        .target(name: "WarblerAudio", dependencies: ["CSndFile", "CSoxr"], swiftSettings: releaseCPU),
+        .target(name: "WarblerAudio", dependencies: ["CSndFile", "CSoxr", "CLazyLibraries"], swiftSettings: releaseCPU),
         .target(name: "WarblerFeatures", dependencies: ["CFFTW"], swiftSettings: releaseCPU),
         .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: releaseCPU),
-        .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL"], swiftSettings: releaseCPU),
+        .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL", "CLazyLibraries"], swiftSettings: releaseCPU),
         .target(name: "WarblerNN", dependencies: ["WarblerTensor", "WarblerIO"], swiftSettings: releaseCPU),
         // Challenge metrics shared by training (validation) and detection (evaluate).
         .target(name: "WarblerMetrics", dependencies: ["WarblerIO"], swiftSettings: releaseCPU),

@@ -1,4 +1,5 @@
-#include <cblas.h>
-/* OpenBLAS extension: the number of threads its GEMM uses. */
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
+/* OpenBLAS's CBLAS header (Debian's libopenblas-dev, found under the multiarch include folder).
+   Declarations only: the library is loaded when first called (CLazyLibraries). Its own
+   header also declares openblas_set_num_threads, openblas_get_num_threads and
+   openblas_get_config. */
+#include <openblas-pthread/cblas.h>

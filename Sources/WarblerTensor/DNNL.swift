@@ -5,9 +5,10 @@
 // Threads: Debian's libdnnl 2.6 is built on OpenMP (libgomp; DNNL_CPU_RUNTIME_OMP in
 // dnnl_config.h). A primitive runs on omp_get_max_threads() of the thread that executes it,
 // which libgomp keeps per thread, so every execution first sets it (omp_set_num_threads) to the
-// backend's thread count. That call is looked up at run time: libgomp comes in through
-// libdnnl's own dependencies, so linking it by name would need a second library in the module map.
+// backend's thread count, through CLazyLibraries (libgomp comes in with libdnnl, which is
+// loaded on first use).
 import CDNNL
+import CLazyLibraries
 import Foundation
 
 /// A oneDNN call that failed.
@@ -44,7 +45,6 @@ final class DNNL: @unchecked Sendable {
     private let lock = NSLock()
     /// Grow-only scratch buffers by slot (see `buffer`).
     private var buffers: [Int: (pointer: UnsafeMutableRawPointer, bytes: Int)] = [:]
-    private let setThreadCount: (@convention(c) (Int32) -> Void)?
 
     private init() throws {
         var engine: dnnl_engine_t?
@@ -54,9 +54,6 @@ final class DNNL: @unchecked Sendable {
         guard let engine, let stream else { throw DNNLError(call: "engine_create", status: dnnl_runtime_error) }
         self.engine = engine
         self.stream = stream
-        setThreadCount = dlsym(nil, "omp_set_num_threads").map {
-            unsafeBitCast($0, to: (@convention(c) (Int32) -> Void).self)
-        }
     }
 
     deinit {
@@ -69,7 +66,7 @@ final class DNNL: @unchecked Sendable {
     func run<R>(threads: Int, _ body: () throws -> R) rethrows -> R {
         lock.lock()
         defer { lock.unlock() }
-        setThreadCount?(Int32(threads))
+        warbler_omp_set_num_threads(Int32(threads))
         return try body()
     }
 

@@ -31,17 +31,18 @@ enum CLI {
     }
 
     /// Runs warbler (or `binary`) with `arguments` (in `directory` when given, else the test's
-    /// working folder); `environment` entries are added to (or replace) the test's own.
+    /// working folder); `environment` entries are added to (or replace) the test's own, and the
+    /// variables named in `unset` are removed from it.
     static func run(
-        _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
+        _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], unset: [String] = [],
         binary: String = CLI.binary
     ) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if !environment.isEmpty || !unset.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !unset.contains($0.key) }
         }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
