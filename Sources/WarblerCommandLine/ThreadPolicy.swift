@@ -9,8 +9,8 @@ public enum ThreadPolicy {
     /// Sets GOMP_SPINCOUNT=3000 unless the user chose an OpenMP wait policy or spin count.
     /// Call at start, while the process has one thread (setenv is not thread-safe).
     public static func applyShortOpenMPSpin() {
-        let env = ProcessInfo.processInfo.environment
-        guard env["OMP_WAIT_POLICY"] == nil, env["GOMP_SPINCOUNT"] == nil else { return }
+        // getenv, not ProcessInfo's environment, which copies every variable into a dictionary.
+        guard getenv("OMP_WAIT_POLICY") == nil, getenv("GOMP_SPINCOUNT") == nil else { return }
         setenv("GOMP_SPINCOUNT", "3000", 1)
     }
 }

@@ -14,7 +14,7 @@ public struct SpectrogramJob {
     public let pngPath: String?
     /// Makes the stream that computes the frames; the default is the CPU's (a GPU stream with
     /// the same configuration gives the same frames).
-    public var makeStream: (FrontEnd) -> MelStream = { LogMelStream(frontEnd: $0, minimumFrames: 512) }
+    public var makeStream: (FrontEnd) -> MelStream = { LogMelStream(frontEnd: $0, minimumFrames: 1024) }
     /// Told the seconds of audio done so far, after each chunk.
     public var progress: (Double) -> Void = { _ in }
     /// Asked between chunks; true stops the job with `Stopped` (nothing written).
@@ -39,10 +39,11 @@ public struct SpectrogramJob {
         let c = frontEnd.config
         let melStream = makeStream(frontEnd)
         // A stream that gathers pieces itself reads the decoder's blocks in place; blocks of
-        // 2^18 samples (8 s of 32 kHz mono) complete more frames than it holds back for, so
+        // 2^19 samples (16 s of 32 kHz mono) complete more frames than it holds back for, so
         // each block is computed where it was decoded, on all cores, while the next decodes.
+        // (2^18 and 2^20 samples were slower on a 5-minute file: docs/benchmarks.md.)
         let stream = try AudioStream(
-            path: input, config: audio, chunkSize: 10 * c.sampleRate, blockSamples: melStream.gathersSmallPieces ? 1 << 18 : 65_536)
+            path: input, config: audio, chunkSize: 10 * c.sampleRate, blockSamples: melStream.gathersSmallPieces ? 1 << 19 : 65_536)
         // A log-mel is remade by rerunning the command: atomic replace, no fsync (docs/frontend.md).
         let writer = try npyPath.map { try NPYColumnWriter(path: $0, rows: c.nMels, durable: false) }
         let writeBehind = writer.map { WriteBehind(writer: $0) }

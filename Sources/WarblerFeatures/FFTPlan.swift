@@ -69,6 +69,15 @@ final class FFTPlan: @unchecked Sendable {
     /// FFTW's planner flags: the deterministic cost model (see the file header).
     static let flags = FFTW_ESTIMATE
 
+    /// Starts making the shared plan for `size` on another thread, unless it exists; `shared`
+    /// then waits for it (both take the planner's lock).
+    static func prepare(size: Int) {
+        lock.lock()
+        let made = cache[size] != nil
+        lock.unlock()
+        if !made { DispatchQueue.global().async { _ = shared(size: size) } }
+    }
+
     /// The shared plan for `size`-point real transforms.
     static func shared(size: Int) -> FFTPlan {
         lock.lock()

@@ -19,7 +19,10 @@ public final class FrontEnd: @unchecked Sendable {
     public let filterbank: MelFilterbank
     /// The analysis window, zero-padded to nFFT.
     public let window: [Float]
-    let plan: FFTPlan
+    /// The FFT plan, shared by every front-end of this size; planning starts in `init` on
+    /// another thread (FFTW's planner takes about a millisecond the first time in a process), so
+    /// it overlaps with whatever the caller does before the first frames, e.g. opening a file.
+    var plan: FFTPlan { FFTPlan.shared(size: config.nFFT) }
     /// Worker count for large inputs.
     public var threads: Int
 
@@ -28,7 +31,7 @@ public final class FrontEnd: @unchecked Sendable {
         self.config = config
         filterbank = MelFilterbank(config: config)
         window = config.window.padded(length: config.effectiveWinLength, to: config.nFFT)
-        plan = FFTPlan.shared(size: config.nFFT)
+        FFTPlan.prepare(size: config.nFFT)
         self.threads = max(1, threads)
     }
 
@@ -148,6 +151,7 @@ public final class FrontEnd: @unchecked Sendable {
         let bins = config.binCount
         let nMels = config.nMels
         let batch = FFTPlan.batch
+        let plan = plan
         let scratch = FrameScratch(nFFT: nFFT, nMels: nMels)
         defer { scratch.free() }
         let pad = padding
