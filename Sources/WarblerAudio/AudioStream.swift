@@ -34,7 +34,11 @@ public final class AudioStream {
 
     /// `blockSamples`: how many samples (frames x channels) the decoder reads per block, about
     /// 256 KB by default; consumers that read blocks in place (`withNextBlock`) may want more.
-    public init(path: String, config: AudioConfig = AudioConfig(), chunkSize: Int = 320_000, blockSamples: Int = 65_536) throws {
+    /// `lendsPCM16`: `withNextPiece` lends the blocks of a 16-bit PCM mono file at the target
+    /// rate as the file's integers (no float copy of the audio is made).
+    public init(
+        path: String, config: AudioConfig = AudioConfig(), chunkSize: Int = 320_000, blockSamples: Int = 65_536, lendsPCM16: Bool = false
+    ) throws {
         precondition(chunkSize > 0, "AudioStream: chunkSize must be positive")
         precondition(blockSamples > 0, "AudioStream: blockSamples must be positive")
         if let sr = config.sampleRate, !SoundFile.sampleRateRange.contains(sr) {
@@ -55,7 +59,9 @@ public final class AudioStream {
         pending.reserveCapacity(chunkSize + blockFrames * 2)
         // About 1 MB decoded ahead (four blocks of the default size, at least two):
         // enough to keep the consumer fed, and few buffers to fault in.
-        decoder = DecodeAhead(file: file, blockFrames: blockFrames, capacity: max(2, (1 << 18) / (blockFrames * max(1, info.channels))))
+        decoder = DecodeAhead(
+            file: file, blockFrames: blockFrames, capacity: max(2, (1 << 18) / (blockFrames * max(1, info.channels))),
+            pcm16: lendsPCM16 && info.channels == 1 && resampler == nil)
     }
 
     /// The decoder thread holds its own reference until it ends, so stop it explicitly:
@@ -103,22 +109,45 @@ public final class AudioStream {
     }
 
     /// Lends the next piece of audio to `body`, as it comes from the decoder (a block of the
-    /// file, downmixed and resampled; sizes vary), and returns what `body`
-    /// returns, or nil at the end. A mono file at the target rate is lent straight from the
-    /// decoded block, without a copy. The buffer is valid only inside `body`.
+    /// file, downmixed and resampled; sizes vary), and returns what `body` returns, or nil at
+    /// the end. A mono file at the target rate is lent straight from the decoded block, without
+    /// a copy. The buffer is valid only inside `body`.
     public func withNextBlock<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R? {
+        try withNextPiece { piece in
+            switch piece {
+            case .float(let samples):
+                return try body(samples)
+            case .pcm16(let integers):
+                let scale = SoundFile.pcm16Scale
+                if mono.count < integers.count { mono = [Float](repeating: 0, count: integers.count) }
+                let n = integers.count
+                return try mono.withUnsafeMutableBufferPointer { m in
+                    for i in 0..<n { m[i] = Float(integers[i]) * scale }
+                    return try body(UnsafeBufferPointer(rebasing: m[0..<n]))
+                }
+            }
+        }
+    }
+
+    /// As `withNextBlock`, but a stream opened with `lendsPCM16` lends a 16-bit PCM mono file
+    /// at the target rate as the file's integers (`.pcm16`; sample = value x
+    /// `SoundFile.pcm16Scale`), and everything else as floats.
+    public func withNextPiece<R>(_ body: (AudioPiece) throws -> R) throws -> R? {
         while pending.count == pendingStart {
             if finished { return nil }
             guard let block = try fetchBlock() else { continue }
             if info.channels == 1 && resampler == nil {
                 defer { decoder.recycle(block) }
                 emitted += block.frames
-                return try block.samples.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<block.frames])) }
+                if block.isPCM16 {
+                    return try block.pcm16.withUnsafeBufferPointer { try body(.pcm16(UnsafeBufferPointer(rebasing: $0[0..<block.frames]))) }
+                }
+                return try block.samples.withUnsafeBufferPointer { try body(.float(UnsafeBufferPointer(rebasing: $0[0..<block.frames]))) }
             }
             absorb(block)
         }
         let n = pending.count - pendingStart
-        let result = try pending.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[pendingStart..<pendingStart + n])) }
+        let result = try pending.withUnsafeBufferPointer { try body(.float(UnsafeBufferPointer(rebasing: $0[pendingStart..<pendingStart + n]))) }
         emitted += n
         pending.removeAll(keepingCapacity: true)
         pendingStart = 0
@@ -154,7 +183,13 @@ public final class AudioStream {
     private func absorb(_ block: DecodeAhead.Block) {
         let n = block.frames
         let source: [Float]
-        if info.channels == 1 {
+        if block.isPCM16 {
+            // Only mono files at the target rate decode as integers (see init).
+            let scale = SoundFile.pcm16Scale
+            pending.append(contentsOf: block.pcm16[0..<n].lazy.map { Float($0) * scale })
+            decoder.recycle(block)
+            return
+        } else if info.channels == 1 {
             source = block.samples
         } else {
             DecodeAhead.downmix(block.samples, frames: n, channels: info.channels, into: &mono)
@@ -202,6 +237,20 @@ public final class AudioStream {
             pending.removeLast(total - target)
         } else if total < target {
             pending.append(contentsOf: repeatElement(0, count: target - total))
+        }
+    }
+}
+
+/// A piece of audio lent by `AudioStream.withNextPiece`: float samples, or a 16-bit PCM file's
+/// integers (sample = value x `SoundFile.pcm16Scale`).
+public enum AudioPiece {
+    case float(UnsafeBufferPointer<Float>)
+    case pcm16(UnsafeBufferPointer<Int16>)
+
+    public var count: Int {
+        switch self {
+        case .float(let s): return s.count
+        case .pcm16(let s): return s.count
         }
     }
 }

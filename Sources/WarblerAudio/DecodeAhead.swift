@@ -9,15 +9,23 @@ import Foundation
 final class DecodeAhead: @unchecked Sendable {
     /// Interleaved samples; `frames` of them are valid.
     struct Block {
+        /// The samples as floats (empty for a 16-bit block).
         var samples: [Float]
+        /// A 16-bit block's samples as the file's integers, to be scaled by
+        /// `SoundFile.pcm16Scale` (empty for a float block).
+        var pcm16: [Int16]
         var frames: Int
         /// The index of the first NaN, infinite or absurdly large sample (`AudioStream.firstNonFinite`),
         /// found on the decoder thread; nil when every sample is fine.
         var firstBad: Int?
+
+        var isPCM16: Bool { !pcm16.isEmpty }
     }
     private let condition = NSCondition()
     private var queue: [Block] = []
     private var spare: [[Float]] = []
+    /// Whether blocks carry the file's 16-bit integers rather than floats.
+    let deliversPCM16: Bool
     private var finished = false
     private var failure: Error?
     private var cancelled = false
@@ -27,8 +35,11 @@ final class DecodeAhead: @unchecked Sendable {
     /// Starts decoding `file` in blocks of `blockFrames` frames, at most `capacity` blocks ahead.
     /// The owner must call `cancel()` when it stops reading early: the thread keeps this
     /// object alive while it runs.
-    init(file: SoundFile, blockFrames: Int, capacity: Int = 4) {
+    /// `pcm16`: deliver a 16-bit PCM file's blocks as its integers (`Block.pcm16`), leaving
+    /// the scaling to the consumer; ignored for other files.
+    init(file: SoundFile, blockFrames: Int, capacity: Int = 4, pcm16: Bool = false) {
         self.capacity = capacity
+        deliversPCM16 = pcm16 && file.readsShorts
         let thread = Thread { [self] in self.decodeLoop(file: file, blockFrames: blockFrames) }
         thread.name = "warbler-decode"
         thread.start()
@@ -51,7 +62,12 @@ final class DecodeAhead: @unchecked Sendable {
     /// Hands a block's buffer back for reuse.
     func recycle(_ block: Block) {
         condition.lock()
-        if spare.count < capacity { spare.append(block.samples) }
+        if block.isPCM16 {
+            // Not reused: the consumer read it on another core, and writing it again made the
+            // two cores trade its cache lines; fresh buffers measured faster (docs/benchmarks.md).
+        } else if spare.count < capacity {
+            spare.append(block.samples)
+        }
         condition.unlock()
     }
 
@@ -79,12 +95,23 @@ final class DecodeAhead: @unchecked Sendable {
             while queue.count >= capacity && !cancelled { condition.wait() }
             let stop = cancelled
             // Every sample the decoder reports is written before it is read: no need to zero.
-            var interleaved = spare.popLast() ?? [Float](unsafeUninitializedCapacity: blockFrames * channels) { _, n in n = blockFrames * channels }
+            let count = blockFrames * channels
+            var samples: [Float] = []
+            var pcm16: [Int16] = []
+            if deliversPCM16 {
+                pcm16 = [Int16](unsafeUninitializedCapacity: count) { _, n in n = count }
+            } else {
+                samples = spare.popLast() ?? [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+            }
             condition.unlock()
             if stop { return }
             let n: Int
             do {
-                n = try interleaved.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, frames: blockFrames) }
+                if deliversPCM16 {
+                    n = try pcm16.withUnsafeMutableBufferPointer { try file.readPCM16(into: $0.baseAddress!, frames: blockFrames) }
+                } else {
+                    n = try samples.withUnsafeMutableBufferPointer { try file.read(into: $0.baseAddress!, frames: blockFrames) }
+                }
             } catch {
                 condition.lock()
                 failure = error
@@ -93,9 +120,9 @@ final class DecodeAhead: @unchecked Sendable {
             }
             if n == 0 { return }
             // 16-bit integers scaled by 1/32768 are all within [-1, 1): nothing to check.
-            let firstBad = file.readsShorts ? nil : AudioStream.firstNonFinite(interleaved, count: n * channels)
+            let firstBad = file.readsShorts ? nil : AudioStream.firstNonFinite(samples, count: n * channels)
             condition.lock()
-            queue.append(Block(samples: interleaved, frames: n, firstBad: firstBad))
+            queue.append(Block(samples: samples, pcm16: pcm16, frames: n, firstBad: firstBad))
             condition.broadcast()
             condition.unlock()
         }

@@ -13,7 +13,7 @@ public final class SoundFile: @unchecked Sendable {
     /// 16-bit PCM is read as integers and scaled here: libsndfile then reads straight into the
     /// caller's buffer (one system call per block instead of one per 8 KB) and the conversion
     /// vectorises. The values equal libsndfile's float conversion bit for bit (x * 2^-15).
-    let readsShorts: Bool
+    public let readsShorts: Bool
     private var shorts: [Int16] = []
 
     /// The sample rates Warbler accepts, Hz. A header outside them is damaged or hostile (a 1 Hz
@@ -112,7 +112,7 @@ public final class SoundFile: @unchecked Sendable {
             if shorts.count < piece * info.channels { shorts = [Int16](repeating: 0, count: piece * info.channels) }
             var done = 0
             shorts.withUnsafeMutableBufferPointer { src in
-                let scale: Float = 1.0 / 32768
+                let scale = Self.pcm16Scale
                 while done < frames {
                     let got = Int(sf_readf_short(h, src.baseAddress!, sf_count_t(min(piece, frames - done))))
                     guard got > 0 else { break }
@@ -126,6 +126,28 @@ public final class SoundFile: @unchecked Sendable {
         } else {
             n = Int(sf_readf_float(h, buffer, sf_count_t(frames)))
         }
+        try account(n)
+        return n
+    }
+
+    /// The scale from 16-bit PCM to float samples, 2^-15 (libsndfile's and soundfile's).
+    public static let pcm16Scale: Float = 1.0 / 32768
+
+    /// Reads up to `frames` interleaved frames of a 16-bit PCM file (`readsShorts`) as the
+    /// integers themselves, for a consumer that scales them by `pcm16Scale` as it reads them;
+    /// otherwise as `read(into:frames:)`.
+    public func readPCM16(into buffer: UnsafeMutablePointer<Int16>, frames: Int) throws -> Int {
+        precondition(readsShorts, "SoundFile.readPCM16 on a file that is not read as 16-bit integers")
+        guard let h = handle else { return 0 }
+        let n = max(0, Int(sf_readf_short(h, buffer, sf_count_t(frames))))
+        try account(n)
+        return n
+    }
+
+    /// Counts `n` frames read and turns the decoder's error, or an early end of a file whose
+    /// header states its length, into an error.
+    private func account(_ n: Int) throws {
+        guard let h = handle else { return }
         framesRead += n
         let err = sf_error(h)
         if err != 0 {
@@ -142,7 +164,6 @@ public final class SoundFile: @unchecked Sendable {
                 .truncated, path: info.path,
                 "the file is truncated or corrupt: the header promises \(info.frames) frames but only \(framesRead) could be decoded.")
         }
-        return n
     }
 
     public func close() {

@@ -42,8 +42,11 @@ public struct SpectrogramJob {
         // 2^19 samples (16 s of 32 kHz mono) complete more frames than it holds back for, so
         // each block is computed where it was decoded, on all cores, while the next decodes.
         // (2^18 and 2^20 samples were slower on a 5-minute file: docs/benchmarks.md.)
+        // A 16-bit file is handed over as its integers, which the stream scales as it reads them:
+        // no float copy of the recording is written and read back.
         let stream = try AudioStream(
-            path: input, config: audio, chunkSize: 10 * c.sampleRate, blockSamples: melStream.gathersSmallPieces ? 1 << 19 : 65_536)
+            path: input, config: audio, chunkSize: 10 * c.sampleRate, blockSamples: melStream.gathersSmallPieces ? 1 << 19 : 65_536,
+            lendsPCM16: melStream.gathersSmallPieces && melStream.readsPCM16InPlace)
         // A log-mel is remade by rerunning the command: atomic replace, no fsync (docs/frontend.md).
         let writer = try npyPath.map { try NPYColumnWriter(path: $0, rows: c.nMels, durable: false) }
         let writeBehind = writer.map { WriteBehind(writer: $0) }
@@ -66,10 +69,18 @@ public struct SpectrogramJob {
         }
         do {
             // A stream that gathers small pieces itself takes the decoder's blocks as they come
-            // (no copy into chunks); others get 10-second chunks.
+            // (no copy into chunks; a 16-bit file's integers as they are); others get 10-second
+            // chunks.
             func next() throws -> Bool {
-                let append = { (piece: UnsafeBufferPointer<Float>) in try melStream.append(piece, into: &frames) }
-                return try (melStream.gathersSmallPieces ? stream.withNextBlock(append) : stream.withNextChunk(append)) != nil
+                guard melStream.gathersSmallPieces else {
+                    return try stream.withNextChunk { try melStream.append($0, into: &frames) } != nil
+                }
+                return try stream.withNextPiece { piece in
+                    switch piece {
+                    case .float(let samples): try melStream.append(samples, into: &frames)
+                    case .pcm16(let integers): try melStream.append(pcm16: integers, scale: SoundFile.pcm16Scale, into: &frames)
+                    }
+                } != nil
             }
             while try next() {
                 if shouldStop() { throw Stopped() }

@@ -210,6 +210,9 @@ struct SignalView: @unchecked Sendable {
     let held: UnsafePointer<Float>?
     let heldStart: Int
     let latest: UnsafePointer<Float>?
+    /// The latest piece as 16-bit PCM integers instead (sample = value x `pcm16Scale`).
+    let latestPCM16: UnsafePointer<Int16>?
+    let pcm16Scale: Float
     let latestStart: Int
     let total: Int
 
@@ -218,6 +221,8 @@ struct SignalView: @unchecked Sendable {
         held = nil
         heldStart = 0
         latest = whole.baseAddress
+        latestPCM16 = nil
+        pcm16Scale = 1
         latestStart = 0
         total = whole.count
     }
@@ -229,6 +234,20 @@ struct SignalView: @unchecked Sendable {
         self.held = held.baseAddress
         self.heldStart = heldStart
         self.latest = latest.baseAddress
+        latestPCM16 = nil
+        pcm16Scale = 1
+        latestStart = heldStart + held.count
+        self.total = total
+    }
+
+    /// The same with the latest piece as 16-bit integers, read as `Float(value) * scale`.
+    init(held: UnsafeBufferPointer<Float>, heldStart: Int, latestPCM16: UnsafeBufferPointer<Int16>, scale: Float, total: Int) {
+        precondition(heldStart + held.count + latestPCM16.count == total, "SignalView: the pieces do not end at the signal's end")
+        self.held = held.baseAddress
+        self.heldStart = heldStart
+        latest = nil
+        self.latestPCM16 = latestPCM16.baseAddress
+        pcm16Scale = scale
         latestStart = heldStart + held.count
         self.total = total
     }
@@ -236,7 +255,9 @@ struct SignalView: @unchecked Sendable {
     /// Absolute sample `j`, which must be in memory.
     @inline(__always)
     func sample(_ j: Int) -> Float {
-        j >= latestStart ? latest![j - latestStart] : held![j - heldStart]
+        if j < latestStart { return held![j - heldStart] }
+        if let p = latestPCM16 { return Float(p[j - latestStart]) * pcm16Scale }
+        return latest![j - latestStart]
     }
 
     /// Copies samples [first, first + n) of the padded signal, times the window, into `dst`.
@@ -244,6 +265,12 @@ struct SignalView: @unchecked Sendable {
     func copyFrame(from first: Int, count n: Int, padMode: PadMode, window w: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
         if first >= 0 && first + n <= total {
             // Within one piece: straight from it (every frame but those across a piece boundary).
+            if first >= latestStart, let p = latestPCM16 {
+                // The same two roundings as converting the piece first: (v x scale) x w.
+                let src = p + (first - latestStart), scale = pcm16Scale
+                for i in 0..<n { dst[i] = (Float(src[i]) * scale) * w[i] }
+                return
+            }
             let src: UnsafePointer<Float>?
             if first >= latestStart {
                 src = latest.map { $0 + (first - latestStart) }

@@ -14,10 +14,35 @@ public protocol MelStream: AnyObject {
     /// Whether pieces of a few thousand samples are efficient (the stream gathers them into
     /// larger computations itself); otherwise callers should append chunks of seconds.
     var gathersSmallPieces: Bool { get }
+    /// Adds 16-bit PCM samples, each `Float(value) * scale`; the same frames as appending the
+    /// converted floats.
+    func append(pcm16 samples: UnsafeBufferPointer<Int16>, scale: Float, into out: inout Spectrogram) throws
+    /// Whether `append(pcm16:)` reads the integers in place (otherwise it converts them first,
+    /// and callers may as well hand over floats).
+    var readsPCM16InPlace: Bool { get }
 }
 
 extension MelStream {
     public var gathersSmallPieces: Bool { false }
+    public var readsPCM16InPlace: Bool { false }
+
+    public func append(pcm16 samples: UnsafeBufferPointer<Int16>, scale: Float, into out: inout Spectrogram) throws {
+        let floats = samples.map { Float($0) * scale }
+        try floats.withUnsafeBufferPointer { try append($0, into: &out) }
+    }
+}
+
+/// A piece of audio as floats or as 16-bit integers with their scale.
+private enum Piece {
+    case float(UnsafeBufferPointer<Float>)
+    case pcm16(UnsafeBufferPointer<Int16>, scale: Float)
+
+    var count: Int {
+        switch self {
+        case .float(let s): return s.count
+        case .pcm16(let s, _): return s.count
+        }
+    }
 }
 
 public final class LogMelStream: MelStream {
@@ -40,6 +65,7 @@ public final class LogMelStream: MelStream {
     public let minimumFrames: Int
 
     public var gathersSmallPieces: Bool { minimumFrames >= 256 }
+    public var readsPCM16InPlace: Bool { true }
 
     public init(frontEnd: FrontEnd, stage: FrontEndStage = .output, minimumFrames: Int = 1) {
         self.frontEnd = frontEnd
@@ -59,6 +85,14 @@ public final class LogMelStream: MelStream {
     }
 
     public func append(_ samples: UnsafeBufferPointer<Float>, into out: inout Spectrogram) {
+        append(.float(samples), into: &out)
+    }
+
+    public func append(pcm16 samples: UnsafeBufferPointer<Int16>, scale: Float, into out: inout Spectrogram) {
+        append(.pcm16(samples, scale: scale), into: &out)
+    }
+
+    private func append(_ samples: Piece, into out: inout Spectrogram) {
         precondition(!finished, "LogMelStream.append after finish()")
         let total = samplesReceived + samples.count
         let c = frontEnd.config
@@ -89,19 +123,23 @@ public final class LogMelStream: MelStream {
         finished = true
         try frontEnd.checkLength(samplesReceived)
         let none = UnsafeBufferPointer<Float>(start: nil, count: 0)
-        emit(upTo: frontEnd.frameCount(sampleCount: samplesReceived), latest: none, total: samplesReceived, into: &out)
+        emit(upTo: frontEnd.frameCount(sampleCount: samplesReceived), latest: .float(none), total: samplesReceived, into: &out)
     }
 
     private func empty() -> Spectrogram { Spectrogram(frameCount: 0, binCount: frontEnd.binCount(at: stage)) }
 
     /// Computes frames `framesEmitted..<end` of the signal `held` + `latest` (which ends at `total`).
-    private func emit(upTo end: Int, latest: UnsafeBufferPointer<Float>, total: Int, into out: inout Spectrogram) {
+    private func emit(upTo end: Int, latest: Piece, total: Int, into out: inout Spectrogram) {
         let n = max(0, end - framesEmitted)
         out.resize(frameCount: n, binCount: frontEnd.binCount(at: stage))
         guard n > 0 else { return }
         held.withUnsafeBufferPointer { h in
             out.values.withUnsafeMutableBufferPointer { o in
-                let view = SignalView(held: h, heldStart: heldStart, latest: latest, total: total)
+                let view: SignalView
+                switch latest {
+                case .float(let p): view = SignalView(held: h, heldStart: heldStart, latest: p, total: total)
+                case .pcm16(let p, let scale): view = SignalView(held: h, heldStart: heldStart, latestPCM16: p, scale: scale, total: total)
+                }
                 frontEnd.run(view, frames: framesEmitted..<end, stage: stage, into: o.baseAddress!)
             }
         }
@@ -111,7 +149,7 @@ public final class LogMelStream: MelStream {
     /// Moves into `held` what later frames can need of the audio so far (`held` then the piece
     /// just appended): everything from the next frame's first sample on, and at least the last
     /// nFFT + 1 samples for the mirror at the end.
-    private func keepTail(of piece: UnsafeBufferPointer<Float>) {
+    private func keepTail(of piece: Piece) {
         let c = frontEnd.config
         let nextFirst = framesEmitted * c.hopLength - frontEnd.padding
         let keepFrom = max(heldStart, min(nextFirst, samplesReceived - c.nFFT - 1))
@@ -119,7 +157,7 @@ public final class LogMelStream: MelStream {
         if keepFrom >= pieceStart {
             // Nothing held is needed any more: keep only the piece's tail.
             held.removeAll(keepingCapacity: true)
-            held.append(contentsOf: UnsafeBufferPointer(rebasing: piece[(keepFrom - pieceStart)...]))
+            keep(piece, from: keepFrom - pieceStart)
             heldStart = keepFrom
             return
         }
@@ -130,6 +168,16 @@ public final class LogMelStream: MelStream {
             held.removeFirst(drop)
             heldStart = keepFrom
         }
-        held.append(contentsOf: piece)
+        keep(piece, from: 0)
+    }
+
+    /// Appends the piece's samples from index `start` on to `held`, as floats.
+    private func keep(_ piece: Piece, from start: Int) {
+        switch piece {
+        case .float(let p):
+            held.append(contentsOf: UnsafeBufferPointer(rebasing: p[start...]))
+        case .pcm16(let p, let scale):
+            held.append(contentsOf: p[start...].lazy.map { Float($0) * scale })
+        }
     }
 }

@@ -133,6 +133,48 @@ final class LibrosaLoadParityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 4, "the fixtures hold 16-bit WAV and FLAC files")
     }
 
+    /// A stream opened with `lendsPCM16` lends a 16-bit mono file at the target rate as its
+    /// integers; scaled by `pcm16Scale` they are the float samples bit for bit, and every other
+    /// file (and `withNextBlock`, chunks) still gives floats.
+    func testPCM16PiecesEqualTheFloatSamples() throws {
+        var lentAsIntegers = 0
+        for e in try Self.entries() {
+            let path = Fixtures.path("audio/" + e.file)
+            // At the native rate no resampler stands between the file and the stream.
+            let config = AudioConfig(sampleRate: nil)
+            let whole = try AudioLoader.load(path, config: config).samples
+            let integers = try SoundFile(path: path).readsShorts && e.channels == 1
+            for blockSamples in [3_001, 1 << 19] {
+                let pieces = try AudioStream(path: path, config: config, blockSamples: blockSamples, lendsPCM16: true)
+                var got: [Float] = []
+                var kinds = Set<String>()
+                while try pieces.withNextPiece({ (piece: AudioPiece) -> Void in
+                    switch piece {
+                    case .float(let f):
+                        kinds.insert("float")
+                        got.append(contentsOf: f)
+                    case .pcm16(let i):
+                        kinds.insert("pcm16")
+                        got.append(contentsOf: i.map { Float($0) * SoundFile.pcm16Scale })
+                    }
+                }) != nil {}
+                XCTAssertEqual(got.map(\.bitPattern), whole.map(\.bitPattern), "\(e.file), blocks of \(blockSamples)")
+                XCTAssertEqual(kinds, [integers ? "pcm16" : "float"], e.file)
+                XCTAssertEqual(pieces.samplesEmitted, whole.count, e.file)
+                let blocks = try AudioStream(path: path, config: config, blockSamples: blockSamples, lendsPCM16: true)
+                var converted: [Float] = []
+                while try blocks.withNextBlock({ converted.append(contentsOf: $0) }) != nil {}
+                XCTAssertEqual(converted.map(\.bitPattern), whole.map(\.bitPattern), "\(e.file): withNextBlock")
+                let chunks = try AudioStream(path: path, config: config, chunkSize: 777, blockSamples: blockSamples, lendsPCM16: true)
+                var chunked: [Float] = []
+                while let c = try chunks.nextChunk() { chunked.append(contentsOf: c) }
+                XCTAssertEqual(chunked.map(\.bitPattern), whole.map(\.bitPattern), "\(e.file): chunks")
+            }
+            if integers { lentAsIntegers += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(lentAsIntegers, 1, "a 16-bit mono fixture is lent as integers")
+    }
+
     /// `sampleRate: nil` keeps the native rate and only downmixes.
     func testNativeRateDownmixOnly() throws {
         let e = try XCTUnwrap(try Self.entries().first { $0.channels == 2 && !$0.lossy })

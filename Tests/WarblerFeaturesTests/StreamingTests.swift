@@ -66,6 +66,40 @@ final class StreamingTests: XCTestCase {
         }
     }
 
+    /// 16-bit integers appended with their scale give the frames of the scaled floats, bit for
+    /// bit, whether read in place (pieces that complete frames) or kept (gathered, the tail).
+    func testPCM16PiecesEqualScaledFloats() throws {
+        let scale: Float = 1.0 / 32768
+        let floats = ExampleRecording.generate(seconds: 2.1, sampleRate: 32_000, seed: 9)
+        let integers = floats.map { Int16(max(-32768, min(32767, ($0 * 32768).rounded()))) }
+        let signal = integers.map { Float($0) * scale }
+        for (name, c) in configs() {
+            let fe = try FrontEnd(config: c)
+            let whole = try fe(signal)
+            for (chunk, minimum) in [(1, 1), (4801, 8), (30_000, 64), (65_536, 1024), (7777, 300)] {
+                let stream = LogMelStream(frontEnd: fe, minimumFrames: minimum)
+                XCTAssertTrue(stream.readsPCM16InPlace)
+                var out = Spectrogram(frameCount: 0, binCount: 1)
+                var values: [Float] = []
+                var start = 0
+                while start < integers.count {
+                    let end = min(integers.count, start + chunk)
+                    // Alternate the two kinds of piece: the held tail is floats either way.
+                    if (start / chunk) % 3 == 2 {
+                        signal[start..<end].withUnsafeBufferPointer { stream.append($0, into: &out) }
+                    } else {
+                        integers[start..<end].withUnsafeBufferPointer { stream.append(pcm16: $0, scale: scale, into: &out) }
+                    }
+                    values += out.values
+                    start = end
+                }
+                try stream.finish(into: &out)
+                values += out.values
+                XCTAssertEqual(values.map(\.bitPattern), whole.values.map(\.bitPattern), "\(name) chunk \(chunk), minimum \(minimum)")
+            }
+        }
+    }
+
     /// Reflect padding of signals shorter than the padding mirrors repeatedly, as numpy does.
     func testShortSignals() throws {
         let fe = try FrontEnd(config: FrontEndConfig())
