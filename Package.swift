@@ -39,13 +39,16 @@ let package = Package(
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "CLazyLibraries", linkerSettings: [.linkedLibrary("dl")]),
+        // Read-only windows onto a file, guarded against it shrinking while mapped (a WAV read
+        // in place: Sources/CMappedFile/include/CMappedFile.h).
+        .target(name: "CMappedFile"),
         // Hand-declared CUDA prototypes; the libraries are loaded with dlopen at run time, so
         // nothing of CUDA is needed to build.
         .target(name: "CCUDA"),
 
         // File formats every layer needs: .npy/.npz, PNG, atomic writes.
         .target(name: "WarblerIO", dependencies: ["CPNG"], swiftSettings: releaseCPU),
-        .target(name: "WarblerAudio", dependencies: ["CSndFile", "CSoxr", "CLazyLibraries"], swiftSettings: releaseCPU),
+        .target(name: "WarblerAudio", dependencies: ["CSndFile", "CSoxr", "CLazyLibraries", "CMappedFile"], swiftSettings: releaseCPU),
         .target(name: "WarblerFeatures", dependencies: ["CFFTW"], swiftSettings: releaseCPU),
         .target(name: "WarblerPlot", dependencies: ["WarblerIO"], swiftSettings: releaseCPU),
         .target(name: "WarblerTensor", dependencies: ["CBLAS", "CDNNL", "CLazyLibraries"], swiftSettings: releaseCPU),

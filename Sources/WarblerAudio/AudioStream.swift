@@ -22,7 +22,10 @@ public final class AudioStream {
     public let info: AudioFileInfo
     public let sampleRate: Int
     public let chunkSize: Int
-    private let decoder: DecodeAhead
+    /// Decodes the file on a background thread, unless it is read in place (`mapped`).
+    private let decoder: DecodeAhead?
+    /// A 16-bit PCM mono WAV at the target rate, lent in place to `lendsPCM16` streams.
+    private let mapped: MappedPCM16?
     private let resampler: Resampler?
     private let blockFrames: Int
     private var mono: [Float] = []
@@ -35,7 +38,8 @@ public final class AudioStream {
     /// `blockSamples`: how many samples (frames x channels) the decoder reads per block, about
     /// 256 KB by default; consumers that read blocks in place (`withNextBlock`) may want more.
     /// `lendsPCM16`: `withNextPiece` lends the blocks of a 16-bit PCM mono file at the target
-    /// rate as the file's integers (no float copy of the audio is made).
+    /// rate as the file's integers (no float copy of the audio is made); a plain WAV's are
+    /// lent where the kernel caches the file (`MappedPCM16`), without a decoder thread.
     public init(
         path: String, config: AudioConfig = AudioConfig(), chunkSize: Int = 320_000, blockSamples: Int = 65_536, lendsPCM16: Bool = false
     ) throws {
@@ -57,19 +61,31 @@ public final class AudioStream {
             ? nil
             : try Resampler(inputRate: Double(info.sampleRate), outputRate: Double(sampleRate), quality: config.quality)
         pending.reserveCapacity(chunkSize + blockFrames * 2)
-        // About 1 MB decoded ahead (four blocks of the default size, at least two):
-        // enough to keep the consumer fed, and few buffers to fault in.
-        decoder = DecodeAhead(
-            file: file, blockFrames: blockFrames, capacity: max(2, (1 << 18) / (blockFrames * max(1, info.channels))),
-            pcm16: lendsPCM16 && info.channels == 1 && resampler == nil)
+        let lendsIntegers = lendsPCM16 && info.channels == 1 && resampler == nil
+        if lendsIntegers, let inPlace = MappedPCM16(file: file) {
+            mapped = inPlace
+            decoder = nil
+            file.close()
+        } else {
+            mapped = nil
+            // About 1 MB decoded ahead (four blocks of the default size, at least two):
+            // enough to keep the consumer fed, and few buffers to fault in.
+            decoder = DecodeAhead(
+                file: file, blockFrames: blockFrames, capacity: max(2, (1 << 18) / (blockFrames * max(1, info.channels))),
+                pcm16: lendsIntegers)
+        }
     }
 
     /// The decoder thread holds its own reference until it ends, so stop it explicitly:
     /// otherwise a stream dropped part-way would leave it blocked on a full queue, file open.
-    deinit { decoder.cancel() }
+    deinit { decoder?.cancel() }
 
     /// Samples handed out so far.
     public var samplesEmitted: Int { emitted }
+
+    /// Whether the file is read in place rather than decoded (a 16-bit PCM mono WAV at the
+    /// target rate, opened with `lendsPCM16`).
+    public var readsInPlace: Bool { mapped != nil }
 
     /// The next chunk, or nil at the end of the file.
     public func nextChunk() throws -> [Float]? {
@@ -133,11 +149,25 @@ public final class AudioStream {
     /// at the target rate as the file's integers (`.pcm16`; sample = value x
     /// `SoundFile.pcm16Scale`), and everything else as floats.
     public func withNextPiece<R>(_ body: (AudioPiece) throws -> R) throws -> R? {
+        if let mapped, pending.count == pendingStart, !finished {
+            var lent = 0
+            let result = try mapped.withNext(maxFrames: blockFrames) { integers in
+                lent = integers.count
+                return try body(.pcm16(integers))
+            }
+            guard lent > 0, let result else {
+                finishStream()
+                return nil
+            }
+            inputFrames += lent
+            emitted += lent
+            return result
+        }
         while pending.count == pendingStart {
             if finished { return nil }
             guard let block = try fetchBlock() else { continue }
             if info.channels == 1 && resampler == nil {
-                defer { decoder.recycle(block) }
+                defer { decoder?.recycle(block) }
                 emitted += block.frames
                 if block.isPCM16 {
                     return try block.pcm16.withUnsafeBufferPointer { try body(.pcm16(UnsafeBufferPointer(rebasing: $0[0..<block.frames]))) }
@@ -161,7 +191,14 @@ public final class AudioStream {
     /// The next decoded block, checked, or nil at the end of the file (the stream is then
     /// finished: the resampler's tail is in `pending`).
     private func fetchBlock() throws -> DecodeAhead.Block? {
-        guard let block = try decoder.next() else {
+        let next: DecodeAhead.Block?
+        if let mapped {
+            // Only `withNextPiece` reads a mapped file in place; the other readers take a copy.
+            next = try mapped.withNext(maxFrames: blockFrames) { DecodeAhead.Block(samples: [], pcm16: Array($0), frames: $0.count, firstBad: nil) }
+        } else {
+            next = try decoder?.next()
+        }
+        guard let block = next else {
             finishStream()
             return nil
         }
@@ -187,7 +224,7 @@ public final class AudioStream {
             // Only mono files at the target rate decode as integers (see init).
             let scale = SoundFile.pcm16Scale
             pending.append(contentsOf: block.pcm16[0..<n].lazy.map { Float($0) * scale })
-            decoder.recycle(block)
+            decoder?.recycle(block)
             return
         } else if info.channels == 1 {
             source = block.samples
@@ -200,7 +237,7 @@ public final class AudioStream {
         } else {
             pending.append(contentsOf: source[0..<n])
         }
-        decoder.recycle(block)
+        decoder?.recycle(block)
     }
 
     /// The largest sample magnitude accepted (float files may hold anything; 1e12 keeps every

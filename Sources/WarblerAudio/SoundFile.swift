@@ -14,6 +14,8 @@ public final class SoundFile: @unchecked Sendable {
     /// caller's buffer (one system call per block instead of one per 8 KB) and the conversion
     /// vectorises. The values equal libsndfile's float conversion bit for bit (x * 2^-15).
     public let readsShorts: Bool
+    /// A RIFF WAVE file (WAV or WAVE_FORMAT_EXTENSIBLE), as libsndfile identified it.
+    let isRIFFWAVE: Bool
     private var shorts: [Int16] = []
 
     /// The sample rates Warbler accepts, Hz. A header outside them is damaged or hostile (a 1 Hz
@@ -69,6 +71,8 @@ public final class SoundFile: @unchecked Sendable {
         handle = h
         info = AudioFileInfo(path: path, sfInfo: sfInfo, handle: h)
         readsShorts = readShorts && (sfInfo.format & Int32(SF_FORMAT_SUBMASK)) == Int32(SF_FORMAT_PCM_16)
+        let container = sfInfo.format & Int32(SF_FORMAT_TYPEMASK)
+        isRIFFWAVE = container == Int32(SF_FORMAT_WAV) || container == Int32(SF_FORMAT_WAVEX)
         guard sfInfo.channels > 0, sfInfo.samplerate > 0 else {
             sf_close(h); handle = nil
             throw AudioError(.corrupt, path: path, "the header gives \(sfInfo.channels) channels at \(sfInfo.samplerate) Hz.")
