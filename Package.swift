@@ -90,7 +90,7 @@ let package = Package(
             // hundred symbols instead of ~25,000, which halves every command's start-up
             // (docs/benchmarks.md, "Whole-process spectrogram").
             // (The static Foundation's own dependencies are not autolinked from an archive: named here.)
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xclang-linker", "-no-pie"], .when(configuration: .release))]
                 + ["CoreFoundation", "_FoundationICU", "_FoundationCShims", "_FoundationCollections"].map {
                     .linkedLibrary($0, .when(configuration: .release))
                 }),

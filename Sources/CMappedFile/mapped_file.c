@@ -111,3 +111,8 @@ int warbler_guard_unmap(int slot) {
     mapping_length[slot] = 0;
     return atomic_load(&window_damaged[slot]);
 }
+
+int warbler_guard_damaged(int slot) {
+    if (slot < 0 || slot >= SLOTS) return 0;
+    return atomic_load(&window_damaged[slot]);
+}

@@ -1,5 +1,5 @@
 // A 16-bit PCM mono WAV read where the kernel caches it: the samples are lent straight from the
-// file's pages (a read-only window mapped per block), so no thread copies them into a buffer,
+// file's pages (read-only windows of up to 64 MB), so no thread copies them into a buffer,
 // no fresh buffer is faulted in, and the cores that compute read the pages themselves instead
 // of taking a decoder thread's freshly written cache lines. Used by `AudioStream` for
 // `lendsPCM16` streams of such a file at the target rate; anything else is decoded by
@@ -19,8 +19,10 @@ final class MappedPCM16 {
 
     /// The file behind `file` read in place, or nil when it is not a plain RIFF WAVE of
     /// 16-bit PCM mono whose data chunk libsndfile agrees with, or cannot be mapped (a caller
-    /// then decodes it with libsndfile).
-    init?(file: SoundFile) {
+    /// then decodes it with libsndfile). `windowSamples` are mapped at a time: by default a
+    /// 5-minute file in one window, a day-long one in windows of 64 MB, which bounds the pages
+    /// mapped (each window is unmapped before the next is mapped).
+    init?(file: SoundFile, windowSamples: Int = 1 << 25) {
         let info = file.info
         guard file.readsShorts, file.isRIFFWAVE, info.channels == 1, !info.frameCountIsEstimate, info.frames > 0 else { return nil }
         let fd = open(info.path, O_RDONLY | O_CLOEXEC)
@@ -43,12 +45,20 @@ final class MappedPCM16 {
         self.fd = fd
         self.dataOffset = data.offset
         self.slot = slot
+        self.windowSamples = max(1, windowSamples)
     }
 
     deinit {
         warbler_guard_release(slot)
         close(fd)
     }
+
+    /// Samples mapped at a time (`init`).
+    let windowSamples: Int
+    /// The mapped window, samples [windowStart, windowEnd) of the data chunk.
+    private var window: UnsafePointer<Int16>?
+    private var windowStart = 0
+    private var windowEnd = 0
 
     /// Lends the next (at most `maxFrames`) samples to `body`, valid only inside it, and
     /// returns what `body` returns, or nil after the last sample. Throws `.truncated` when
@@ -57,19 +67,22 @@ final class MappedPCM16 {
     func withNext<R>(maxFrames: Int, _ body: (UnsafeBufferPointer<Int16>) throws -> R) throws -> R? {
         let n = min(maxFrames, frames - position)
         guard n > 0 else { return nil }
-        let end = dataOffset + 2 * UInt64(position + n)
+        // A file cut short since it was opened is reported before its pages are read.
         var st = stat()
-        if fstat(fd, &st) != 0 || UInt64(max(0, st.st_size)) < end { throw changed() }
-        guard let window = warbler_guard_map(slot, fd, dataOffset + 2 * UInt64(position), 2 * n) else {
-            throw AudioError(.unreadable, path: path, "cannot be read (mapping it into memory failed: \(String(cString: strerror(errno)))).")
+        if fstat(fd, &st) != 0 || UInt64(max(0, st.st_size)) < dataOffset + 2 * UInt64(position + n) { throw changed() }
+        if window == nil || position + n > windowEnd {
+            if window != nil, warbler_guard_unmap(slot) != 0 { throw changed() }
+            window = nil
+            let count = min(frames - position, max(n, windowSamples))
+            guard let mapped = warbler_guard_map(slot, fd, dataOffset + 2 * UInt64(position), 2 * count) else {
+                throw AudioError(.unreadable, path: path, "cannot be read (mapping it into memory failed: \(String(cString: strerror(errno)))).")
+            }
+            window = UnsafePointer(mapped.assumingMemoryBound(to: Int16.self))
+            windowStart = position
+            windowEnd = position + count
         }
-        let result: Result<R, Error>
-        do {
-            result = .success(try body(UnsafeBufferPointer(start: window.assumingMemoryBound(to: Int16.self), count: n)))
-        } catch {
-            result = .failure(error)
-        }
-        if warbler_guard_unmap(slot) != 0 { throw changed() }
+        let result = Result { try body(UnsafeBufferPointer(start: window! + (position - windowStart), count: n)) }
+        if warbler_guard_damaged(slot) != 0 { throw changed() }
         position += n
         return try result.get()
     }

@@ -3,8 +3,9 @@
 // the data; anything else is still decoded; a file that shrinks while read is an error, not a
 // crash.
 import Foundation
-import WarblerAudio
 import XCTest
+
+@testable import WarblerAudio
 
 final class MappedPCM16Tests: XCTestCase {
     var dir: String!
@@ -105,6 +106,19 @@ final class MappedPCM16Tests: XCTestCase {
             let stream = try AudioStream(path: path, config: AudioConfig(sampleRate: 32_000), chunkSize: 777, lendsPCM16: true)
             XCTAssertTrue(stream.readsInPlace)
             XCTAssertEqual(try stream.readAll(), reference.map { Float($0) * SoundFile.pcm16Scale }, name)
+        }
+    }
+
+    /// Pieces that cross the mapped windows' edges, and windows smaller than a piece.
+    func testPiecesAcrossWindows() throws {
+        let s = Self.samples(100_001, seed: 4)
+        let path = dir + "/windows.wav"
+        try Self.wav([Self.chunk("LIST", [UInt8](repeating: 1, count: 77)), Self.format(), Self.data(s)]).write(to: URL(fileURLWithPath: path))
+        for (window, piece) in [(4_096, 3_001), (1_000, 3_001), (100_001, 65_536), (1, 7)] {
+            let mapped = try XCTUnwrap(MappedPCM16(file: try SoundFile(path: path), windowSamples: window))
+            var got: [Int16] = []
+            while try mapped.withNext(maxFrames: piece, { got.append(contentsOf: $0) }) != nil {}
+            XCTAssertEqual(got, s, "windows of \(window), pieces of \(piece)")
         }
     }
 

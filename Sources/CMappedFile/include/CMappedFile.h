@@ -31,4 +31,7 @@ const void *warbler_guard_map(int slot, int fd, uint64_t offset, size_t length);
  * end when read (its bytes were then read as zeros). */
 int warbler_guard_unmap(int slot);
 
+/* Whether a page of the slot's window has been read past the file's end so far. */
+int warbler_guard_damaged(int slot);
+
 #endif
