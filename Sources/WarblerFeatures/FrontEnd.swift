@@ -25,6 +25,10 @@ public final class FrontEnd: @unchecked Sendable {
     var plan: FFTPlan { FFTPlan.shared(size: config.nFFT) }
     /// Worker count for large inputs.
     public var threads: Int
+    /// Per-batch buffers given back by finished workers: a stream runs hundreds of blocks, and
+    /// fresh buffers for each cost page faults (about a sixth of the spectrogram's).
+    private let scratchPool = NSLock()
+    private var spareScratch: [FrameScratch] = []
 
     public init(config: FrontEndConfig = FrontEndConfig(), threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         try config.validate()
@@ -33,6 +37,20 @@ public final class FrontEnd: @unchecked Sendable {
         window = config.window.padded(length: config.effectiveWinLength, to: config.nFFT)
         FFTPlan.prepare(size: config.nFFT)
         self.threads = max(1, threads)
+    }
+
+    deinit { for s in spareScratch { s.free() } }
+
+    private func takeScratch() -> FrameScratch {
+        scratchPool.lock()
+        defer { scratchPool.unlock() }
+        return spareScratch.popLast() ?? FrameScratch(nFFT: config.nFFT, nMels: config.nMels)
+    }
+
+    private func giveBack(_ scratch: FrameScratch) {
+        scratchPool.lock()
+        spareScratch.append(scratch)
+        scratchPool.unlock()
     }
 
     /// Frames produced for a signal of `sampleCount` samples (librosa's and torch.stft's count).
@@ -152,8 +170,8 @@ public final class FrontEnd: @unchecked Sendable {
         let nMels = config.nMels
         let batch = FFTPlan.batch
         let plan = plan
-        let scratch = FrameScratch(nFFT: nFFT, nMels: nMels)
-        defer { scratch.free() }
+        let scratch = takeScratch()
+        defer { giveBack(scratch) }
         let pad = padding
         // librosa computes the reference term with Python floats (float64).
         let dbOffset = Float(10 * log10(max(Double(config.amin), Double(config.ref))))

@@ -61,7 +61,8 @@ public final class LogMelStream: MelStream {
     /// `stage: .output` gives the configured output except top_db, which needs the maximum of
     /// the whole recording: apply it afterwards (the CLI does so in a second pass over its file).
     /// Frames are held back until at least this many are ready (all come out at `finish`), so
-    /// that small pieces of audio still make computations large enough to share among threads.
+    /// that small pieces of audio still make computations large enough to share among threads;
+    /// a piece of at least a quarter of this many frames' samples is computed when it comes.
     public let minimumFrames: Int
 
     public var gathersSmallPieces: Bool { minimumFrames >= 256 }
@@ -105,7 +106,9 @@ public final class LogMelStream: MelStream {
             let reach = total + pad - c.nFFT
             ready = reach >= 0 ? reach / c.hopLength + 1 : 0
         }
-        if ready - framesEmitted < minimumFrames { ready = framesEmitted }
+        // A piece that alone completes a quarter of that (a recording's last block) is computed
+        // at once rather than copied into `held` for `finish`.
+        if ready - framesEmitted < minimumFrames && samples.count < minimumFrames / 4 * c.hopLength { ready = framesEmitted }
         emit(upTo: ready, latest: samples, total: total, into: &out)
         samplesReceived = total
         keepTail(of: samples)

@@ -35,6 +35,9 @@ public struct Spectrogram: Sendable, Equatable {
         if values.count > count {
             values.removeLast(values.count - count)
         } else if values.count < count {
+            // A stream's chunks vary by a frame or so: grow with room to spare, so a refilled
+            // spectrogram is not reallocated (and its pages faulted in again) for one frame more.
+            if count > values.capacity { values.reserveCapacity(count + count / 8) }
             values.append(contentsOf: repeatElement(0, count: count - values.count))
         }
         self.frameCount = frameCount

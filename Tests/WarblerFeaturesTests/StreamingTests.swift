@@ -52,7 +52,9 @@ final class StreamingTests: XCTestCase {
                     let end = min(signal.count, start + chunk)
                     signal[start..<end].withUnsafeBufferPointer { stream.append($0, into: &out) }
                     XCTAssertEqual(out.values.count, out.frameCount * out.binCount, "\(name) chunk \(chunk)")
-                    XCTAssertTrue(out.frameCount == 0 || out.frameCount >= minimum, "\(name): \(out.frameCount) frames held back to \(minimum)")
+                    // Fewer frames only from a piece that alone holds a quarter of the minimum's worth.
+                    let largePiece = end - start >= minimum / 4 * c.hopLength
+                    XCTAssertTrue(out.frameCount == 0 || out.frameCount >= minimum || largePiece, "\(name): \(out.frameCount) frames held back to \(minimum)")
                     values += out.values
                     frames += out.frameCount
                     start = end
