@@ -21,6 +21,7 @@ import Foundation
 
 final class FFTPlan: @unchecked Sendable {
     /// Frames per transform call.
+    /// Frames per FFTW call; FrontEnd.runSerial transposes them in 8 x 8 blocks, so it is 8.
     static let batch = 8
     let size: Int
     let bins: Int
@@ -121,23 +122,15 @@ final class FFTPlan: @unchecked Sendable {
     @inline(__always)
     private func split(_ z: UnsafeMutablePointer<Float>, reversed r: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
         let half = size / 2
-        // r[k] = Z[(N/2 - k) mod N/2], so both operands load contiguously.
-        r[0] = z[0]
-        r[1] = z[1]
-        var k = 1
-        while k < half {
-            r[2 &* k] = z[2 &* (half &- k)]
-            r[2 &* k &+ 1] = z[2 &* (half &- k) &+ 1]
-            k &+= 1
-        }
         // A plain loop over interleaved (re, im) pairs: LLVM's loop vectoriser turns the stride-2
-        // accesses into shuffles (vshufps/vpermpd) across 8 bins; explicit SIMD16 even/odd
-        // halves were lowered lane by lane instead.
+        // accesses into shuffles (vshufps/vpermpd) across 8 bins, and Z[N/2 - k] into reversed
+        // loads; explicit SIMD16 even/odd halves were lowered lane by lane instead. Reading
+        // Z[N/2 - k] in the same loop (not from a reversed copy) saves a pass over the spectrum.
         twiddleRe.withUnsafeBufferPointer { twr in
             twiddleIm.withUnsafeBufferPointer { twi in
                 let wr = twr.baseAddress!, wi = twi.baseAddress!
-                for k in 0..<half {
-                    let are = z[2 &* k], aim = z[2 &* k &+ 1], bre = r[2 &* k], bim = r[2 &* k &+ 1]
+                @inline(__always) func bin(_ k: Int, _ bre: Float, _ bim: Float) {
+                    let are = z[2 &* k], aim = z[2 &* k &+ 1]
                     let eRe = (are + bre) * 0.5, eIm = (aim - bim) * 0.5
                     let oRe = (aim + bim) * 0.5, oIm = (bre - are) * 0.5
                     let cr = wr[k], ci = wi[k]
@@ -145,6 +138,9 @@ final class FFTPlan: @unchecked Sendable {
                     let xIm = eIm + cr * oIm + ci * oRe
                     dst[k] = xRe * xRe + xIm * xIm
                 }
+                // Z[(N/2 - k) mod N/2]: Z[0] for k = 0.
+                bin(0, z[0], z[1])
+                for k in 1..<half { bin(k, z[2 &* (half &- k)], z[2 &* (half &- k) &+ 1]) }
             }
         }
         // X[N/2] = E[0] - O[0] is real: Re Z[0] - Im Z[0].

@@ -5,9 +5,9 @@
 import Foundation
 
 enum FastMath {
-    typealias V = SIMD16<Float>
-    typealias U = SIMD16<UInt32>
-    typealias I = SIMD16<Int32>
+    typealias V = SIMD8<Float>
+    typealias U = SIMD8<UInt32>
+    typealias I = SIMD8<Int32>
 
     @inline(__always)
     static func log10(_ x: V) -> V {
@@ -31,11 +31,58 @@ enum FastMath {
         return V(e) * log10two + lnM * log10e
     }
 
+    typealias V8 = SIMD8<Float>
+
+    /// dst[c * d + r] = src[r * s + c] for an 8 x 8 block: eight row loads, three rounds of
+    /// two-source shuffles (which LLVM lowers to unpack/shuffle/blend instructions) and eight
+    /// row stores, instead of 64 scalar moves.
+    @inline(__always)
+    static func transpose8x8(_ src: UnsafePointer<Float>, stride s: Int, into dst: UnsafeMutablePointer<Float>, stride d: Int) {
+        @inline(__always) func load(_ r: Int) -> V8 { UnsafeRawPointer(src + r &* s).loadUnaligned(as: V8.self) }
+        @inline(__always) func store(_ r: Int, _ v: V8) { UnsafeMutableRawPointer(dst + r &* d).storeBytes(of: v, as: V8.self) }
+        // Interleave pairs of rows by element, then by pairs, then by halves.
+        @inline(__always) func lo1(_ a: V8, _ b: V8) -> V8 { V8(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5]) }
+        @inline(__always) func hi1(_ a: V8, _ b: V8) -> V8 { V8(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7]) }
+        @inline(__always) func lo2(_ a: V8, _ b: V8) -> V8 { V8(a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5]) }
+        @inline(__always) func hi2(_ a: V8, _ b: V8) -> V8 { V8(a[2], a[3], b[2], b[3], a[6], a[7], b[6], b[7]) }
+        @inline(__always) func lo4(_ a: V8, _ b: V8) -> V8 { V8(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]) }
+        @inline(__always) func hi4(_ a: V8, _ b: V8) -> V8 { V8(a[4], a[5], a[6], a[7], b[4], b[5], b[6], b[7]) }
+        let r0 = load(0), r1 = load(1), r2 = load(2), r3 = load(3)
+        let r4 = load(4), r5 = load(5), r6 = load(6), r7 = load(7)
+        let t0 = lo1(r0, r1), t1 = hi1(r0, r1), t2 = lo1(r2, r3), t3 = hi1(r2, r3)
+        let t4 = lo1(r4, r5), t5 = hi1(r4, r5), t6 = lo1(r6, r7), t7 = hi1(r6, r7)
+        let u0 = lo2(t0, t2), u1 = hi2(t0, t2), u2 = lo2(t1, t3), u3 = hi2(t1, t3)
+        let u4 = lo2(t4, t6), u5 = hi2(t4, t6), u6 = lo2(t5, t7), u7 = hi2(t5, t7)
+        store(0, lo4(u0, u4))
+        store(1, lo4(u1, u5))
+        store(2, lo4(u2, u6))
+        store(3, lo4(u3, u7))
+        store(4, hi4(u0, u4))
+        store(5, hi4(u1, u5))
+        store(6, hi4(u2, u6))
+        store(7, hi4(u3, u7))
+    }
+
+    /// dst[c * d + r] = src[r * s + c] for 8 rows of `columns` values: 8 x 8 blocks, then the
+    /// remaining columns one by one.
+    @inline(__always)
+    static func transpose8Rows(_ src: UnsafePointer<Float>, stride s: Int, columns: Int, into dst: UnsafeMutablePointer<Float>, stride d: Int) {
+        var c = 0
+        while c &+ 8 <= columns {
+            transpose8x8(src + c, stride: s, into: dst + c &* d, stride: d)
+            c &+= 8
+        }
+        while c < columns {
+            for r in 0..<8 { dst[c &* d &+ r] = src[r &* s &+ c] }
+            c &+= 1
+        }
+    }
+
     /// x[i] = 10 log10(max(amin, x[i])) - offset, with amin a normal float (FrontEndConfig.validate checks).
     static func powerToDB(_ x: UnsafeMutablePointer<Float>, count: Int, amin: Float, offset: Float) {
         var i = 0
         let floor = V(repeating: amin)
-        while i + 16 <= count {
+        while i + V.scalarCount <= count {
             let raw = UnsafeMutableRawPointer(x + i)
             var v = raw.loadUnaligned(as: V.self)
             let nan = v .!= v
@@ -43,7 +90,7 @@ enum FastMath {
             var r = 10 * log10(v) - offset
             r.replace(with: .nan, where: nan)  // np.maximum propagates NaN
             raw.storeBytes(of: r, as: V.self)
-            i += 16
+            i += V.scalarCount
         }
         while i < count {
             x[i] = x[i].isNaN ? .nan : 10 * Foundation.log10(max(amin, x[i])) - offset

@@ -198,18 +198,28 @@ public final class FrontEnd: @unchecked Sendable {
                     // 2. |X|^p per frame, transposed to [bin][frame] so the mel projection runs
                     //    SIMD across the batch's frames.
                     plan.powerSpectra(scratch, valid: batch, power: config.power, into: scratch.power, rowStride: bins)
-                    for f in 0..<batch {
-                        let src = scratch.power + f * bins
-                        for k in 0..<bins { scratch.powerT[k &* batch &+ f] = src[k] }
-                    }
+                    FastMath.transpose8Rows(scratch.power, stride: bins, columns: bins, into: scratch.powerT, stride: batch)
                     filterbank.applyBatch(scratch.powerT, into: scratch.melT)
                     // 3. dB on the whole block, then store frame-major rows.
                     if toDB {
                         FastMath.powerToDB(scratch.melT, count: nMels * batch, amin: config.amin, offset: dbOffset)
                     }
-                    for f in 0..<valid {
-                        let row = out + (row0 + f) * nMels
-                        for m in 0..<nMels { row[m] = scratch.melT[m &* batch &+ f] }
+                    if valid == batch {
+                        // Eight bands (rows of melT) at a time become eight frames' columns.
+                        let rows = out + row0 * nMels
+                        var m = 0
+                        while m + 8 <= nMels {
+                            FastMath.transpose8x8(scratch.melT + m * batch, stride: batch, into: rows + m, stride: nMels)
+                            m += 8
+                        }
+                        for f in 0..<batch {
+                            for mm in m..<nMels { rows[f * nMels + mm] = scratch.melT[mm &* batch &+ f] }
+                        }
+                    } else {
+                        for f in 0..<valid {
+                            let row = out + (row0 + f) * nMels
+                            for m in 0..<nMels { row[m] = scratch.melT[m &* batch &+ f] }
+                        }
                     }
                 }
                 t += valid
