@@ -51,6 +51,9 @@ public struct SpectrogramJob {
         let writer = try npyPath.map { try NPYColumnWriter(path: $0, rows: c.nMels, durable: false) }
         let writeBehind = writer.map { WriteBehind(writer: $0) }
         let info = stream.info
+        // A file read in place has a length checked against its size: reserve the output's
+        // blocks at once (docs/frontend.md, "Output file").
+        if stream.readsInPlace { writer?.reserve(columns: frontEnd.frameCount(sampleCount: info.frames)) }
         // For the picture's pooling and the progress line only: the header's length is a hint.
         let expectedSamples = min(Double(info.frames) * Double(c.sampleRate) / Double(info.sampleRate), Double(Int32.max))
         let expectedFrames = max(1, frontEnd.frameCount(sampleCount: Int(expectedSamples)))

@@ -233,6 +233,13 @@ public final class NPYColumnWriter {
         file.seek(to: headerLength + total * 4)
     }
 
+    /// Reserves disk space for `columns` columns in all (see `AtomicFile.reserve`): only for a
+    /// count that was checked, never a header's claim.
+    public func reserve(columns: Int) {
+        guard columns > 0, columns <= Int.max / 4 / max(1, rows) - headerLength else { return }
+        file.reserve(bytes: headerLength + columns * rows * 4)
+    }
+
     /// Writes the final shape and moves the file into place.
     public func finish() throws {
         try file.overwrite(at: 0, with: NPY.header(type: .float32, shape: [rows, columns], fortranOrder: true, minimumLength: headerLength))

@@ -45,6 +45,35 @@ final class NPYAndAtomicFileTests: XCTestCase {
         XCTAssertEqual(back.floats(), [1, 3, 5, 2, 4, 6])
     }
 
+    /// Reserving space for the expected columns leaves the file's length and content alone,
+    /// whether the reservation was exact, too large, or absurd (ignored).
+    func testColumnWriterReservationKeepsLengthAndContent() throws {
+        let dir = scratch("reserve")
+        for (name, reserve) in [("exact", 3), ("more", 100_000), ("absurd", Int.max / 2)] {
+            let path = dir + "/\(name).npy"
+            let writer = try NPYColumnWriter(path: path, rows: 2)
+            writer.reserve(columns: reserve)
+            for c in [[Float(1), 2], [3, 4], [5, 6]] { try c.withUnsafeBufferPointer { try writer.append(columnMajor: $0) } }
+            try writer.finish()
+            let back = try NPY.read(path)
+            XCTAssertEqual(back.shape, [2, 3], name)
+            XCTAssertEqual(back.floats(), [1, 3, 5, 2, 4, 6], name)
+            let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+            XCTAssertEqual(size, 128 + 6 * 4, "\(name): the file holds the header and the values only")
+        }
+        // The blocks are reserved before the values arrive (ext4 and tmpfs can; the tests' /tmp
+        // is one of them), and the length stays that of what was written.
+        let path = dir + "/blocks.npy"
+        let writer = try NPYColumnWriter(path: path, rows: 128)
+        writer.reserve(columns: 4_096)
+        let temporary = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasPrefix(".blocks.npy.tmp-") })
+        var st = stat()
+        XCTAssertEqual(stat(dir + "/" + temporary, &st), 0)
+        XCTAssertGreaterThanOrEqual(Int(st.st_blocks) * 512, 128 * 4_096 * 4, "blocks reserved")
+        XCTAssertLessThanOrEqual(Int(st.st_size), 128, "the length is not changed by the reservation")
+        writer.discard()
+    }
+
     func testTruncatedNPYIsRejectedWithPath() throws {
         let dir = scratch("truncated")
         let path = dir + "/t.npy"
