@@ -46,6 +46,9 @@ final class MappedPCM16 {
         self.dataOffset = data.offset
         self.slot = slot
         self.windowSamples = max(1, windowSamples)
+        // A file system that cannot map files (some network and FUSE ones) is read by
+        // libsndfile instead: the first window is mapped here, while the caller can still choose.
+        guard (try? mapWindow(from: 0, count: min(frames, self.windowSamples))) != nil else { return nil }
     }
 
     deinit {
@@ -70,16 +73,8 @@ final class MappedPCM16 {
         // A file cut short since it was opened is reported before its pages are read.
         var st = stat()
         if fstat(fd, &st) != 0 || UInt64(max(0, st.st_size)) < dataOffset + 2 * UInt64(position + n) { throw changed() }
-        if window == nil || position + n > windowEnd {
-            if window != nil, warbler_guard_unmap(slot) != 0 { throw changed() }
-            window = nil
-            let count = min(frames - position, max(n, windowSamples))
-            guard let mapped = warbler_guard_map(slot, fd, dataOffset + 2 * UInt64(position), 2 * count) else {
-                throw AudioError(.unreadable, path: path, "cannot be read (mapping it into memory failed: \(String(cString: strerror(errno)))).")
-            }
-            window = UnsafePointer(mapped.assumingMemoryBound(to: Int16.self))
-            windowStart = position
-            windowEnd = position + count
+        if window == nil || position < windowStart || position + n > windowEnd {
+            try mapWindow(from: position, count: min(frames - position, max(n, windowSamples)))
         }
         let result = Result { try body(UnsafeBufferPointer(start: window! + (position - windowStart), count: n)) }
         if warbler_guard_damaged(slot) != 0 { throw changed() }
@@ -87,10 +82,25 @@ final class MappedPCM16 {
         return try result.get()
     }
 
+    /// Maps samples [start, start + count) as the window, unmapping the previous one.
+    private func mapWindow(from start: Int, count: Int) throws {
+        if window != nil {
+            window = nil
+            if warbler_guard_unmap(slot) != 0 { throw changed() }
+        }
+        guard let mapped = warbler_guard_map(slot, fd, dataOffset + 2 * UInt64(start), 2 * count) else {
+            throw AudioError(.unreadable, path: path, "cannot be read (mapping it into memory failed: \(String(cString: strerror(errno)))).")
+        }
+        window = UnsafePointer(mapped.assumingMemoryBound(to: Int16.self))
+        windowStart = start
+        windowEnd = start + count
+    }
+
     private func changed() -> AudioError {
         AudioError(
             .truncated, path: path,
-            "the file changed while it was being read: it became shorter than the \(frames) samples its header gave when it was opened.")
+            "the file changed while it was being read (it became shorter than the \(frames) samples its header gave when it was opened, or its storage failed to deliver part of it)."
+        )
     }
 
     /// The data chunk of a RIFF WAVE file of 16-bit PCM mono at `sampleRate` (plain PCM or
