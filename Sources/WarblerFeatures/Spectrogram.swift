@@ -32,12 +32,14 @@ public struct Spectrogram: Sendable, Equatable {
     /// refill one spectrogram); the values are to be overwritten by the caller.
     public mutating func resize(frameCount: Int, binCount: Int) {
         let count = frameCount * binCount
-        if values.count > count {
+        if count > values.capacity {
+            // Nothing needs keeping: new storage, left uninitialised (the caller's workers fault
+            // its pages in as they write, instead of one thread zeroing them first), with room to
+            // spare so that a stream's chunks, which vary by a frame or so, fit from then on.
+            values = [Float](unsafeUninitializedCapacity: count + count / 8) { _, n in n = count }
+        } else if values.count > count {
             values.removeLast(values.count - count)
         } else if values.count < count {
-            // A stream's chunks vary by a frame or so: grow with room to spare, so a refilled
-            // spectrogram is not reallocated (and its pages faulted in again) for one frame more.
-            if count > values.capacity { values.reserveCapacity(count + count / 8) }
             values.append(contentsOf: repeatElement(0, count: count - values.count))
         }
         self.frameCount = frameCount
