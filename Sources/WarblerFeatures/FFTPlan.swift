@@ -129,14 +129,17 @@ final class FFTPlan: @unchecked Sendable {
         twiddleRe.withUnsafeBufferPointer { twr in
             twiddleIm.withUnsafeBufferPointer { twi in
                 let wr = twr.baseAddress!, wi = twi.baseAddress!
+                // 2E and 2O, so 2X, and |X|^2 = |2X|^2 / 4: scaling by powers of two is exact, so
+                // this equals halving E and O first (as the formula reads), with four fewer
+                // multiplications per bin.
                 @inline(__always) func bin(_ k: Int, _ bre: Float, _ bim: Float) {
                     let are = z[2 &* k], aim = z[2 &* k &+ 1]
-                    let eRe = (are + bre) * 0.5, eIm = (aim - bim) * 0.5
-                    let oRe = (aim + bim) * 0.5, oIm = (bre - are) * 0.5
+                    let eRe = are + bre, eIm = aim - bim
+                    let oRe = aim + bim, oIm = bre - are
                     let cr = wr[k], ci = wi[k]
                     let xRe = eRe + cr * oRe - ci * oIm
                     let xIm = eIm + cr * oIm + ci * oRe
-                    dst[k] = xRe * xRe + xIm * xIm
+                    dst[k] = (xRe * xRe + xIm * xIm) * 0.25
                 }
                 // Z[(N/2 - k) mod N/2]: Z[0] for k = 0.
                 bin(0, z[0], z[1])
