@@ -12,12 +12,16 @@ start to exit, as a user runs it:
 timed around subprocess.run. CPU time (user + system, all threads) is recorded too: the peer's
 from time.process_time(), Warbler's from the child's rusage; on a machine shared with other
 work it is the steadier measure (wall time then includes waiting for a core). Rounds alternate the two so drift on a shared machine hits both;
-the ratio is librosa's median over Warbler's (> 1: Warbler is faster). Also timed: the floor
+the ratio is librosa's median over Warbler's (> 1: Warbler is faster). Every timed run, of
+either tool, starts after a pause (--settle-ms, 200 by default): numpy's OpenBLAS worker threads
+keep spinning for tens of milliseconds after librosa's mel product and take a core from whatever
+runs next (Warbler right after librosa: 52 ms; after a 200 ms pause: 44 ms; with
+OPENBLAS_NUM_THREADS=1 in the peer: 42 ms either way; docs/benchmarks.md). Also timed: the floor
 any Warbler command pays (`warbler --version`: process start, library loading, Swift runtime)
 and, for reference, Warbler's log-mel alone in-process (`warbler-bench frontend` on the same
 samples as .npy). The two .npy files are compared (max |dB| within 60 dB of each frame's peak).
 
-    /work/venv/bin/python bench/spectrogram_process.py [--seconds 300] [--rounds 5] [--repeats 5]
+    /work/venv/bin/python bench/spectrogram_process.py [--seconds 300] [--rounds 5] [--repeats 5] [--settle-ms 200]
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=300.0)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per tool per round")
+    ap.add_argument("--settle-ms", type=float, default=200.0, help="pause before every timed run, ms")
     args = ap.parse_args()
 
     check_quiet()
@@ -61,6 +66,7 @@ def main() -> int:
         cpu: dict[str, list[float]] = {"librosa": [], "warbler": []}
 
         def librosa_once() -> float:
+            time.sleep(args.settle_ms / 1e3)
             t0, c0 = time.perf_counter(), time.process_time()
             y, _ = librosa.load(wav, sr=SR)
             s = librosa.power_to_db(
@@ -72,6 +78,7 @@ def main() -> int:
             return (time.perf_counter() - t0) * 1e3
 
         def process_once(*argv: str) -> float:
+            time.sleep(args.settle_ms / 1e3)
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             proc = subprocess.run([str(binary), *argv], capture_output=True, text=True)
@@ -107,7 +114,7 @@ def main() -> int:
         mask = ref >= ref.max(axis=0, keepdims=True) - 60.0
         agree = float(np.abs(ref.astype(np.float64) - mine.astype(np.float64))[mask].max()) if ref.shape == mine.shape else None
 
-    print(f"# whole-process spectrogram, {args.seconds:g} s of 32 kHz 16-bit WAV, {args.rounds} rounds x {args.repeats} runs")
+    print(f"# whole-process spectrogram, {args.seconds:g} s of 32 kHz 16-bit WAV, {args.rounds} rounds x {args.repeats} runs, {args.settle_ms:g} ms pause before each")
     print(f"# {machine_line()}")
     print(f"# librosa {librosa.__version__}, numpy {np.__version__}; warbler: {binary}")
     w = median(times["warbler spectrogram (whole process)"])
