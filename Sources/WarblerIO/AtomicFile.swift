@@ -141,8 +141,13 @@ public final class AtomicFile {
         // Temporary files are created 0600 by some libcs; give the result ordinary permissions.
         chmod(temporaryPath, 0o644)
         if !syncsOnCommit && Self.exchange(temporaryPath, destination) {
-            // The temporary path now holds the previous file.
+            // The temporary path now holds the previous file: its name goes now, its blocks and
+            // cached pages when the last descriptor closes, on another thread (ext4 took ~2-4 ms
+            // to free a 15 MB log-mel, which the command would otherwise wait for). Should the
+            // process end first, the kernel frees them as it closes the descriptor.
+            let previous = open(temporaryPath, O_RDONLY | O_CLOEXEC)
             unlink(temporaryPath)
+            if previous >= 0 { DispatchQueue.global(qos: .utility).async { close(previous) } }
             committed = true
             return
         }

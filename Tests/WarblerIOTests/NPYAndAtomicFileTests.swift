@@ -115,6 +115,15 @@ final class NPYAndAtomicFileTests: XCTestCase {
             let mode = try FileManager.default.attributesOfItem(atPath: dest)[.posixPermissions] as? Int
             XCTAssertEqual(mode, 0o644)
         }
+        // The previous files' descriptors, closed on another thread so the kernel frees their
+        // blocks there, are all closed: none of this process's descriptors points into `dir`.
+        func openIntoDir() -> [String] {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0) }.filter { $0.hasPrefix(dir) }
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while !openIntoDir().isEmpty && Date() < deadline { usleep(10_000) }
+        XCTAssertEqual(openIntoDir(), [], "descriptors of replaced files left open")
         // The swap is taken only with an existing regular file: a folder in the way still fails.
         try FileManager.default.createDirectory(atPath: dir + "/taken", withIntermediateDirectories: true)
         try FileManager.default.createFile(atPath: dir + "/taken/x", contents: Data([1]))
