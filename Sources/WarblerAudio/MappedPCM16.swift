@@ -1,5 +1,5 @@
 // A 16-bit PCM mono WAV read where the kernel caches it: the samples are lent straight from the
-// file's pages (read-only windows of up to 64 MB), so no thread copies them into a buffer,
+// file's pages (read-only windows of up to 8 MB), so no thread copies them into a buffer,
 // no fresh buffer is faulted in, and the cores that compute read the pages themselves instead
 // of taking a decoder thread's freshly written cache lines. Used by `AudioStream` for
 // `lendsPCM16` streams of such a file at the target rate; anything else is decoded by
@@ -19,10 +19,11 @@ final class MappedPCM16 {
 
     /// The file behind `file` read in place, or nil when it is not a plain RIFF WAVE of
     /// 16-bit PCM mono whose data chunk libsndfile agrees with, or cannot be mapped (a caller
-    /// then decodes it with libsndfile). `windowSamples` are mapped at a time: by default a
-    /// 5-minute file in one window, a day-long one in windows of 64 MB, which bounds the pages
-    /// mapped (each window is unmapped before the next is mapped).
-    init?(file: SoundFile, windowSamples: Int = 1 << 25) {
+    /// then decodes it with libsndfile). `windowSamples` are mapped at a time, by default 8 MB
+    /// (2 min 11 s at 32 kHz), each unmapped before the next is mapped: the file's pages that
+    /// count in the process's resident memory stay bounded, so a 2-hour file peaks near a
+    /// 20-minute one (docs/benchmarks.md); a 5-minute file in three windows ran as fast as in one.
+    init?(file: SoundFile, windowSamples: Int = 1 << 22) {
         let info = file.info
         guard file.readsShorts, file.isRIFFWAVE, info.channels == 1, !info.frameCountIsEstimate, info.frames > 0 else { return nil }
         let fd = open(info.path, O_RDONLY | O_CLOEXEC)
