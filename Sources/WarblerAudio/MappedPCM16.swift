@@ -16,6 +16,12 @@ final class MappedPCM16 {
     private let fd: Int32
     private let dataOffset: UInt64
     private let slot: Int32
+    /// Samples mapped at a time (`init`).
+    let windowSamples: Int
+    /// The mapped window, samples [windowStart, windowEnd) of the data chunk.
+    private var window: UnsafePointer<Int16>?
+    private var windowStart = 0
+    private var windowEnd = 0
 
     /// The file behind `file` read in place, or nil when it is not a plain RIFF WAVE of
     /// 16-bit PCM mono whose data chunk libsndfile agrees with, or cannot be mapped (a caller
@@ -57,13 +63,6 @@ final class MappedPCM16 {
         close(fd)
     }
 
-    /// Samples mapped at a time (`init`).
-    let windowSamples: Int
-    /// The mapped window, samples [windowStart, windowEnd) of the data chunk.
-    private var window: UnsafePointer<Int16>?
-    private var windowStart = 0
-    private var windowEnd = 0
-
     /// Lends the next (at most `maxFrames`) samples to `body`, valid only inside it, and
     /// returns what `body` returns, or nil after the last sample. Throws `.truncated` when
     /// the file is shorter than when it was opened (it changed while being read; a page past
@@ -74,7 +73,7 @@ final class MappedPCM16 {
         // A file cut short since it was opened is reported before its pages are read.
         var st = stat()
         if fstat(fd, &st) != 0 || UInt64(max(0, st.st_size)) < dataOffset + 2 * UInt64(position + n) { throw changed() }
-        if window == nil || position < windowStart || position + n > windowEnd {
+        if window == nil || position + n > windowEnd {
             try mapWindow(from: position, count: min(frames - position, max(n, windowSamples)))
         }
         let result = Result { try body(UnsafeBufferPointer(start: window! + (position - windowStart), count: n)) }
