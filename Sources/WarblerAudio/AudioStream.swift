@@ -134,11 +134,10 @@ public final class AudioStream {
             case .float(let samples):
                 return try body(samples)
             case .pcm16(let integers):
-                let scale = SoundFile.pcm16Scale
                 if mono.count < integers.count { mono = [Float](repeating: 0, count: integers.count) }
                 let n = integers.count
                 return try mono.withUnsafeMutableBufferPointer { m in
-                    for i in 0..<n { m[i] = Float(integers[i]) * scale }
+                    SoundFile.convertPCM16(integers.baseAddress!, count: n, into: m.baseAddress!)
                     return try body(UnsafeBufferPointer(rebasing: m[0..<n]))
                 }
             }
@@ -222,8 +221,7 @@ public final class AudioStream {
         let source: [Float]
         if block.isPCM16 {
             // Only mono files at the target rate decode as integers (see init).
-            let scale = SoundFile.pcm16Scale
-            pending.append(contentsOf: block.pcm16[0..<n].lazy.map { Float($0) * scale })
+            pending.append(contentsOf: block.pcm16[0..<n].lazy.map(SoundFile.float(fromPCM16:)))
             decoder?.recycle(block)
             return
         } else if info.channels == 1 {

@@ -116,12 +116,10 @@ public final class SoundFile: @unchecked Sendable {
             if shorts.count < piece * info.channels { shorts = [Int16](repeating: 0, count: piece * info.channels) }
             var done = 0
             shorts.withUnsafeMutableBufferPointer { src in
-                let scale = Self.pcm16Scale
                 while done < frames {
                     let got = Int(sf_readf_short(h, src.baseAddress!, sf_count_t(min(piece, frames - done))))
                     guard got > 0 else { break }
-                    let dst = buffer + done * info.channels
-                    for i in 0..<got * info.channels { dst[i] = Float(src[i]) * scale }
+                    Self.convertPCM16(src.baseAddress!, count: got * info.channels, into: buffer + done * info.channels)
                     done += got
                     if sf_error(h) != 0 { break }
                 }
@@ -136,6 +134,19 @@ public final class SoundFile: @unchecked Sendable {
 
     /// The scale from 16-bit PCM to float samples, 2^-15 (libsndfile's and soundfile's).
     public static let pcm16Scale: Float = 1.0 / 32768
+
+    /// One 16-bit PCM sample as a float: value x `pcm16Scale`, libsndfile's conversion bit for
+    /// bit. Every conversion of the integers in this module goes through here or
+    /// `convertPCM16`; WarblerFeatures, which does not depend on this module, takes the scale as
+    /// a parameter and applies it with the analysis window.
+    @inline(__always)
+    public static func float(fromPCM16 value: Int16) -> Float { Float(value) * pcm16Scale }
+
+    /// `count` 16-bit PCM samples from `source` as floats into `destination`.
+    @inline(__always)
+    static func convertPCM16(_ source: UnsafePointer<Int16>, count: Int, into destination: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { destination[i] = float(fromPCM16: source[i]) }
+    }
 
     /// Reads up to `frames` interleaved frames of a 16-bit PCM file (`readsShorts`) as the
     /// integers themselves, for a consumer that scales them by `pcm16Scale` as it reads them;

@@ -8,7 +8,7 @@ extension Tensor {
         let a = self, b = other
         try a.checkSameDevice(b, "matmul")
         guard a.rank >= 2, b.rank >= 2 else { throw TensorError("matmul", "needs matrices, got \(a.shape) and \(b.shape)") }
-        let m = a.shape[-2], k = a.shape[-1], k2 = b.shape[-2], n = b.shape[-1]
+        let k = a.shape[-1], k2 = b.shape[-2]
         guard k == k2 else { throw TensorError("matmul", "shapes \(a.shape) and \(b.shape): inner dimensions \(k) and \(k2) differ") }
         let aBatch = Array(a.shape.dims.dropLast(2)), bBatch = Array(b.shape.dims.dropLast(2))
         let batchDims: [Int]
