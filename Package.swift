@@ -119,7 +119,7 @@ let package = Package(
 
         // Fixture loading and array comparison shared by the test targets (not a product).
         .target(name: "WarblerTestSupport", dependencies: ["WarblerIO", "WarblerTensor"], path: "Tests/WarblerTestSupport"),
-        .testTarget(name: "WarblerIOTests", dependencies: ["WarblerIO"]),
+        .testTarget(name: "WarblerIOTests", dependencies: ["WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerAudioTests", dependencies: ["WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerFeaturesTests", dependencies: ["WarblerFeatures", "WarblerAudio", "WarblerIO", "WarblerTestSupport"]),
         .testTarget(name: "WarblerPlotTests", dependencies: ["WarblerPlot", "WarblerIO"]),
@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "WarblerDetectTests",
             dependencies: [
-                "WarblerDetect", "WarblerMetrics", "WarblerIO",
+                "WarblerDetect", "WarblerMetrics", "WarblerIO", "WarblerTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "WarblerSynthTests", dependencies: ["WarblerSynth", "WarblerAudio", "WarblerIO", "WarblerMetrics"]),

@@ -1,19 +1,11 @@
 // Broken and unsupported files get one clear sentence naming the file and the cause.
 import Foundation
 import WarblerAudio
+import WarblerTestSupport
 import XCTest
 
-final class BadInputTests: XCTestCase {
-    var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "warbler-bad-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
+final class BadInputTests: TemporaryDirectoryTestCase {
+    override class var directoryPrefix: String { "warbler-bad" }
 
     func expectError(
         _ path: String, _ kind: AudioError.Kind, mentioning words: [String],

@@ -2,19 +2,11 @@
 // sentence naming the file and the cause, with no trap, hang or runaway allocation.
 import Foundation
 import WarblerAudio
+import WarblerTestSupport
 import XCTest
 
-final class InputValidationTests: XCTestCase {
-    var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "warbler-inputs-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
+final class InputValidationTests: TemporaryDirectoryTestCase {
+    override class var directoryPrefix: String { "warbler-inputs" }
 
     func expectError(
         _ path: String, _ kind: AudioError.Kind, mentioning words: [String], avoiding bad: [String] = [],

@@ -3,21 +3,13 @@
 // the data; anything else is still decoded; a file that shrinks while read is an error, not a
 // crash.
 import Foundation
+import WarblerTestSupport
 import XCTest
 
 @testable import WarblerAudio
 
-final class MappedPCM16Tests: XCTestCase {
-    var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "warbler-mapped-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
+final class MappedPCM16Tests: TemporaryDirectoryTestCase {
+    override class var directoryPrefix: String { "warbler-mapped" }
 
     static func samples(_ count: Int, seed: Int) -> [Int16] {
         (0..<count).map { Int16(truncatingIfNeeded: ($0 &* 7919 &+ seed &* 104_729) % 65_536 - 32_768) }

@@ -4,17 +4,11 @@
 import Foundation
 @testable import WarblerDetect
 import WarblerMetrics
+import WarblerTestSupport
 import XCTest
 
-final class DetectionJobTests: XCTestCase {
-    private var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "warbler-job-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+final class DetectionJobTests: TemporaryDirectoryTestCase {
+    override class var directoryPrefix: String { "warbler-job" }
 
     private func settings(threshold: Float? = nil, file: String? = nil, topK: Int? = nil) -> DetectionJobSettings {
         DetectionJobSettings(

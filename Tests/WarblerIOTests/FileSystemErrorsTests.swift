@@ -2,19 +2,11 @@
 // "PATH: plain cause", never "The operation could not be completed ...".
 import Foundation
 import WarblerIO
+import WarblerTestSupport
 import XCTest
 
-final class FileSystemErrorsTests: XCTestCase {
-    var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "warbler-fserr-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
+final class FileSystemErrorsTests: TemporaryDirectoryTestCase {
+    override class var directoryPrefix: String { "warbler-fserr" }
 
     private func thrown(_ body: () throws -> Void) -> Error? {
         do { try body() } catch { return error }

@@ -3,17 +3,11 @@
 // record), refusal of compressed or corrupt archives, and atomic output.
 import Foundation
 import WarblerIO
+import WarblerTestSupport
 import XCTest
 
-final class NPZTests: XCTestCase {
-    var dir: String!
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "warbler-npz-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+final class NPZTests: TemporaryDirectoryTestCase {
+    override class var directoryPrefix: String { "warbler-npz" }
 
     func testCRC32CheckValue() {
         XCTAssertEqual(NPZ.crc32(Data("123456789".utf8)), 0xCBF4_3926)

@@ -18,17 +18,8 @@ private struct TinyConfig: Codable, Equatable {
     enum CodingKeys: String, CodingKey { case name, classes, melBins = "mel_bins", dropout }
 }
 
-final class SafeTensorsTests: XCTestCase {
-    var dir = ""
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "warbler-safetensors-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
+final class SafeTensorsTests: TemporaryDirectoryTestCase {
+    override class var directoryPrefix: String { "warbler-safetensors" }
 
     /// Bitwise equality, NaNs of any payload counting as equal.
     func assertIdentical(_ a: [Float], _ b: [Float], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
