@@ -104,7 +104,7 @@ final class FFTPlan: @unchecked Sendable {
         for f in 0..<valid {
             let dst = out + f * rowStride
             if isEven {
-                split(scratch.spectra + f * size, reversed: scratch.reversed, into: dst)
+                split(scratch.spectra + f * size, into: dst)
             } else {
                 let c = scratch.spectra + f * 2 * bins
                 for k in 0..<bins { dst[k] = c[2 &* k] * c[2 &* k] + c[2 &* k &+ 1] * c[2 &* k &+ 1] }
@@ -120,7 +120,7 @@ final class FFTPlan: @unchecked Sendable {
     /// From Z = FFT_{N/2}(x[2n] + i x[2n+1]) to |X[k]|^2, k = 0...N/2, with
     /// E[k] = (Z[k] + conj Z[N/2-k]) / 2, O[k] = (Z[k] - conj Z[N/2-k]) / 2i, X[k] = E[k] + W^k O[k].
     @inline(__always)
-    private func split(_ z: UnsafeMutablePointer<Float>, reversed r: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+    private func split(_ z: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
         let half = size / 2
         // A plain loop over interleaved (re, im) pairs: LLVM's loop vectoriser turns the stride-2
         // accesses into shuffles (vshufps/vpermpd) across 8 bins, and Z[N/2 - k] into reversed
@@ -158,8 +158,6 @@ struct FrameScratch {
     let frames: UnsafeMutablePointer<Float>
     /// `batch` complex spectra from FFTW (nFFT floats each for even sizes, 2 (nFFT/2+1) for odd).
     let spectra: UnsafeMutablePointer<Float>
-    /// The split step's reversed spectrum, nFFT floats.
-    let reversed: UnsafeMutablePointer<Float>
     /// |X|^p of the batch, [batch][bins].
     let power: UnsafeMutablePointer<Float>
     /// |X|^p of the batch bin-major: [bins][batch], for SIMD across frames.
@@ -172,13 +170,12 @@ struct FrameScratch {
         let bins = nFFT / 2 + 1
         frames = fftwf_alloc_real(nFFT * b)!
         spectra = fftwf_alloc_real(2 * bins * b)!
-        reversed = fftwf_alloc_real(nFFT + 2)!
         power = fftwf_alloc_real(bins * b)!
         powerT = fftwf_alloc_real(bins * b)!
         melT = fftwf_alloc_real(nMels * b)!
     }
 
     func free() {
-        for p in [frames, spectra, reversed, power, powerT, melT] { fftwf_free(p) }
+        for p in [frames, spectra, power, powerT, melT] { fftwf_free(p) }
     }
 }
