@@ -204,22 +204,18 @@ public final class FrontEnd: @unchecked Sendable {
                     if toDB {
                         FastMath.powerToDB(scratch.melT, count: nMels * batch, amin: config.amin, offset: dbOffset)
                     }
+                    // A full batch: eight bands (rows of melT) at a time become eight frames'
+                    // columns; the bands left over, or a short batch's, one value at a time.
+                    let rows = out + row0 * nMels
+                    var stored = 0
                     if valid == batch {
-                        // Eight bands (rows of melT) at a time become eight frames' columns.
-                        let rows = out + row0 * nMels
-                        var m = 0
-                        while m + 8 <= nMels {
-                            FastMath.transpose8x8(scratch.melT + m * batch, stride: batch, into: rows + m, stride: nMels)
-                            m += 8
+                        while stored + 8 <= nMels {
+                            FastMath.transpose8x8(scratch.melT + stored * batch, stride: batch, into: rows + stored, stride: nMels)
+                            stored += 8
                         }
-                        for f in 0..<batch {
-                            for mm in m..<nMels { rows[f * nMels + mm] = scratch.melT[mm &* batch &+ f] }
-                        }
-                    } else {
-                        for f in 0..<valid {
-                            let row = out + (row0 + f) * nMels
-                            for m in 0..<nMels { row[m] = scratch.melT[m &* batch &+ f] }
-                        }
+                    }
+                    for f in 0..<valid {
+                        for m in stored..<nMels { rows[f &* nMels &+ m] = scratch.melT[m &* batch &+ f] }
                     }
                 }
                 t += valid
