@@ -115,11 +115,14 @@ public final class AtomicFile {
         _ = allocate(fileno(h), 1 /* FALLOC_FL_KEEP_SIZE */, 0, off_t(bytes))
     }
 
-    /// glibc's fallocate, looked up at run time: the Glibc module does not declare it.
-    private static let fallocate: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32)? = {
-        guard let symbol = dlsym(nil, "fallocate") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32).self)
-    }()
+    /// glibc's fallocate (see `glibc(_:as:)`).
+    private static let fallocate = glibc("fallocate", as: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32).self)
+
+    /// A glibc function that the Glibc module does not declare, looked up at run time.
+    private static func glibc<Function>(_ name: String, as type: Function.Type) -> Function? {
+        guard let symbol = dlsym(nil, name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
+    }
 
     /// Seeks to an absolute offset for the next write.
     public func seek(to offset: Int) {
@@ -170,11 +173,9 @@ public final class AtomicFile {
         return swap(AT_FDCWD, path, AT_FDCWD, destination, 2 /* RENAME_EXCHANGE */) == 0
     }
 
-    /// glibc's renameat2, looked up at run time: the Glibc module does not declare it.
-    private static let renameExchange: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
-        guard let symbol = dlsym(nil, "renameat2") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
-    }()
+    /// glibc's renameat2 (see `glibc(_:as:)`).
+    private static let renameExchange = glibc(
+        "renameat2", as: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
 
     /// Closes and deletes the temporary file; the destination is untouched.
     public func discard() {
