@@ -281,13 +281,6 @@ public final class AudioStream {
 public enum AudioPiece {
     case float(UnsafeBufferPointer<Float>)
     case pcm16(UnsafeBufferPointer<Int16>)
-
-    public var count: Int {
-        switch self {
-        case .float(let s): return s.count
-        case .pcm16(let s): return s.count
-        }
-    }
 }
 
 /// A whole recording in memory at one rate.
